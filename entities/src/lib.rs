@@ -1,0 +1,13 @@
+//! sea-orm entities, one module per table, in the format `sea-orm-cli generate entity --lib`
+//! produces. They mirror `migration/`: when a migration changes a table, change its entity to
+//! match (a regenerate must show no diff). Behaviour lives in the app's `repo/`, never here.
+
+pub mod prelude;
+
+pub mod account;
+pub mod account_profile;
+pub mod audit_event;
+pub mod cgu_acceptance;
+pub mod email_token;
+pub mod outbox;
+pub mod session;

@@ -1,0 +1,29 @@
+//! Schema history. Append-only: a merged migration is never edited; a change is a new file,
+//! registered at the end of [`Migrator::migrations`].
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_create_accounts;
+mod m20261128_000002_create_account_profiles;
+mod m20261128_000003_create_email_tokens;
+mod m20261128_000004_create_cgu_acceptances;
+mod m20261128_000005_create_sessions;
+mod m20261128_000006_create_outbox;
+mod m20261128_000007_create_audit_events;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261128_000001_create_accounts::Migration),
+            Box::new(m20261128_000002_create_account_profiles::Migration),
+            Box::new(m20261128_000003_create_email_tokens::Migration),
+            Box::new(m20261128_000004_create_cgu_acceptances::Migration),
+            Box::new(m20261128_000005_create_sessions::Migration),
+            Box::new(m20261128_000006_create_outbox::Migration),
+            Box::new(m20261128_000007_create_audit_events::Migration),
+        ]
+    }
+}

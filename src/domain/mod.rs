@@ -1,0 +1,42 @@
+//! Domain types, parsed at the edge ("parse, don't validate", docs/style.md §2.2 item 8).
+//!
+//! Forms hold raw `String`s; everything past the web layer holds these types, whose private
+//! fields guarantee the rules were checked once. Error `Display`s are the French messages shown
+//! next to the form field.
+
+/// Contact e-mail address (lower-cased, validated).
+pub mod email;
+/// Shared French-aware text helpers (accent folding for comparisons and sorting).
+mod fold;
+/// Départements, régions and postal codes (docs/domain.md §4.4, §4.5).
+pub mod geo;
+/// Person names (nom, prénom).
+pub mod name;
+/// RPPS / ADELI identifiers and the Luhn key (docs/domain.md §2).
+pub mod national_id;
+/// Professions (TRE_G15) and specialties (TRE_R38) loaded from `config/nomenclatures`.
+pub mod nomenclature;
+/// Password policy of the registration guide, plus length bound and strength estimate.
+pub mod password;
+/// French (incl. overseas) phone numbers normalised to E.164.
+pub mod phone;
+/// Step 5b form: the professional profile (`/profil`).
+pub mod profile;
+/// Step 1 form: account creation.
+pub mod signup;
+/// Optional single-line free text (raison sociale, service, adresse, ville).
+pub mod text;
+
+pub use email::{EmailAddress, EmailError};
+pub use geo::{Departement, GeoError, PostalCode, Region, all_departements, all_regions};
+pub use name::{NameError, PersonName};
+pub use national_id::{Adeli, IdentifierType, NationalId, NationalIdError, Rpps};
+pub use nomenclature::{Nomenclatures, Profession, Specialty};
+pub use password::{POLICY_RULES, Password, PasswordContext, PasswordProblem};
+pub use phone::{PhoneError, PhoneNumber};
+pub use profile::{Profile, ProfileInput, parse_profile};
+pub use signup::{NewAccount, SignupInput, parse_signup};
+pub use text::{FreeText, TextError};
+
+/// Validation errors of a form: `(field name, French message)`, in form order.
+pub type FieldErrors = Vec<(&'static str, String)>;

@@ -1,0 +1,28 @@
+//! mss-onboarding: registration service of an MSSanté operator.
+//!
+//! A guided tour, from the outside in:
+
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+/// Command line: `serve`, `migrate`.
+pub mod cli;
+/// Layered, typed settings (`config/default.toml`, `--config FILE`, `MSS__…` variables).
+pub mod config;
+/// Parsed domain values (emails, names, RPPS, postal codes…) and the form parsers built on them.
+pub mod domain;
+/// The one opaque application error and its HTTP meaning.
+pub mod error;
+/// Mail: transports over lettre, and the outbox worker that delivers queued messages.
+pub mod mail;
+/// Database access; the only module that touches `entities`.
+pub mod repo;
+/// Use cases: registration, sign-in, CGU, profile. Handlers call these.
+pub mod services;
+/// Builds the application: database, router, background workers.
+pub mod startup;
+/// Shared handles given to every handler.
+pub mod state;
+/// Logs through `tracing`.
+pub mod telemetry;
+/// HTTP: one router per feature, sessions, CSRF, error pages.
+pub mod web;

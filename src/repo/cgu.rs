@@ -1,0 +1,47 @@
+//! Acceptances of the terms of use.
+
+use entities::cgu_acceptance::{ActiveModel, Column, Entity};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, Set,
+};
+
+use super::now;
+
+pub async fn has_accepted(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    version: &str,
+) -> Result<bool, DbErr> {
+    Ok(Entity::find()
+        .filter(Column::AccountId.eq(account_id))
+        .filter(Column::Version.eq(version))
+        .count(db)
+        .await?
+        > 0)
+}
+
+/// Has the account ever accepted any version (to tell "new version" from "first time")?
+pub async fn has_accepted_any(db: &impl ConnectionTrait, account_id: i32) -> Result<bool, DbErr> {
+    Ok(Entity::find()
+        .filter(Column::AccountId.eq(account_id))
+        .count(db)
+        .await?
+        > 0)
+}
+
+pub async fn record_acceptance(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    version: &str,
+) -> Result<(), DbErr> {
+    ActiveModel {
+        account_id: Set(account_id),
+        version: Set(version.to_owned()),
+        accepted_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}

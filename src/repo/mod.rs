@@ -1,0 +1,15 @@
+//! Database access, one module per aggregate. Functions take `&impl ConnectionTrait` so callers
+//! can pass a transaction, and map entity models to the structs the services use.
+
+pub mod accounts;
+pub mod audit;
+pub mod cgu;
+pub mod outbox;
+pub mod profiles;
+pub mod sessions;
+pub mod tokens;
+
+/// Timestamps are stored in UTC.
+pub fn now() -> sea_orm::prelude::DateTimeWithTimeZone {
+    chrono::Utc::now().fixed_offset()
+}

@@ -1,0 +1,72 @@
+//! Server-side sessions. The cookie holds a random id; the table holds its SHA-256, so a
+//! database leak does not let anyone hijack a session.
+
+use chrono::Duration;
+use entities::session::{ActiveModel, Column, Entity, Model};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    sea_query::Expr,
+};
+
+use super::now;
+use crate::services::secrets;
+
+/// Creates a session and returns the raw id for the cookie.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    absolute: Duration,
+) -> Result<String, DbErr> {
+    let raw = secrets::random_token();
+    let now = now();
+    ActiveModel {
+        id_hash: Set(secrets::sha256_hex(&raw)),
+        account_id: Set(account_id),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        expires_at: Set(now + absolute),
+    }
+    .insert(db)
+    .await?;
+    Ok(raw)
+}
+
+/// The live session for a raw cookie value, if any. Idle and absolute timeouts are enforced
+/// here (OWASP ASVS 3.3).
+pub async fn find_live(
+    db: &impl ConnectionTrait,
+    raw: &str,
+    idle: Duration,
+) -> Result<Option<Model>, DbErr> {
+    let now = now();
+    Ok(Entity::find_by_id(secrets::sha256_hex(raw))
+        .one(db)
+        .await?
+        .filter(|s| s.expires_at > now && s.last_seen_at + idle > now))
+}
+
+/// Slides the idle timeout. Callers throttle this so a page view is not a write every time.
+pub async fn touch(db: &impl ConnectionTrait, id_hash: &str) -> Result<(), DbErr> {
+    Entity::update_many()
+        .col_expr(Column::LastSeenAt, Expr::value(now()))
+        .filter(Column::IdHash.eq(id_hash))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn delete(db: &impl ConnectionTrait, id_hash: &str) -> Result<(), DbErr> {
+    Entity::delete_by_id(id_hash.to_owned())
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Removes expired sessions (run by the worker now and then).
+pub async fn purge_expired(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    Ok(Entity::delete_many()
+        .filter(Column::ExpiresAt.lte(now()))
+        .exec(db)
+        .await?
+        .rows_affected)
+}

@@ -1,0 +1,198 @@
+//! Builds the application from its settings: database, shared state, router, outbox worker.
+//! `App::build` binds the listener (port 0 in tests) and `run_until_stopped` serves until
+//! Ctrl-C / SIGTERM, letting in-flight requests finish.
+
+use std::{sync::Arc, time::Duration};
+
+use anyhow::Context;
+use axum::Router;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use tokio::{net::TcpListener, sync::watch};
+
+use crate::{
+    config::{DatabaseSettings, Settings},
+    domain::nomenclature::Nomenclatures,
+    mail::{Mailer, worker},
+    services::{cgu::CguCatalog, password::PasswordHasher},
+    state::{AppState, OutboxSignal, PublicUrl},
+    web,
+};
+
+pub struct App {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    mailer: Mailer,
+}
+
+impl App {
+    /// # Errors
+    /// Unreadable data files (CGU, nomenclatures), database or SMTP misconfiguration, bind failure.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = connect(&settings.database).await?;
+        if settings.database.migrate_on_start {
+            migrate(&db).await?;
+        }
+        let listener = TcpListener::bind(&settings.server.bind)
+            .await
+            .with_context(|| format!("binding {}", settings.server.bind))?;
+        let local = listener.local_addr()?;
+        let public_url = match settings.server.public_url.trim_end_matches('/') {
+            "" => format!("http://{local}"),
+            url => url.to_owned(),
+        };
+        let cgu = CguCatalog::load(&settings.cgu).context("loading the CGU")?;
+        let nomenclatures = Nomenclatures::load(&settings.nomenclatures.dir)
+            .context("loading the nomenclatures")?;
+        let hasher = PasswordHasher::new(&settings.auth)?;
+        let mailer = Mailer::from_settings(&settings.mail)?;
+        let state = AppState {
+            db,
+            public_url: PublicUrl(public_url.into()),
+            hasher,
+            cgu: Arc::new(cgu),
+            nomenclatures: Arc::new(nomenclatures),
+            csrf_key: web::csrf::CsrfKey::from_settings(&settings.server)?,
+            outbox: OutboxSignal::default(),
+            settings: Arc::new(settings),
+        };
+        let router = web::router(state.clone());
+        Ok(Self {
+            listener,
+            router,
+            state,
+            mailer,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.state.public_url.0
+    }
+
+    pub fn db(&self) -> DatabaseConnection {
+        self.state.db.clone()
+    }
+
+    /// Serves HTTP and runs the outbox worker until a shutdown signal.
+    ///
+    /// # Errors
+    /// The server failing to accept connections.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let worker = tokio::spawn(worker::run(
+            self.state.db.clone(),
+            self.mailer,
+            self.state.settings.clone(),
+            self.state.outbox.clone(),
+            stop_rx,
+        ));
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("serving HTTP")?;
+        let _ = stop_tx.send(true);
+        let _ = worker.await;
+        Ok(())
+    }
+}
+
+/// Opens the one connection pool.
+///
+/// # Errors
+/// Unreachable database or invalid URL.
+pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
+    if let Some(path) = sqlite_file(&settings.url)
+        && let Some(dir) = std::path::Path::new(path).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let mut options = ConnectOptions::new(settings.url.clone());
+    options
+        .max_connections(settings.max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        // SQLite serialises writers: WAL lets readers proceed, and a busy timeout makes a writer
+        // wait for the lock instead of failing with "database is locked".
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    Database::connect(options)
+        .await
+        .with_context(|| format!("connecting to {}", redact(&settings.url)))
+}
+
+/// # Errors
+/// A migration failing.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None).await.context("running migrations")
+}
+
+fn sqlite_file(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite://")?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && !path.starts_with(':')).then_some(path)
+}
+
+/// The URL without its password, for logs.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_passwords_are_redacted_in_logs() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/mss"),
+            "postgres://app:***@db:5432/mss"
+        );
+        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+
+    #[test]
+    fn sqlite_file_paths_are_found_in_urls() {
+        assert_eq!(
+            sqlite_file("sqlite://data/x.db?mode=rwc"),
+            Some("data/x.db")
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://x"), None);
+    }
+}

@@ -1,0 +1,64 @@
+//! Shared, cheap-to-clone handles given to every handler.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use sea_orm::DatabaseConnection;
+use tokio::sync::Notify;
+
+use crate::{
+    config::Settings,
+    domain::nomenclature::Nomenclatures,
+    services::{cgu::CguCatalog, password::PasswordHasher},
+    web::csrf::CsrfKey,
+};
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    /// `server.public_url`, or the bound address when that is empty; no trailing slash.
+    pub public_url: PublicUrl,
+    pub hasher: PasswordHasher,
+    pub cgu: Arc<CguCatalog>,
+    pub nomenclatures: Arc<Nomenclatures>,
+    pub csrf_key: CsrfKey,
+    /// Wakes the outbox worker as soon as a transaction queued something.
+    pub outbox: OutboxSignal,
+}
+
+#[derive(Clone, Debug)]
+pub struct PublicUrl(pub Arc<str>);
+
+impl PublicUrl {
+    pub fn is_https(&self) -> bool {
+        self.0.starts_with("https://")
+    }
+    pub fn join(&self, path: &str) -> String {
+        format!("{}{path}", self.0)
+    }
+}
+
+#[derive(Clone, Default)]
+pub struct OutboxSignal(pub Arc<Notify>);
+
+impl OutboxSignal {
+    pub fn wake(&self) {
+        self.0.notify_one();
+    }
+}
+
+impl AppState {
+    /// The support contact shown in page footers and mails.
+    pub fn support(&self) -> templates::views::Support {
+        let s = &self.settings.support;
+        templates::views::Support {
+            organisation: s.organisation.clone(),
+            phone: s.phone.clone(),
+            phone_note: s.phone_note.clone(),
+            hours: s.hours.clone(),
+            form_url: s.form_url.clone(),
+            appointment_url: s.appointment_url.clone(),
+        }
+    }
+}

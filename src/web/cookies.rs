@@ -1,0 +1,38 @@
+//! Cookie names and attributes. Under https the names take the `__Host-` prefix, which makes
+//! browsers require Secure, Path=/ and no Domain: a sibling subdomain cannot plant them.
+
+pub struct CookieNames {
+    pub session: &'static str,
+    pub csrf: &'static str,
+    pub secure: bool,
+}
+
+impl CookieNames {
+    pub fn new(https: bool) -> Self {
+        if https {
+            Self {
+                session: "__Host-mss_session",
+                csrf: "__Host-mss_csrf",
+                secure: true,
+            }
+        } else {
+            Self {
+                session: "mss_session",
+                csrf: "mss_csrf",
+                secure: false,
+            }
+        }
+    }
+}
+
+/// A browser-session cookie (no Max-Age: the server enforces expiry), HttpOnly, SameSite=Lax.
+pub fn build(name: &str, value: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}")
+}
+
+/// Expires a cookie.
+pub fn clear(name: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+}

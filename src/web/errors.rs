@@ -1,0 +1,65 @@
+//! Turns [`AppError`] responses into French HTML pages and logs each error once, with the
+//! request id the page shows.
+
+use axum::{
+    extract::{Request, State},
+    http::{HeaderName, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use templates::views::ErrorView;
+
+use crate::{
+    error::{AppError, ErrorExtension},
+    state::AppState,
+};
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+pub async fn render(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let response = next.run(req).await;
+    let Some(ErrorExtension(error)) = response.extensions().get::<ErrorExtension>().cloned() else {
+        return response;
+    };
+    if error.is_internal() {
+        tracing::error!(request_id, %method, %path, error = ?error, "request failed");
+    } else {
+        tracing::info!(request_id, %method, %path, error = %error, "request refused");
+    }
+    let (title, message) = error.page_text();
+    let view = ErrorView {
+        status: error.status().as_u16(),
+        title: title.to_owned(),
+        message: message.to_owned(),
+        request_id: error.is_internal().then(|| request_id.unwrap_or_default()),
+    };
+    let ctx = super::context::base(&state, String::new());
+    let mut page = (error.status(), templates::pages::error(&ctx, &view)).into_response();
+    // Keep what the failed response set (cookies), except its now-wrong body headers.
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            page.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    page
+}
+
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+pub async fn method_not_allowed() -> AppError {
+    AppError::MethodNotAllowed
+}
+
+/// A panic in a handler becomes an opaque 500 page, never a dropped connection.
+pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    AppError::Unexpected(anyhow::anyhow!("handler panicked")).into_response()
+}

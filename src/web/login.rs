@@ -1,0 +1,127 @@
+//! `/connexion` (sign in) and `/deconnexion` (sign out).
+
+use axum::{
+    Router,
+    extract::{Query, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+use templates::views::LoginView;
+
+use super::{
+    context::Ctx,
+    cookies::{self, CookieNames},
+    form::AppForm,
+    session::{MaybeUser, presented_session},
+    urls,
+};
+use crate::{
+    error::Result,
+    services::{
+        auth::{self, LoginError},
+        journey,
+    },
+    state::AppState,
+};
+
+pub const BAD_CREDENTIALS: &str = "Adresse mail ou mot de passe incorrect.";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(urls::LOGIN, get(login_get).post(login_post))
+        .route(urls::LOGOUT, post(logout_post))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LoginQuery {
+    confirme: Option<String>,
+}
+
+async fn login_get(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Query(query): Query<LoginQuery>,
+    ctx: Ctx,
+) -> Result<Response> {
+    if let Some(user) = user {
+        let step = journey::current_step(&state.db, &user.account, &state.cgu.version).await?;
+        return Ok(Redirect::to(step.url()).into_response());
+    }
+    let ctx = match query.confirme {
+        Some(_) => ctx.with_notice(
+            "Votre adresse mail est confirmée. Connectez-vous pour poursuivre votre inscription.",
+        ),
+        None => ctx,
+    };
+    Ok(templates::pages::login(&ctx.anonymous(None), &LoginView::default()).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LoginForm {
+    email: String,
+    mot_de_passe: String,
+}
+
+async fn login_post(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ctx: Ctx,
+    AppForm(form): AppForm<LoginForm>,
+) -> Result<Response> {
+    let account = match auth::authenticate(&state, &form.email, &form.mot_de_passe).await {
+        Ok(account) => account,
+        Err(LoginError::InvalidCredentials) => {
+            let view = LoginView {
+                email: form.email,
+                error: Some(BAD_CREDENTIALS.to_owned()),
+            };
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                templates::pages::login(&ctx.anonymous(None), &view),
+            )
+                .into_response());
+        }
+        Err(LoginError::Unexpected(e)) => return Err(e.into()),
+    };
+    let https = state.public_url.is_https();
+    let previous = presented_session(&jar, https);
+    let raw = auth::start_session(&state, account.id, previous.as_deref()).await?;
+    let step = journey::current_step(&state.db, &account, &state.cgu.version).await?;
+    let mut response = Redirect::to(step.url()).into_response();
+    set_cookie(
+        &mut response,
+        &cookies::build(CookieNames::new(https).session, &raw, https),
+    );
+    Ok(response)
+}
+
+async fn logout_post(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+) -> Result<Response> {
+    if let Some(user) = user {
+        auth::end_session(&state, &user.session_hash, user.account.id).await?;
+    }
+    let mut response = Redirect::to(urls::HOME).into_response();
+    clear_session_cookie(&state, &mut response);
+    Ok(response)
+}
+
+pub fn clear_session_cookie(state: &AppState, response: &mut Response) {
+    let https = state.public_url.is_https();
+    set_cookie(
+        response,
+        &cookies::clear(CookieNames::new(https).session, https),
+    );
+}
+
+fn set_cookie(response: &mut Response, cookie: &str) {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}

@@ -1,0 +1,122 @@
+//! HTTP. One router per feature (each `pub fn router() -> Router<AppState>`), merged here with
+//! the layers every request goes through.
+
+pub mod context;
+pub mod cookies;
+pub mod csrf;
+pub mod errors;
+pub mod form;
+pub mod session;
+pub mod urls;
+
+mod account;
+mod assets;
+mod cgu;
+mod confirmation;
+mod health;
+mod home;
+mod identification;
+mod login;
+mod profile;
+mod signup;
+
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    http::{HeaderName, HeaderValue, header},
+    middleware,
+};
+use tower::ServiceBuilder;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
+    trace::TraceLayer,
+};
+
+use crate::state::AppState;
+
+/// Content Security Policy: no script at all, styles from our own stylesheet only, forms post
+/// only to us, and no framing (clickjacking).
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                   frame-ancestors 'none'; base-uri 'none'";
+
+pub fn router(state: AppState) -> Router {
+    let limit = state.settings.server.body_limit_bytes;
+    let https = state.public_url.is_https();
+    let features = Router::new()
+        .merge(home::router())
+        .merge(health::router())
+        .merge(assets::router())
+        .merge(signup::router())
+        .merge(confirmation::router())
+        .merge(login::router())
+        .merge(cgu::router())
+        .merge(identification::router())
+        .merge(profile::router())
+        .merge(account::router())
+        .fallback(errors::not_found)
+        .method_not_allowed_fallback(errors::method_not_allowed);
+
+    let mut security = vec![
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::CACHE_CONTROL, "no-store"),
+        (
+            HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=(), payment=()",
+        ),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+    ];
+    if https {
+        security.push((
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=63072000; includeSubDomains",
+        ));
+    }
+    let mut router = features
+        .layer(CatchPanicLayer::custom(errors::panic_response))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            errors::render,
+        ));
+    for (name, value) in security {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    router
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(errors::REQUEST_ID, MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(
+                    |req: &axum::http::Request<axum::body::Body>| {
+                        let id = req
+                            .headers()
+                            .get(&errors::REQUEST_ID)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("");
+                        tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                    },
+                ))
+                .layer(PropagateRequestIdLayer::new(errors::REQUEST_ID)),
+        )
+        .with_state(state)
+}
+
+/// Domain validation errors as the templates' view of them.
+fn view_errors(errors: &crate::domain::FieldErrors) -> templates::views::FieldErrors {
+    let mut view = templates::views::FieldErrors::new();
+    for (field, message) in errors {
+        view.add(field, message.clone());
+    }
+    view
+}

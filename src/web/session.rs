@@ -1,0 +1,121 @@
+//! Who is signed in. The cookie carries a random id; the session row (by its hash) names the
+//! account. Extractors: [`MaybeUser`] for pages open to all, [`SignedIn`] for the journey's
+//! steps (anonymous visitors are sent to the sign-in page).
+
+use axum::{
+    extract::FromRequestParts,
+    http::request::Parts,
+    response::{IntoResponse, Redirect, Response},
+};
+use axum_extra::extract::CookieJar;
+use chrono::Duration;
+
+use super::{cookies::CookieNames, urls};
+use crate::{
+    error::AppError,
+    repo::{self, accounts::Account},
+    services::{
+        journey::{self, Step},
+        secrets,
+    },
+    state::AppState,
+};
+
+/// A live session and its account.
+#[derive(Clone, Debug)]
+pub struct SessionUser {
+    pub session_hash: String,
+    pub account: Account,
+}
+
+/// The signed-in user, if any.
+pub struct MaybeUser(pub Option<SessionUser>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let names = CookieNames::new(state.public_url.is_https());
+        let Some(raw) = jar.get(names.session).map(|c| c.value().to_owned()) else {
+            return Ok(Self(None));
+        };
+        let idle = Duration::minutes(state.settings.auth.session_idle_minutes);
+        let Some(session) = repo::sessions::find_live(&state.db, &raw, idle).await? else {
+            return Ok(Self(None));
+        };
+        let Some(account) = repo::accounts::find(&state.db, session.account_id).await? else {
+            return Ok(Self(None));
+        };
+        // Slide the idle timeout at most once a minute: a page view is not a write each time.
+        if repo::now() - session.last_seen_at > Duration::minutes(1) {
+            repo::sessions::touch(&state.db, &session.id_hash).await?;
+        }
+        Ok(Self(Some(SessionUser {
+            session_hash: session.id_hash,
+            account,
+        })))
+    }
+}
+
+/// The hash of the session id the browser presents, live or not, so sign-in can end it
+/// (rotation) and sign-out can delete it.
+pub fn presented_session(jar: &CookieJar, https: bool) -> Option<String> {
+    jar.get(CookieNames::new(https).session)
+        .map(|c| secrets::sha256_hex(c.value()))
+}
+
+/// A signed-in user and the step of the journey they are at.
+pub struct SignedIn {
+    pub user: SessionUser,
+    pub step: Step,
+}
+
+impl SignedIn {
+    /// Continue only at `expected`; anywhere else, go to the current step (visiting another
+    /// step's URL must not skip or revisit steps).
+    ///
+    /// # Errors
+    /// A redirect response to the current step.
+    pub fn require(&self, expected: Step) -> Result<(), Redirect> {
+        if self.step == expected {
+            Ok(())
+        } else {
+            Err(Redirect::to(self.step.url()))
+        }
+    }
+
+    pub fn account(&self) -> &Account {
+        &self.user.account
+    }
+}
+
+/// Rejection of [`SignedIn`]: to the sign-in page, or an error.
+pub enum NotSignedIn {
+    Anonymous,
+    Error(AppError),
+}
+
+impl IntoResponse for NotSignedIn {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Anonymous => Redirect::to(urls::LOGIN).into_response(),
+            Self::Error(e) => e.into_response(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = NotSignedIn;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, NotSignedIn> {
+        let MaybeUser(user) = MaybeUser::from_request_parts(parts, state)
+            .await
+            .map_err(NotSignedIn::Error)?;
+        let user = user.ok_or(NotSignedIn::Anonymous)?;
+        let step = journey::current_step(&state.db, &user.account, &state.cgu.version)
+            .await
+            .map_err(|e| NotSignedIn::Error(e.into()))?;
+        Ok(Self { user, step })
+    }
+}

@@ -1,0 +1,137 @@
+//! Step 1: `/inscription` (sign-up form), `/inscription/email-envoye` ("check your mail"),
+//! `/inscription/renvoyer` (resend the confirmation link).
+
+use axum::{
+    Router,
+    extract::{Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use serde::Deserialize;
+use templates::views::{EmailSentView, SignupView, Step as ViewStep};
+
+use super::{context::Ctx, form::AppForm, session::MaybeUser, urls, view_errors};
+use crate::{
+    domain::signup::{SignupInput, parse_signup},
+    error::Result,
+    services::{journey, registration},
+    state::AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(urls::SIGNUP, get(signup_get).post(signup_post))
+        .route(urls::SIGNUP_EMAIL_SENT, get(email_sent_get))
+        .route(urls::SIGNUP_RESEND, post(resend_post))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SignupForm {
+    nom: String,
+    prenom: String,
+    email: String,
+    mot_de_passe: String,
+    confirmation_mot_de_passe: String,
+}
+
+async fn signup_get(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    ctx: Ctx,
+) -> Result<Response> {
+    if let Some(user) = user {
+        let step = journey::current_step(&state.db, &user.account, &state.cgu.version).await?;
+        return Ok(Redirect::to(step.url()).into_response());
+    }
+    let ctx = ctx.anonymous(Some(ViewStep::Inscription));
+    Ok(templates::pages::signup(&ctx, &SignupView::default()).into_response())
+}
+
+async fn signup_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    AppForm(form): AppForm<SignupForm>,
+) -> Result<Response> {
+    let input = SignupInput {
+        nom: form.nom,
+        prenom: form.prenom,
+        email: form.email,
+        mot_de_passe: form.mot_de_passe,
+        confirmation_mot_de_passe: form.confirmation_mot_de_passe,
+    };
+    match parse_signup(&input, state.settings.auth.password_min_score) {
+        Ok(new_account) => {
+            registration::sign_up(&state, new_account).await?;
+            Ok(Redirect::to(urls::SIGNUP_EMAIL_SENT).into_response())
+        }
+        Err(errors) => {
+            // Values are kept for correction; the passwords never come back.
+            let view = SignupView {
+                nom: input.nom,
+                prenom: input.prenom,
+                email: input.email,
+                errors: view_errors(&errors),
+            };
+            let ctx = ctx.anonymous(Some(ViewStep::Inscription));
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                templates::pages::signup(&ctx, &view),
+            )
+                .into_response())
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EmailSentQuery {
+    renvoye: Option<String>,
+}
+
+async fn email_sent_get(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Query(query): Query<EmailSentQuery>,
+    ctx: Ctx,
+) -> Result<Response> {
+    let resent = query.renvoye.is_some();
+    let Some(user) = user else {
+        let ctx = ctx.anonymous(Some(ViewStep::Confirmation));
+        let view = EmailSentView {
+            email: None,
+            resent,
+            awaiting_confirmation: false,
+        };
+        return Ok(templates::pages::email_sent(&ctx, &view).into_response());
+    };
+    // A signed-in user only belongs here while their address is unconfirmed.
+    let step = journey::current_step(&state.db, &user.account, &state.cgu.version).await?;
+    if step != journey::Step::ConfirmEmail {
+        return Ok(Redirect::to(step.url()).into_response());
+    }
+    let view = EmailSentView {
+        email: Some(user.account.email.clone()),
+        resent,
+        awaiting_confirmation: true,
+    };
+    Ok(templates::pages::email_sent(&ctx.for_user(Some(step)), &view).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ResendForm {
+    email: String,
+}
+
+async fn resend_post(
+    State(state): State<AppState>,
+    AppForm(form): AppForm<ResendForm>,
+) -> Result<Redirect> {
+    registration::resend(&state, &form.email).await?;
+    Ok(Redirect::to(&format!(
+        "{}?renvoye=1",
+        urls::SIGNUP_EMAIL_SENT
+    )))
+}
