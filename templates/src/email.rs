@@ -1,0 +1,294 @@
+//! Emails, each a subject / plain-text / HTML triple sent as `multipart/alternative`.
+//!
+//! The text part prints every link in full on its own line, so it works in any mail client and
+//! can be copied. The HTML part is a small standalone document (mails cannot use the site's
+//! stylesheet, hence the inline styles) that shows the link as a button and in full.
+
+use maud::{DOCTYPE, Markup, html};
+
+use crate::views::{AccountExistsMail, ConfirmationMail, Email, Support};
+
+const BUTTON_STYLE: &str = "display:inline-block;padding:12px 20px;background:#1d4f91;\
+                            color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold";
+
+fn greeting(prenom: &str) -> String {
+    if prenom.trim().is_empty() {
+        "Bonjour,".to_owned()
+    } else {
+        format!("Bonjour {prenom},")
+    }
+}
+
+fn hours(count: u32) -> String {
+    if count > 1 {
+        format!("{count} heures")
+    } else {
+        format!("{count} heure")
+    }
+}
+
+/// Support contact lines, skipping settings that are empty.
+fn support_lines(support: &Support) -> Vec<String> {
+    let mut lines = Vec::new();
+    if !support.phone.is_empty() {
+        let mut line = format!("Téléphone : {}", support.phone);
+        if !support.phone_note.is_empty() {
+            line = format!("{line} ({})", support.phone_note);
+        }
+        if !support.hours.is_empty() {
+            line = format!("{line}, {}", support.hours);
+        }
+        lines.push(line);
+    }
+    if !support.form_url.is_empty() {
+        lines.push(format!("Formulaire en ligne : {}", support.form_url));
+    }
+    lines
+}
+
+fn support_heading(support: &Support) -> String {
+    if support.organisation.is_empty() {
+        "Une question ? Besoin d'aide ? Contactez-nous :".to_owned()
+    } else {
+        format!(
+            "Une question ? Besoin d'aide ? Contactez le {} :",
+            support.organisation
+        )
+    }
+}
+
+fn signature_text(service: &str, support: &Support) -> String {
+    let mut text = format!("--\nL'équipe {service}\n\n{}\n", support_heading(support));
+    for line in support_lines(support) {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    text
+}
+
+fn signature_html(service: &str, support: &Support) -> Markup {
+    html! {
+        hr style="border:none;border-top:1px solid #d0d5dd;margin:24px 0";
+        p { "L'équipe " (service) }
+        p style="color:#4a5565;font-size:14px" {
+            (support_heading(support))
+            @for line in support_lines(support) { br; (line) }
+        }
+    }
+}
+
+/// The link as a button, then printed in full for clients that hide or break buttons.
+fn link_block(link: &str, label: &str) -> Markup {
+    html! {
+        p style="margin:24px 0" { a href=(link) style=(BUTTON_STYLE) { (label) } }
+        p {
+            "Si le bouton ne fonctionne pas, copiez ce lien dans votre navigateur :"
+            br;
+            a href=(link) style="color:#1d4f91;word-break:break-all" { (link) }
+        }
+    }
+}
+
+/// A standalone HTML mail document.
+fn document(subject: &str, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="fr" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (subject) }
+            }
+            body style="margin:0;padding:24px;background:#f4f6f9;color:#1b1f24;\
+                        font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5" {
+                div style="max-width:600px;margin:0 auto;background:#ffffff;padding:24px;\
+                           border-top:4px solid #1d4f91" {
+                    (body)
+                }
+            }
+        }
+    }
+    .into_string()
+}
+
+/// The mail with the link that confirms a new account's address.
+pub fn confirmation(m: &ConfirmationMail) -> Email {
+    let service = m.service_name.as_str();
+    let subject = format!("Confirmez votre adresse mail – {service}");
+    let greeting = greeting(&m.prenom);
+    let validity = hours(m.valid_hours);
+    let ignore = "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : \
+                  aucun compte ne sera activé sans confirmation.";
+    let text = format!(
+        "{greeting}\n\n\
+         Vous venez de créer un compte {service}. Pour confirmer votre adresse mail, cliquez sur \
+         le lien ci-dessous ou copiez-le dans votre navigateur :\n\n\
+         {link}\n\n\
+         Ce lien est valable {validity}.\n\n\
+         {ignore}\n\n\
+         {signature}",
+        link = m.link,
+        signature = signature_text(service, &m.support),
+    );
+    let html = document(
+        &subject,
+        html! {
+            p { (greeting) }
+            p {
+                "Vous venez de créer un compte " (service) ". Pour confirmer votre adresse "
+                "mail, cliquez sur le lien ci-dessous."
+            }
+            (link_block(&m.link, "Confirmer mon adresse mail"))
+            p { "Ce lien est valable " (validity) "." }
+            p { (ignore) }
+            (signature_html(service, &m.support))
+        },
+    );
+    Email {
+        subject,
+        text,
+        html,
+    }
+}
+
+/// Sent instead of a confirmation mail when someone signs up with an address that already has
+/// an account, so the sign-up page itself never reveals that the account exists.
+pub fn account_exists(m: &AccountExistsMail) -> Email {
+    let service = m.service_name.as_str();
+    let subject = format!("Votre compte {service}");
+    let greeting = greeting(&m.prenom);
+    let attempt = format!(
+        "Quelqu'un, probablement vous, a essayé de créer un compte {service} avec cette adresse \
+         mail. Un compte existe déjà pour cette adresse : il n'est pas nécessaire d'en créer un \
+         nouveau."
+    );
+    let forgotten = forgotten_password(&m.support);
+    let ignore = "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre \
+                  compte n'a pas été modifié.";
+    let text = format!(
+        "{greeting}\n\n{attempt}\n\n\
+         Pour vous connecter, utilisez le lien suivant :\n\n\
+         {link}\n\n\
+         {forgotten}\n\n\
+         {ignore}\n\n\
+         {signature}",
+        link = m.login_link,
+        signature = signature_text(service, &m.support),
+    );
+    let html = document(
+        &subject,
+        html! {
+            p { (greeting) }
+            p { (attempt) }
+            p { "Pour vous connecter, utilisez le lien ci-dessous." }
+            (link_block(&m.login_link, "Me connecter"))
+            p { (forgotten) }
+            p { (ignore) }
+            (signature_html(service, &m.support))
+        },
+    );
+    Email {
+        subject,
+        text,
+        html,
+    }
+}
+
+/// Until self-service password reset exists, a forgotten password goes through support, whose
+/// contact details follow in the signature.
+fn forgotten_password(support: &Support) -> String {
+    let contact = if support.organisation.is_empty() {
+        "le support".to_owned()
+    } else {
+        format!("le {}", support.organisation)
+    };
+    format!(
+        "Si vous avez oublié votre mot de passe, contactez {contact} (coordonnées ci-dessous) : \
+         il vous aidera à retrouver l'accès à votre compte."
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn support() -> Support {
+        Support {
+            organisation: "Centre de services du GRADeS Occitanie".into(),
+            phone: "0 820 250 035".into(),
+            phone_note: "Service 0,09 € / appel + prix appel".into(),
+            hours: "8h30 - 18h30 du lundi au vendredi".into(),
+            form_url: "https://assistance.example.fr".into(),
+            appointment_url: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_confirmation_mail_prints_the_link_on_its_own_line() {
+        let link = "https://mss.example.fr/confirmation/abc_DEF-123?x=1&y=2";
+        let mail = confirmation(&ConfirmationMail {
+            service_name: "Medimail".into(),
+            prenom: "Pierre".into(),
+            link: link.into(),
+            valid_hours: 24,
+            support: support(),
+        });
+        assert_eq!(mail.subject, "Confirmez votre adresse mail – Medimail");
+        assert!(mail.text.starts_with("Bonjour Pierre,\n"));
+        assert!(mail.text.lines().any(|line| line == link));
+        assert!(mail.text.contains("valable 24 heures"));
+        assert!(
+            mail.text
+                .contains("Si vous n'êtes pas à l'origine de cette demande")
+        );
+        assert!(mail.text.contains("Téléphone : 0 820 250 035"));
+        // In HTML the `&` of the query string is escaped, in the href and in the printed link.
+        let escaped = "https://mss.example.fr/confirmation/abc_DEF-123?x=1&amp;y=2";
+        assert!(mail.html.starts_with("<!DOCTYPE html>"));
+        assert_eq!(mail.html.matches(&format!("href=\"{escaped}\"")).count(), 2);
+        assert!(mail.html.contains(&format!(">{escaped}</a>")));
+    }
+
+    #[test]
+    fn the_account_exists_mail_links_to_sign_in_and_support() {
+        let mail = account_exists(&AccountExistsMail {
+            service_name: "Medimail".into(),
+            prenom: String::new(),
+            login_link: "https://mss.example.fr/connexion".into(),
+            support: support(),
+        });
+        assert_eq!(mail.subject, "Votre compte Medimail");
+        assert!(mail.text.starts_with("Bonjour,\n"));
+        assert!(
+            mail.text
+                .lines()
+                .any(|l| l == "https://mss.example.fr/connexion")
+        );
+        assert!(
+            mail.text
+                .contains("Un compte existe déjà pour cette adresse")
+        );
+        assert!(mail.text.contains("oublié votre mot de passe"));
+        assert!(
+            mail.text
+                .contains("Formulaire en ligne : https://assistance.example.fr")
+        );
+        assert!(
+            mail.html
+                .contains(r#"href="https://mss.example.fr/connexion""#)
+        );
+    }
+
+    #[test]
+    fn user_data_in_mails_is_escaped_in_html() {
+        let mail = confirmation(&ConfirmationMail {
+            service_name: "Medimail".into(),
+            prenom: "<b>Pierre</b>".into(),
+            link: "https://mss.example.fr/confirmation/t".into(),
+            valid_hours: 1,
+            support: Support::default(),
+        });
+        assert!(mail.html.contains("Bonjour &lt;b&gt;Pierre&lt;/b&gt;,"));
+        assert!(mail.text.contains("valable 1 heure."));
+    }
+}

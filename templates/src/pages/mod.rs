@@ -1,0 +1,37 @@
+//! One function per page, each rendering its content inside [`crate::layout::page`].
+//! Pages take the [`PageContext`](crate::views::PageContext) and their own view-model.
+
+mod account;
+mod home;
+mod professional;
+mod registration;
+mod session;
+mod terms;
+
+pub use account::account_pending;
+pub use home::{error, landing};
+pub use professional::{identification, profile};
+pub use registration::{confirm, email_sent, link_invalid, signup};
+pub use session::login;
+pub use terms::{cgu, cgu_refused};
+
+use maud::{Markup, html};
+
+use crate::components::{TextField, post_form, submit_button};
+use crate::urls;
+use crate::views::PageContext;
+
+/// The "send me the confirmation mail again" form, shared by several pages.
+fn resend_form(ctx: &PageContext, email: &str) -> Markup {
+    post_form(
+        &ctx.csrf_token,
+        urls::SIGNUP_RESEND,
+        html! {
+            (TextField::new("email", "Adresse mail").email().value(email).autocomplete("email"))
+            (submit_button("Renvoyer le mail"))
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests;

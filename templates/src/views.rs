@@ -1,0 +1,212 @@
+//! View-models: plain data the app builds from its domain types. Templates never see domain types,
+//! so this crate depends on maud alone.
+
+/// Support contact shown in every page footer (from configuration, `[support]`).
+#[derive(Debug, Clone, Default)]
+pub struct Support {
+    pub organisation: String,
+    pub phone: String,
+    pub phone_note: String,
+    pub hours: String,
+    pub form_url: String,
+    pub appointment_url: String,
+}
+
+/// The guide's registration steps, for the step indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Inscription,
+    Confirmation,
+    Cgu,
+    Identification,
+    Profil,
+    Validation,
+}
+
+/// What every page needs besides its own content.
+#[derive(Debug, Clone, Default)]
+pub struct PageContext {
+    /// Service name shown in the header and `<title>` (e.g. "Medimail").
+    pub service_name: String,
+    /// Anti-CSRF token to embed as the hidden `csrf_token` field of every form.
+    pub csrf_token: String,
+    /// Whether a user is signed in (shows the sign-out button).
+    pub signed_in: bool,
+    pub support: Support,
+    /// Step indicator to show, if the page is part of the registration journey.
+    pub step: Option<Step>,
+    /// A one-line informational message shown at the top (e.g. "Votre adresse est confirmée").
+    pub notice: Option<String>,
+}
+
+/// Field-level validation errors, in form order. Field names are the form field names.
+#[derive(Debug, Clone, Default)]
+pub struct FieldErrors(pub Vec<(String, String)>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push((field.to_owned(), message.into()));
+    }
+    /// First message for `field`, if any.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SignupView {
+    pub nom: String,
+    pub prenom: String,
+    pub email: String,
+    pub errors: FieldErrors,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EmailSentView {
+    /// The address the user typed, when known (never proves an account exists).
+    pub email: Option<String>,
+    /// True right after a resend request.
+    pub resent: bool,
+    /// True when a signed-in user whose email is not confirmed yet lands here.
+    pub awaiting_confirmation: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ConfirmView {
+    /// Path the confirmation button posts to (`/confirmation/{token}`).
+    pub action: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LinkInvalidView {
+    /// True when the link expired, false when it was already used or never existed.
+    pub expired: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CguView {
+    pub version: String,
+    /// The document's text, split into paragraphs.
+    pub paragraphs: Vec<String>,
+    /// True when the user had accepted an older version that is no longer current.
+    pub new_version: bool,
+    pub errors: FieldErrors,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct IdentificationView {
+    /// Previously submitted answer: Some(true) = oui, Some(false) = non.
+    pub answer: Option<bool>,
+    pub errors: FieldErrors,
+}
+
+/// One `<option>` of a select.
+#[derive(Debug, Clone, Default)]
+pub struct SelectOption {
+    pub value: String,
+    pub label: String,
+}
+
+/// Options grouped under an `<optgroup label=…>` (specialties grouped by profession).
+#[derive(Debug, Clone, Default)]
+pub struct OptionGroup {
+    pub label: String,
+    pub options: Vec<SelectOption>,
+}
+
+/// The profile form; every field holds the raw text the user gave (or the pre-filled value).
+#[derive(Debug, Clone, Default)]
+pub struct ProfileView {
+    pub email: String,
+    pub nom: String,
+    pub prenom: String,
+    pub telephone1: String,
+    pub telephone2: String,
+    pub activite_liberale: bool,
+    pub profession: String,
+    pub specialite: String,
+    pub type_identifiant: String,
+    pub identifiant: String,
+    pub raison_sociale: String,
+    pub service: String,
+    pub adresse: String,
+    pub code_postal: String,
+    pub ville: String,
+    pub departement: String,
+    pub region: String,
+    pub annuaire_medimail: bool,
+    pub annuaire_mssante: bool,
+    pub dematerialisation: bool,
+    pub notification_reception: bool,
+    /// True when the user answered "oui" (BAL PER): the identifier fields are required.
+    pub requires_identifier: bool,
+    pub professions: Vec<SelectOption>,
+    /// Specialties grouped by profession label (works without JavaScript).
+    pub specialties: Vec<OptionGroup>,
+    pub departements: Vec<SelectOption>,
+    pub regions: Vec<SelectOption>,
+    pub errors: FieldErrors,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AccountView {
+    pub prenom: String,
+    pub nom: String,
+    pub email: String,
+    /// "PER" or "MED".
+    pub bal_type: String,
+    /// Example MSSanté address shape for the user's profession (e.g. "prenom.nom@pharmacien.oc.mssante.fr").
+    pub address_example: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LoginView {
+    pub email: String,
+    /// The one generic error ("Adresse mail ou mot de passe incorrect.").
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ErrorView {
+    pub status: u16,
+    pub title: String,
+    pub message: String,
+    /// Shown for internal errors so support can find the log line.
+    pub request_id: Option<String>,
+}
+
+/// A rendered email: subject, plain-text part and HTML part.
+#[derive(Debug, Clone, Default)]
+pub struct Email {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ConfirmationMail {
+    pub service_name: String,
+    pub prenom: String,
+    /// Full link `{public_url}/confirmation/{token}`.
+    pub link: String,
+    pub valid_hours: u32,
+    pub support: Support,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AccountExistsMail {
+    pub service_name: String,
+    pub prenom: String,
+    /// Full link to the sign-in page.
+    pub login_link: String,
+    pub support: Support,
+}
