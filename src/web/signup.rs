@@ -103,6 +103,7 @@ async fn email_sent_get(
             email: None,
             resent,
             awaiting_confirmation: false,
+            valid_hours: link_hours(&state),
         };
         return Ok(templates::pages::email_sent(&ctx, &view).into_response());
     };
@@ -115,6 +116,7 @@ async fn email_sent_get(
         email: Some(user.account.email.clone()),
         resent,
         awaiting_confirmation: true,
+        valid_hours: link_hours(&state),
     };
     Ok(templates::pages::email_sent(&ctx.for_user(Some(step)), &view).into_response())
 }
@@ -134,4 +136,8 @@ async fn resend_post(
         "{}?renvoye=1",
         urls::SIGNUP_EMAIL_SENT
     )))
+}
+
+fn link_hours(state: &AppState) -> u32 {
+    u32::try_from(state.settings.auth.token_validity_hours).unwrap_or(24)
 }

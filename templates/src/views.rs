@@ -78,6 +78,8 @@ pub struct EmailSentView {
     pub resent: bool,
     /// True when a signed-in user whose email is not confirmed yet lands here.
     pub awaiting_confirmation: bool,
+    /// Validity of the confirmation link, in hours.
+    pub valid_hours: u32,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -86,7 +86,8 @@ pub fn email_sent(ctx: &PageContext, view: &EmailSentView) -> Markup {
             }
         }
         p {
-            "Cliquez sur le lien de confirmation qu'il contient. Ce lien est valable 24 heures."
+            "Cliquez sur le lien de confirmation qu'il contient. Ce lien est valable "
+            (view.valid_hours) " heures."
         }
         h2 { "Vous n'avez pas reçu le mail ?" }
         p {

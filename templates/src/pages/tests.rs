@@ -164,6 +164,7 @@ fn the_resend_page_never_says_whether_an_account_exists() {
         email: Some("x@example.fr".into()),
         resent: true,
         awaiting_confirmation: false,
+        valid_hours: 24,
     };
     let html = pages::email_sent(&ctx(), &view).into_string();
     assert!(html.contains(
