@@ -55,6 +55,7 @@ impl App {
             nomenclatures: Arc::new(nomenclatures),
             csrf_key: web::csrf::CsrfKey::from_settings(&settings.server)?,
             outbox: OutboxSignal::default(),
+            login_throttle: Arc::default(),
             settings: Arc::new(settings),
         };
         let router = web::router(state.clone());

@@ -9,7 +9,7 @@ use tokio::sync::Notify;
 use crate::{
     config::Settings,
     domain::nomenclature::Nomenclatures,
-    services::{cgu::CguCatalog, password::PasswordHasher},
+    services::{cgu::CguCatalog, password::PasswordHasher, throttle::LoginThrottle},
     web::csrf::CsrfKey,
 };
 
@@ -23,6 +23,8 @@ pub struct AppState {
     pub cgu: Arc<CguCatalog>,
     pub nomenclatures: Arc<Nomenclatures>,
     pub csrf_key: CsrfKey,
+    /// Counts failed sign-ins per email.
+    pub login_throttle: Arc<LoginThrottle>,
     /// Wakes the outbox worker as soon as a transaction queued something.
     pub outbox: OutboxSignal,
 }

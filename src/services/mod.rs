@@ -8,3 +8,4 @@ pub mod password;
 pub mod profile;
 pub mod registration;
 pub mod secrets;
+pub mod throttle;

@@ -28,6 +28,8 @@ use crate::{
 };
 
 pub const BAD_CREDENTIALS: &str = "Adresse mail ou mot de passe incorrect.";
+const TOO_MANY: &str = "Trop de tentatives de connexion pour cette adresse. Réessayez dans \
+                        quelques minutes, ou contactez le support.";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -73,21 +75,28 @@ async fn login_post(
     ctx: Ctx,
     AppForm(form): AppForm<LoginForm>,
 ) -> Result<Response> {
+    if state.login_throttle.is_blocked(&form.email) {
+        return Ok(login_error(
+            ctx,
+            form.email,
+            StatusCode::TOO_MANY_REQUESTS,
+            TOO_MANY,
+        ));
+    }
     let account = match auth::authenticate(&state, &form.email, &form.mot_de_passe).await {
         Ok(account) => account,
         Err(LoginError::InvalidCredentials) => {
-            let view = LoginView {
-                email: form.email,
-                error: Some(BAD_CREDENTIALS.to_owned()),
-            };
-            return Ok((
+            state.login_throttle.record_failure(&form.email);
+            return Ok(login_error(
+                ctx,
+                form.email,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                templates::pages::login(&ctx.anonymous(None), &view),
-            )
-                .into_response());
+                BAD_CREDENTIALS,
+            ));
         }
         Err(LoginError::Unexpected(e)) => return Err(e.into()),
     };
+    state.login_throttle.reset(&form.email);
     let https = state.public_url.is_https();
     let previous = presented_session(&jar, https);
     let raw = auth::start_session(&state, account.id, previous.as_deref()).await?;
@@ -98,6 +107,15 @@ async fn login_post(
         &cookies::build(CookieNames::new(https).session, &raw, https),
     );
     Ok(response)
+}
+
+/// The sign-in form again, with the email kept and one message.
+fn login_error(ctx: Ctx, email: String, status: StatusCode, message: &str) -> Response {
+    let view = LoginView {
+        email,
+        error: Some(message.to_owned()),
+    };
+    (status, templates::pages::login(&ctx.anonymous(None), &view)).into_response()
 }
 
 async fn logout_post(

@@ -1,0 +1,78 @@
+//! Sign-in throttling (OWASP ASVS 2.2.1, anti-automation): after `MAX_FAILURES` wrong passwords
+//! for one email within `WINDOW`, further attempts for that email are refused until the window
+//! ends. Keyed by the email typed, whether or not it has an account, so the refusal reveals
+//! nothing. In memory: each instance counts on its own, which bounds guessing to
+//! instances × `MAX_FAILURES` per window — enough against online guessing with argon2 in front.
+
+use std::{
+    collections::HashMap,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+pub const MAX_FAILURES: u32 = 10;
+pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Past this many tracked emails, expired entries are swept (memory stays bounded).
+const SWEEP_AT: usize = 10_000;
+
+#[derive(Default)]
+pub struct LoginThrottle {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl LoginThrottle {
+    pub fn is_blocked(&self, email: &str) -> bool {
+        let key = email.trim().to_lowercase();
+        self.failures.lock().is_ok_and(|map| {
+            map.get(&key)
+                .is_some_and(|(count, since)| *count >= MAX_FAILURES && since.elapsed() < WINDOW)
+        })
+    }
+
+    pub fn record_failure(&self, email: &str) {
+        let key = email.trim().to_lowercase();
+        if let Ok(mut map) = self.failures.lock() {
+            if map.len() >= SWEEP_AT {
+                map.retain(|_, (_, since)| since.elapsed() < WINDOW);
+            }
+            let entry = map.entry(key).or_insert((0, Instant::now()));
+            if entry.1.elapsed() >= WINDOW {
+                *entry = (0, Instant::now());
+            }
+            entry.0 += 1;
+        }
+    }
+
+    pub fn reset(&self, email: &str) {
+        if let Ok(mut map) = self.failures.lock() {
+            map.remove(&email.trim().to_lowercase());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_email_is_blocked_after_the_maximum_number_of_failures() {
+        let t = LoginThrottle::default();
+        for _ in 0..MAX_FAILURES - 1 {
+            t.record_failure("A@b.fr");
+        }
+        assert!(!t.is_blocked("a@b.fr"));
+        t.record_failure("a@b.fr ");
+        assert!(t.is_blocked("a@b.fr"));
+        assert!(!t.is_blocked("other@b.fr"));
+    }
+
+    #[test]
+    fn a_successful_sign_in_resets_the_count() {
+        let t = LoginThrottle::default();
+        for _ in 0..MAX_FAILURES {
+            t.record_failure("a@b.fr");
+        }
+        t.reset("a@b.fr");
+        assert!(!t.is_blocked("a@b.fr"));
+    }
+}
