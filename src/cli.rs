@@ -6,7 +6,25 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::{config::Settings, startup, telemetry};
+use crate::{
+    config::Settings,
+    directory::LdapDirectory,
+    domain::{
+        EmailAddress, PersonName,
+        password::{Password, PasswordContext},
+    },
+    repo::{
+        self,
+        admins::Scope,
+        audit::{Action, Actor},
+    },
+    services::{
+        password::PasswordHasher,
+        publication,
+        validation::{self, Decider},
+    },
+    startup, telemetry,
+};
 
 #[derive(Parser)]
 #[command(
@@ -28,6 +46,52 @@ enum Command {
     Serve,
     /// Apply pending database migrations, then exit.
     Migrate,
+    /// Administrators.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// The LDAP annuaire.
+    #[command(subcommand)]
+    Directory(DirectoryCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an administrator, or grant a scope to an existing account. A new account's
+    /// password is read from standard input (first line).
+    Create {
+        #[arg(long)]
+        email: String,
+        /// `national`, `region:<INSEE code>` (e.g. region:76) or `structure:<FINESS or PSC id>`.
+        #[arg(long)]
+        scope: String,
+        /// Family name of a new account.
+        #[arg(long, default_value = "Administrateur")]
+        nom: String,
+        /// Given name of a new account.
+        #[arg(long, default_value = "Medimail")]
+        prenom: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Disable an account: it can no longer be found in the annuaire.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum DirectoryCommand {
+    /// Reconcile the directory with the database: add missing entries, fix drift, remove
+    /// orphans; prints the counts.
+    Sync,
+    /// Print the publication queue: depth, oldest pending item, last error.
+    Status,
 }
 
 /// # Errors
@@ -53,6 +117,123 @@ pub fn main() -> anyhow::Result<()> {
                 tracing::info!("migrations applied");
                 Ok(())
             }
+            Command::Admin(AdminCommand::Create {
+                email,
+                scope,
+                nom,
+                prenom,
+            }) => admin_create(&settings, &email, &scope, &nom, &prenom).await,
+            Command::Account(AccountCommand::Disable { email }) => {
+                let db = open(&settings).await?;
+                let email = EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let account = repo::accounts::find_by_email(&db, &email)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("no account for {}", email.as_str()))?;
+                validation::disable(&db, Decider::System, account.id).await?;
+                println!(
+                    "account {} disabled; its directory entries will be removed",
+                    account.id
+                );
+                Ok(())
+            }
+            Command::Directory(DirectoryCommand::Sync) => {
+                let db = open(&settings).await?;
+                let directory = LdapDirectory::new(&settings.directory);
+                let report = publication::reconcile_all(&db, &directory).await?;
+                println!(
+                    "added {} updated {} removed {} unchanged {}",
+                    report.added, report.updated, report.removed, report.unchanged
+                );
+                Ok(())
+            }
+            Command::Directory(DirectoryCommand::Status) => {
+                let db = open(&settings).await?;
+                let status = repo::outbox::status(&db, repo::outbox::DIRECTORY).await?;
+                println!("pending: {}", status.pending);
+                println!(
+                    "oldest pending: {}",
+                    status
+                        .oldest
+                        .map_or_else(|| "-".to_owned(), |t| t.to_rfc3339())
+                );
+                println!(
+                    "last error: {}",
+                    status.last_error.as_deref().unwrap_or("-")
+                );
+                Ok(())
+            }
         }
     })
+}
+
+/// Connects and migrates (a command may run before the first `serve`).
+async fn open(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let db = startup::connect(&settings.database).await?;
+    startup::migrate(&db).await?;
+    Ok(db)
+}
+
+async fn admin_create(
+    settings: &Settings,
+    email: &str,
+    scope: &str,
+    nom: &str,
+    prenom: &str,
+) -> anyhow::Result<()> {
+    use sea_orm::TransactionTrait;
+
+    let scope = Scope::parse(scope).ok_or_else(|| {
+        anyhow::anyhow!("--scope must be national, region:<code> or structure:<id>")
+    })?;
+    if let Scope::Region(code) = &scope {
+        crate::domain::Region::parse(code).map_err(|e| anyhow::anyhow!("{code}: {e}"))?;
+    }
+    let email = EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let db = open(settings).await?;
+    let account = match repo::accounts::find_by_email(&db, &email).await? {
+        Some(account) => account,
+        None => {
+            let nom = PersonName::parse(nom).map_err(|e| anyhow::anyhow!("--nom: {e}"))?;
+            let prenom = PersonName::parse(prenom).map_err(|e| anyhow::anyhow!("--prenom: {e}"))?;
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("reading the password from standard input")?;
+            let context = PasswordContext {
+                nom: nom.as_str(),
+                prenom: prenom.as_str(),
+                email: email.as_str(),
+            };
+            let password = Password::parse(
+                line.trim_end_matches(['\r', '\n']),
+                &context,
+                settings.auth.password_min_score,
+            )
+            .map_err(|problems| {
+                anyhow::anyhow!("{}", crate::domain::password::describe(&problems))
+            })?;
+            let hasher = PasswordHasher::new(&settings.auth)?;
+            let hash = hasher
+                .hash(secrecy::SecretString::from(password.expose().to_owned()))
+                .await?;
+            repo::accounts::insert_confirmed(&db, &email, &nom, &prenom, &hash).await?
+        }
+    };
+    let txn = db.begin().await?;
+    repo::admins::grant(&txn, account.id, &scope).await?;
+    repo::audit::record(
+        &txn,
+        account.id,
+        Actor::System,
+        Action::AdminGranted,
+        Some(&scope.as_string()),
+    )
+    .await?;
+    txn.commit().await?;
+    println!(
+        "{} is an administrator ({})",
+        email.as_str(),
+        scope.as_string()
+    );
+    Ok(())
 }

@@ -23,6 +23,8 @@ pub struct Settings {
     pub nomenclatures: NomenclatureSettings,
     pub support: SupportSettings,
     pub log: LogSettings,
+    pub directory: DirectorySettings,
+    pub addresses: AddressSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -124,6 +126,37 @@ pub struct NomenclatureSettings {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
+pub struct DirectorySettings {
+    /// Publish to LDAP at all. Off: directory changes still queue in the outbox and wait.
+    pub enabled: bool,
+    /// `ldap://host:389` or `ldaps://host:636`.
+    pub url: String,
+    /// The service's own bind DN (the only one allowed to write).
+    pub bind_dn: String,
+    #[serde(serialize_with = "ser_secret")]
+    pub bind_password: SecretString,
+    /// Base of the DIT; entries go under `ou=mssante,{base_dn}` and `ou=operateur,{base_dn}`.
+    pub base_dn: String,
+    /// Connect and per-operation timeout, in seconds.
+    pub timeout_secs: u64,
+}
+
+/// How MSSanté addresses are built at validation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AddressSettings {
+    /// Pattern of a BAL PER address; placeholders `{prenom}`, `{nom}`, `{profession}`, `{region}`.
+    pub per_pattern: String,
+    /// Pattern of a BAL MED address, on the operator's own domain (never under mssante.fr).
+    pub med_pattern: String,
+    /// TRE_G15 profession code → label used in addresses (e.g. "21" → "pharmacien").
+    pub professions: std::collections::BTreeMap<String, String>,
+    /// INSEE région code → label used in addresses (e.g. "76" → "oc").
+    pub regions: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SupportSettings {
     pub organisation: String,
     pub phone: String,
@@ -164,6 +197,8 @@ impl Default for Settings {
             nomenclatures: NomenclatureSettings::default(),
             support: SupportSettings::default(),
             log: LogSettings::default(),
+            directory: DirectorySettings::default(),
+            addresses: AddressSettings::default(),
         }
     }
 }
@@ -250,6 +285,31 @@ impl Default for SupportSettings {
             hours: "8h30 - 18h30 du lundi au vendredi".into(),
             form_url: "https://assistance.esante-occitanie.fr".into(),
             appointment_url: "https://assistance.esante-occitanie.fr/rendez-vous".into(),
+        }
+    }
+}
+
+impl Default for DirectorySettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            url: "ldap://127.0.0.1:389".into(),
+            bind_dn: "cn=mss-onboarding,ou=services,dc=annuaire,dc=medimail,dc=fr".into(),
+            bind_password: SecretString::from(""),
+            base_dn: "dc=annuaire,dc=medimail,dc=fr".into(),
+            timeout_secs: 5,
+        }
+    }
+}
+
+impl Default for AddressSettings {
+    /// Empty tables: the real ones live in `config/default.toml`.
+    fn default() -> Self {
+        Self {
+            per_pattern: "{prenom}.{nom}@{profession}.{region}.mssante.fr".into(),
+            med_pattern: "{prenom}.{nom}@medimail.fr".into(),
+            professions: std::collections::BTreeMap::new(),
+            regions: std::collections::BTreeMap::new(),
         }
     }
 }

@@ -8,11 +8,13 @@
 pub mod cli;
 /// Layered, typed settings (`config/default.toml`, `--config FILE`, `MSS__…` variables).
 pub mod config;
+/// The LDAP annuaire: entry mapping, publisher (ldap3), reconciliation.
+pub mod directory;
 /// Parsed domain values (emails, names, RPPS, postal codes…) and the form parsers built on them.
 pub mod domain;
 /// The one opaque application error and its HTTP meaning.
 pub mod error;
-/// Mail: transports over lettre, and the outbox worker that delivers queued messages.
+/// Mail: transports over lettre, and queueing rendered messages in the outbox.
 pub mod mail;
 /// Database access; the only module that touches `entities`.
 pub mod repo;
@@ -26,3 +28,5 @@ pub mod state;
 pub mod telemetry;
 /// HTTP: one router per feature, sessions, CSRF, error pages.
 pub mod web;
+/// The background worker: delivers the outbox (mail, directory publication) with retries.
+pub mod worker;

@@ -12,11 +12,12 @@ use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
     config::{DatabaseSettings, Settings},
-    domain::nomenclature::Nomenclatures,
-    mail::{Mailer, worker},
+    directory::{Directory, LdapDirectory},
+    domain::{mailbox::AddressPattern, nomenclature::Nomenclatures},
+    mail::Mailer,
     services::{cgu::CguCatalog, password::PasswordHasher},
     state::{AppState, OutboxSignal, PublicUrl},
-    web,
+    web, worker,
 };
 
 pub struct App {
@@ -24,6 +25,7 @@ pub struct App {
     router: Router,
     state: AppState,
     mailer: Mailer,
+    directory: Option<Arc<dyn Directory>>,
 }
 
 impl App {
@@ -45,6 +47,14 @@ impl App {
         let cgu = CguCatalog::load(&settings.cgu).context("loading the CGU")?;
         let nomenclatures = Nomenclatures::load(&settings.nomenclatures.dir)
             .context("loading the nomenclatures")?;
+        // A bad address pattern would only surface at the first validation: refuse to start.
+        for pattern in [
+            &settings.addresses.per_pattern,
+            &settings.addresses.med_pattern,
+        ] {
+            AddressPattern::parse(pattern)
+                .map_err(|e| anyhow::anyhow!("addresses pattern {pattern:?}: {e}"))?;
+        }
         let hasher = PasswordHasher::new(&settings.auth)?;
         let mailer = Mailer::from_settings(&settings.mail)?;
         let state = AppState {
@@ -59,11 +69,13 @@ impl App {
             settings: Arc::new(settings),
         };
         let router = web::router(state.clone());
+        let directory = directory_from(&state.settings);
         Ok(Self {
             listener,
             router,
             state,
             mailer,
+            directory,
         })
     }
 
@@ -86,9 +98,12 @@ impl App {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
         let worker = tokio::spawn(worker::run(
-            self.state.db.clone(),
-            self.mailer,
-            self.state.settings.clone(),
+            worker::Worker {
+                db: self.state.db.clone(),
+                mailer: self.mailer,
+                directory: self.directory,
+                settings: self.state.settings.clone(),
+            },
             self.state.outbox.clone(),
             stop_rx,
         ));
@@ -102,6 +117,14 @@ impl App {
     }
 }
 
+/// The LDAP publisher, when `directory.enabled`. Off, directory rows wait in the outbox.
+pub fn directory_from(settings: &Settings) -> Option<Arc<dyn Directory>> {
+    settings
+        .directory
+        .enabled
+        .then(|| Arc::new(LdapDirectory::new(&settings.directory)) as Arc<dyn Directory>)
+}
+
 /// Opens the one connection pool.
 ///
 /// # Errors
@@ -113,13 +136,22 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
     {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
+    // SQLite has one writer at a time, and a transaction that reads before it writes fails at
+    // once with "database is locked" when another writer got in first. One connection
+    // serialises the embedded database's work, which is plenty for local runs; PostgreSQL (the
+    // production database) gets the configured pool.
+    let is_sqlite = settings.url.starts_with("sqlite:");
+    let max_connections = if is_sqlite {
+        1
+    } else {
+        settings.max_connections
+    };
     let mut options = ConnectOptions::new(settings.url.clone());
     options
-        .max_connections(settings.max_connections)
-        .acquire_timeout(Duration::from_secs(10))
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(30))
         .sqlx_logging(false)
-        // SQLite serialises writers: WAL lets readers proceed, and a busy timeout makes a writer
-        // wait for the lock instead of failing with "database is locked".
+        // WAL and a busy timeout let other processes (the CLI) share the file safely.
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .busy_timeout(Duration::from_secs(10))

@@ -18,10 +18,19 @@ pub struct Model {
     pub last_mail_at: Option<DateTimeWithTimeZone>,
     pub created_at: DateTimeWithTimeZone,
     pub updated_at: DateTimeWithTimeZone,
+    pub validated_at: Option<DateTimeWithTimeZone>,
+    pub rejected_at: Option<DateTimeWithTimeZone>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub rejection_reason: Option<String>,
+    #[sea_orm(unique)]
+    pub mailbox_address: Option<String>,
+    pub disabled_at: Option<DateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
+    #[sea_orm(has_many = "super::admin::Entity")]
+    Admin,
     #[sea_orm(has_one = "super::account_profile::Entity")]
     AccountProfile,
     #[sea_orm(has_many = "super::cgu_acceptance::Entity")]
@@ -30,6 +39,12 @@ pub enum Relation {
     EmailToken,
     #[sea_orm(has_many = "super::session::Entity")]
     Session,
+}
+
+impl Related<super::admin::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Admin.def()
+    }
 }
 
 impl Related<super::account_profile::Entity> for Entity {

@@ -26,6 +26,7 @@ pub struct Model {
     pub dematerialisation: bool,
     pub notification_reception: bool,
     pub updated_at: DateTimeWithTimeZone,
+    pub identifiant_structure: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,6 +6,7 @@ pub mod prelude;
 
 pub mod account;
 pub mod account_profile;
+pub mod admin;
 pub mod audit_event;
 pub mod cgu_acceptance;
 pub mod email_token;

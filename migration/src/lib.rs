@@ -10,6 +10,8 @@ mod m20261128_000004_create_cgu_acceptances;
 mod m20261128_000005_create_sessions;
 mod m20261128_000006_create_outbox;
 mod m20261128_000007_create_audit_events;
+mod m20261128_000008_create_admins;
+mod m20261128_000009_add_account_validation;
 
 pub struct Migrator;
 
@@ -24,6 +26,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_create_sessions::Migration),
             Box::new(m20261128_000006_create_outbox::Migration),
             Box::new(m20261128_000007_create_audit_events::Migration),
+            Box::new(m20261128_000008_create_admins::Migration),
+            Box::new(m20261128_000009_add_account_validation::Migration),
         ]
     }
 }

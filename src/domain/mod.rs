@@ -6,10 +6,15 @@
 
 /// Contact e-mail address (lower-cased, validated).
 pub mod email;
+/// FINESS structure numbers, Luhn-checked when all-numeric (docs/domain.md §2.5).
+pub mod finess;
 /// Shared French-aware text helpers (accent folding for comparisons and sorting).
 mod fold;
 /// Départements, régions and postal codes (docs/domain.md §4.4, §4.5).
 pub mod geo;
+/// Mailbox addresses: the documented name normalisation and the configurable pattern
+/// (`{prenom}.{nom}@{profession}.{region}.mssante.fr`, docs/domain.md §0, §3.3).
+pub mod mailbox;
 /// Person names (nom, prénom).
 pub mod name;
 /// RPPS / ADELI identifiers and the Luhn key (docs/domain.md §2).
@@ -28,7 +33,12 @@ pub mod signup;
 pub mod text;
 
 pub use email::{EmailAddress, EmailError};
+pub use finess::{Finess, FinessError};
 pub use geo::{Departement, GeoError, PostalCode, Region, all_departements, all_regions};
+pub use mailbox::{
+    AddressPattern, AddressPatternError, MailboxAddress, NamePart, Placeholder, local_part,
+    normalise_name_part,
+};
 pub use name::{NameError, PersonName};
 pub use national_id::{Adeli, IdentifierType, NationalId, NationalIdError, Rpps};
 pub use nomenclature::{Nomenclatures, Profession, Specialty};

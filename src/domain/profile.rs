@@ -3,6 +3,7 @@
 //! identifier — are required; everything else is optional but must be valid when given.
 
 use super::FieldErrors;
+use super::finess::Finess;
 use super::geo::{Departement, PostalCode, Region};
 use super::name::PersonName;
 use super::national_id::{IdentifierType, NationalId};
@@ -28,6 +29,9 @@ pub struct ProfileInput {
     pub type_identifiant: String,
     pub identifiant: String,
     pub raison_sociale: String,
+    /// FINESS of the structure of practice (optional; lets a structure's administrator see the
+    /// account).
+    pub identifiant_structure: String,
     pub service: String,
     pub adresse: String,
     pub code_postal: String,
@@ -52,6 +56,7 @@ pub struct Profile {
     pub specialite: Option<Specialty>,
     pub national_id: Option<NationalId>,
     pub raison_sociale: Option<FreeText>,
+    pub identifiant_structure: Option<Finess>,
     pub service: Option<FreeText>,
     pub adresse: Option<FreeText>,
     pub code_postal: Option<PostalCode>,
@@ -94,6 +99,11 @@ pub fn parse_profile(
     };
 
     let raison_sociale = errors.text("raison_sociale", &input.raison_sociale, RAISON_SOCIALE_MAX);
+    let identifiant_structure = errors.optional(
+        "identifiant_structure",
+        &input.identifiant_structure,
+        Finess::parse,
+    );
     let service = errors.text("service", &input.service, SERVICE_MAX);
     let adresse = errors.text("adresse", &input.adresse, ADRESSE_MAX);
     let code_postal = errors.optional("code_postal", &input.code_postal, PostalCode::parse);
@@ -113,6 +123,7 @@ pub fn parse_profile(
         Some(specialite),
         Some(national_id),
         Some(raison_sociale),
+        Some(identifiant_structure),
         Some(service),
         Some(adresse),
         Some(code_postal),
@@ -128,6 +139,7 @@ pub fn parse_profile(
         specialite,
         national_id,
         raison_sociale,
+        identifiant_structure,
         service,
         adresse,
         code_postal,
@@ -148,6 +160,7 @@ pub fn parse_profile(
         specialite,
         national_id,
         raison_sociale,
+        identifiant_structure,
         service,
         adresse,
         code_postal,

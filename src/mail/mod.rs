@@ -1,8 +1,6 @@
 //! Outgoing mail. Services never talk to SMTP: they [`queue`] a rendered message in the outbox
-//! inside their transaction, and [`worker`] delivers it with lettre, over SMTP or into `.eml`
-//! files for local runs.
-
-pub mod worker;
+//! inside their transaction, and `crate::worker` delivers it with lettre, over SMTP or into
+//! `.eml` files for local runs.
 
 use std::time::Duration;
 
@@ -31,6 +29,19 @@ pub struct OutgoingMail {
     /// The link the mail carries; logged when mail goes to files, so a developer can click it.
     #[serde(default)]
     pub dev_link: Option<String>,
+}
+
+impl OutgoingMail {
+    /// A rendered template addressed to `to`.
+    pub fn new(to: &str, rendered: templates::views::Email, dev_link: Option<String>) -> Self {
+        Self {
+            to: to.to_owned(),
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+            dev_link,
+        }
+    }
 }
 
 /// Queues `mail` in the outbox, in the caller's transaction.

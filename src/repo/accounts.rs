@@ -2,8 +2,8 @@
 
 use entities::account::{self, ActiveModel, Column, Entity};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
-    prelude::DateTimeWithTimeZone,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, Set, prelude::DateTimeWithTimeZone, sea_query::Expr,
 };
 
 use super::now;
@@ -25,7 +25,7 @@ impl BalType {
             Self::Med => "MED",
         }
     }
-    fn parse(s: &str) -> Option<Self> {
+    pub fn parse(s: &str) -> Option<Self> {
         match s {
             "PER" => Some(Self::Per),
             "MED" => Some(Self::Med),
@@ -44,7 +44,23 @@ pub struct Account {
     pub email_confirmed: bool,
     pub bal_type: Option<BalType>,
     pub profile_submitted: bool,
+    pub profile_submitted_at: Option<DateTimeWithTimeZone>,
     pub last_mail_at: Option<DateTimeWithTimeZone>,
+    pub validated_at: Option<DateTimeWithTimeZone>,
+    pub rejected_at: Option<DateTimeWithTimeZone>,
+    pub rejection_reason: Option<String>,
+    pub mailbox_address: Option<String>,
+    pub disabled: bool,
+}
+
+impl Account {
+    /// Submitted its profile and waits for an administrator.
+    pub fn is_pending(&self) -> bool {
+        self.profile_submitted
+            && self.validated_at.is_none()
+            && self.rejected_at.is_none()
+            && !self.disabled
+    }
 }
 
 impl From<account::Model> for Account {
@@ -58,7 +74,13 @@ impl From<account::Model> for Account {
             email_confirmed: m.email_confirmed_at.is_some(),
             bal_type: m.bal_type.as_deref().and_then(BalType::parse),
             profile_submitted: m.profile_submitted_at.is_some(),
+            profile_submitted_at: m.profile_submitted_at,
             last_mail_at: m.last_mail_at,
+            validated_at: m.validated_at,
+            rejected_at: m.rejected_at,
+            rejection_reason: m.rejection_reason,
+            mailbox_address: m.mailbox_address,
+            disabled: m.disabled_at.is_some(),
         }
     }
 }
@@ -76,6 +98,22 @@ pub async fn find_by_email(
 
 pub async fn find(db: &impl ConnectionTrait, id: i32) -> Result<Option<Account>, DbErr> {
     Ok(Entity::find_by_id(id).one(db).await?.map(Account::from))
+}
+
+/// Inserts an administrator's account from the command line: confirmed, no journey to walk.
+pub async fn insert_confirmed(
+    db: &impl ConnectionTrait,
+    email: &EmailAddress,
+    nom: &PersonName,
+    prenom: &PersonName,
+    password_hash: &str,
+) -> Result<Account, DbErr> {
+    let account = insert(db, email, nom, prenom, password_hash).await?;
+    mark_email_confirmed(db, account.id).await?;
+    Ok(Account {
+        email_confirmed: true,
+        ..account
+    })
 }
 
 /// Inserts a new, unconfirmed account. A unique violation means the email is taken.
@@ -145,4 +183,63 @@ async fn update(
     };
     change(&mut model);
     Entity::update(model).exec(db).await.map(|_| ())
+}
+
+/// Records the validation and its address, only if no decision was taken meanwhile
+/// (compare-and-set). Returns false when another administrator decided first.
+pub async fn set_validated(
+    db: &impl ConnectionTrait,
+    id: i32,
+    address: &str,
+) -> Result<bool, DbErr> {
+    let now = now();
+    let result = Entity::update_many()
+        .col_expr(Column::ValidatedAt, Expr::value(now))
+        .col_expr(Column::MailboxAddress, Expr::value(address.to_owned()))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::ValidatedAt.is_null())
+        .filter(Column::RejectedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Records a rejection, only if no decision was taken meanwhile.
+pub async fn set_rejected(db: &impl ConnectionTrait, id: i32, reason: &str) -> Result<bool, DbErr> {
+    let now = now();
+    let result = Entity::update_many()
+        .col_expr(Column::RejectedAt, Expr::value(now))
+        .col_expr(Column::RejectionReason, Expr::value(reason.to_owned()))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::ValidatedAt.is_null())
+        .filter(Column::RejectedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+pub async fn set_disabled(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
+    update(db, id, |m| m.disabled_at = Set(Some(now()))).await
+}
+
+/// Is this address already taken (homonym check before trying it)?
+pub async fn address_taken(db: &impl ConnectionTrait, address: &str) -> Result<bool, DbErr> {
+    Ok(Entity::find()
+        .filter(Column::MailboxAddress.eq(address))
+        .count(db)
+        .await?
+        > 0)
+}
+
+/// Every validated account, for reconciliation with the directory.
+pub async fn all_validated(db: &impl ConnectionTrait) -> Result<Vec<Account>, DbErr> {
+    Ok(Entity::find()
+        .filter(Column::ValidatedAt.is_not_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Account::from)
+        .collect())
 }

@@ -13,7 +13,9 @@ use super::now;
 pub enum Actor {
     /// The account holder themself.
     Account(i32),
-    /// The service on its own (workers, anonymous requests).
+    /// An administrator acting on someone else's account.
+    Admin(i32),
+    /// The service on its own (workers, command line).
     System,
 }
 
@@ -21,6 +23,7 @@ impl Actor {
     fn label(self) -> String {
         match self {
             Self::Account(id) => format!("account:{id}"),
+            Self::Admin(id) => format!("admin:{id}"),
             Self::System => "system".to_owned(),
         }
     }
@@ -37,6 +40,11 @@ pub enum Action {
     CguRefused,
     IdentifierAnswered,
     ProfileSubmitted,
+    AdminGranted,
+    AccountValidated,
+    AccountRejected,
+    AccountDisabled,
+    DirectoryPublished,
 }
 
 impl Action {
@@ -50,6 +58,11 @@ impl Action {
             Self::CguRefused => "cgu_refused",
             Self::IdentifierAnswered => "identifier_answered",
             Self::ProfileSubmitted => "profile_submitted",
+            Self::AdminGranted => "admin_granted",
+            Self::AccountValidated => "account_validated",
+            Self::AccountRejected => "account_rejected",
+            Self::AccountDisabled => "account_disabled",
+            Self::DirectoryPublished => "directory_published",
         }
     }
 }

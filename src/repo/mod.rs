@@ -2,10 +2,12 @@
 //! can pass a transaction, and map entity models to the structs the services use.
 
 pub mod accounts;
+pub mod admins;
 pub mod audit;
 pub mod cgu;
 pub mod outbox;
 pub mod profiles;
+pub mod queue;
 pub mod sessions;
 pub mod tokens;
 

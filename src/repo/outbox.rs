@@ -12,6 +12,7 @@ use sea_orm::{
 use super::now;
 
 pub const MAIL: &str = "mail";
+pub const DIRECTORY: &str = "directory";
 
 pub async fn push(db: &impl ConnectionTrait, kind: &str, payload: String) -> Result<(), DbErr> {
     let now = now();
@@ -88,4 +89,32 @@ pub async fn mark_failed(
         .exec(db)
         .await
         .map(|_| ())
+}
+
+/// What `directory status` prints.
+#[derive(Debug)]
+pub struct QueueStatus {
+    pub pending: u64,
+    pub oldest: Option<sea_orm::prelude::DateTimeWithTimeZone>,
+    pub last_error: Option<String>,
+}
+
+pub async fn status(db: &impl ConnectionTrait, kind: &str) -> Result<QueueStatus, DbErr> {
+    use sea_orm::PaginatorTrait;
+    let pending = Entity::find()
+        .filter(Column::Kind.eq(kind))
+        .filter(Column::DoneAt.is_null());
+    let oldest = pending.clone().order_by_asc(Column::Id).one(db).await?;
+    let last_failed = Entity::find()
+        .filter(Column::Kind.eq(kind))
+        .filter(Column::LastError.is_not_null())
+        .filter(Column::DoneAt.is_null())
+        .order_by_desc(Column::NextAttemptAt)
+        .one(db)
+        .await?;
+    Ok(QueueStatus {
+        pending: pending.count(db).await?,
+        oldest: oldest.map(|row| row.created_at),
+        last_error: last_failed.and_then(|row| row.last_error),
+    })
 }

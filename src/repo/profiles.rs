@@ -1,6 +1,9 @@
 //! The professional profile (step 5b).
 
 use entities::account_profile::{ActiveModel, Entity, Model};
+
+/// A stored profile, as the admin console and the directory read it.
+pub type ProfileRow = Model;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set, sea_query::OnConflict};
 
 use super::now;
@@ -35,6 +38,10 @@ pub async fn upsert(db: &impl ConnectionTrait, account_id: i32, p: &Profile) -> 
         dematerialisation: Set(p.dematerialisation),
         notification_reception: Set(p.notification_reception),
         updated_at: Set(now()),
+        identifiant_structure: Set(p
+            .identifiant_structure
+            .as_ref()
+            .map(|f| f.as_str().to_owned())),
     };
     Entity::insert(model)
         .on_conflict(
@@ -59,6 +66,7 @@ pub async fn upsert(db: &impl ConnectionTrait, account_id: i32, p: &Profile) -> 
                     entities::account_profile::Column::Dematerialisation,
                     entities::account_profile::Column::NotificationReception,
                     entities::account_profile::Column::UpdatedAt,
+                    entities::account_profile::Column::IdentifiantStructure,
                 ])
                 .to_owned(),
         )

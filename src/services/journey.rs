@@ -64,3 +64,18 @@ pub async fn current_step(
         Step::Pending
     })
 }
+
+/// Where a user lands after signing in: the console for administrators, else the current step.
+///
+/// # Errors
+/// Database errors.
+pub async fn landing_url(
+    db: &impl ConnectionTrait,
+    account: &Account,
+    cgu_version: &str,
+) -> Result<&'static str, DbErr> {
+    if !repo::admins::scopes_of(db, account.id).await?.is_empty() {
+        return Ok(urls::ADMIN);
+    }
+    Ok(current_step(db, account, cgu_version).await?.url())
+}

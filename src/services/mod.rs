@@ -6,6 +6,8 @@ pub mod cgu;
 pub mod journey;
 pub mod password;
 pub mod profile;
+pub mod publication;
 pub mod registration;
 pub mod secrets;
 pub mod throttle;
+pub mod validation;

@@ -149,7 +149,11 @@ async fn queue_confirmation(
         valid_hours: u32::try_from(hours).unwrap_or(24),
         support: state.support(),
     });
-    mail::queue(txn, &outgoing(&account.email, rendered, Some(link))).await
+    mail::queue(
+        txn,
+        &OutgoingMail::new(&account.email, rendered, Some(link)),
+    )
+    .await
 }
 
 fn account_exists_mail(state: &AppState, account: &Account) -> OutgoingMail {
@@ -160,17 +164,7 @@ fn account_exists_mail(state: &AppState, account: &Account) -> OutgoingMail {
         login_link: login_link.clone(),
         support: state.support(),
     });
-    outgoing(&account.email, rendered, Some(login_link))
-}
-
-fn outgoing(to: &str, m: templates::views::Email, dev_link: Option<String>) -> OutgoingMail {
-    OutgoingMail {
-        to: to.to_owned(),
-        subject: m.subject,
-        text: m.text,
-        html: m.html,
-        dev_link,
-    }
+    OutgoingMail::new(&account.email, rendered, Some(login_link))
 }
 
 /// Throttle: at most one mail of a kind per `auth.mail_interval_secs`, so nobody can flood

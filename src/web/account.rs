@@ -1,4 +1,5 @@
-//! `GET /compte`: the account page; for now "waiting for validation".
+//! `GET /compte`: the account page — waiting for validation, validated (with the mailbox
+//! address), or rejected (with the reason).
 
 use axum::{
     Router,
@@ -18,12 +19,15 @@ async fn account_get(user: SignedIn, ctx: Ctx) -> Response {
         return redirect.into_response();
     }
     let account = user.account();
-    let view = templates::views::AccountView {
+    let view = templates::views::AccountStatusView {
         prenom: account.prenom.clone(),
         nom: account.nom.clone(),
         email: account.email.clone(),
         bal_type: account.bal_type.unwrap_or(BalType::Med).as_str().to_owned(),
-        address_example: None,
+        mailbox_address: account.mailbox_address.clone(),
+        rejection_reason: account.rejection_reason.clone(),
+        validated: account.validated_at.is_some(),
+        rejected: account.rejected_at.is_some(),
     };
-    templates::pages::account_pending(&ctx.for_user(Some(Step::Pending)), &view).into_response()
+    templates::pages::account_status(&ctx.for_user(Some(Step::Pending)), &view).into_response()
 }

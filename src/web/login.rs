@@ -50,8 +50,8 @@ async fn login_get(
     ctx: Ctx,
 ) -> Result<Response> {
     if let Some(user) = user {
-        let step = journey::current_step(&state.db, &user.account, &state.cgu.version).await?;
-        return Ok(Redirect::to(step.url()).into_response());
+        let url = journey::landing_url(&state.db, &user.account, &state.cgu.version).await?;
+        return Ok(Redirect::to(url).into_response());
     }
     let ctx = match query.confirme {
         Some(_) => ctx.with_notice(
@@ -100,8 +100,8 @@ async fn login_post(
     let https = state.public_url.is_https();
     let previous = presented_session(&jar, https);
     let raw = auth::start_session(&state, account.id, previous.as_deref()).await?;
-    let step = journey::current_step(&state.db, &account, &state.cgu.version).await?;
-    let mut response = Redirect::to(step.url()).into_response();
+    let url = journey::landing_url(&state.db, &account, &state.cgu.version).await?;
+    let mut response = Redirect::to(url).into_response();
     set_cookie(
         &mut response,
         &cookies::build(CookieNames::new(https).session, &raw, https),

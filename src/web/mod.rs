@@ -10,6 +10,7 @@ pub mod session;
 pub mod urls;
 
 mod account;
+mod admin;
 mod assets;
 mod cgu;
 mod confirmation;
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .merge(identification::router())
         .merge(profile::router())
         .merge(account::router())
+        .merge(admin::router())
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed);
 

@@ -13,7 +13,7 @@ use chrono::Duration;
 use super::{cookies::CookieNames, urls};
 use crate::{
     error::AppError,
-    repo::{self, accounts::Account},
+    repo::{self, accounts::Account, admins::Scope},
     services::{
         journey::{self, Step},
         secrets,
@@ -117,5 +117,32 @@ impl FromRequestParts<AppState> for SignedIn {
             .await
             .map_err(|e| NotSignedIn::Error(e.into()))?;
         Ok(Self { user, step })
+    }
+}
+
+/// A signed-in administrator and their scopes. Anonymous visitors go to the sign-in page;
+/// signed-in non-administrators get 403.
+pub struct AdminUser {
+    pub user: SessionUser,
+    pub scopes: Vec<Scope>,
+}
+
+impl FromRequestParts<AppState> for AdminUser {
+    type Rejection = NotSignedIn;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, NotSignedIn> {
+        let MaybeUser(user) = MaybeUser::from_request_parts(parts, state)
+            .await
+            .map_err(NotSignedIn::Error)?;
+        let user = user.ok_or(NotSignedIn::Anonymous)?;
+        let scopes = repo::admins::scopes_of(&state.db, user.account.id)
+            .await
+            .map_err(|e| NotSignedIn::Error(e.into()))?;
+        if scopes.is_empty() {
+            return Err(NotSignedIn::Error(AppError::Forbidden(
+                "not an administrator",
+            )));
+        }
+        Ok(Self { user, scopes })
     }
 }

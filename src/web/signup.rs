@@ -42,8 +42,8 @@ async fn signup_get(
     ctx: Ctx,
 ) -> Result<Response> {
     if let Some(user) = user {
-        let step = journey::current_step(&state.db, &user.account, &state.cgu.version).await?;
-        return Ok(Redirect::to(step.url()).into_response());
+        let url = journey::landing_url(&state.db, &user.account, &state.cgu.version).await?;
+        return Ok(Redirect::to(url).into_response());
     }
     let ctx = ctx.anonymous(Some(ViewStep::Inscription));
     Ok(templates::pages::signup(&ctx, &SignupView::default()).into_response())

@@ -6,7 +6,9 @@
 
 use maud::{DOCTYPE, Markup, html};
 
-use crate::views::{AccountExistsMail, ConfirmationMail, Email, Support};
+use crate::views::{
+    AccountExistsMail, ConfirmationMail, Email, RejectionMail, Support, ValidationMail,
+};
 
 const BUTTON_STYLE: &str = "display:inline-block;padding:12px 20px;background:#1d4f91;\
                             color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold";
@@ -194,18 +196,156 @@ pub fn account_exists(m: &AccountExistsMail) -> Email {
     }
 }
 
-/// Until self-service password reset exists, a forgotten password goes through support, whose
-/// contact details follow in the signature.
-fn forgotten_password(support: &Support) -> String {
-    let contact = if support.organisation.is_empty() {
+/// "le support" or "le {organisation}", to write "contactez …".
+fn support_name(support: &Support) -> String {
+    if support.organisation.is_empty() {
         "le support".to_owned()
     } else {
         format!("le {}", support.organisation)
-    };
+    }
+}
+
+/// Until self-service password reset exists, a forgotten password goes through support, whose
+/// contact details follow in the signature.
+fn forgotten_password(support: &Support) -> String {
+    let contact = support_name(support);
     format!(
         "Si vous avez oublié votre mot de passe, contactez {contact} (coordonnées ci-dessous) : \
          il vous aidera à retrouver l'accès à votre compte."
     )
+}
+
+/// What the new address means, which depends on the mailbox type.
+fn address_meaning(service: &str, bal_type: &str) -> String {
+    if bal_type == "MED" {
+        format!(
+            "Votre compte BAL MED ne donne pas lieu à une adresse MSSanté : cette adresse est \
+             visible uniquement par les utilisateurs de la MSSanté {service}."
+        )
+    } else {
+        "C'est une adresse MSSanté, visible dans l'annuaire national (sauf si vous avez choisi \
+         de ne pas y apparaître) : tous les utilisateurs de MSSanté peuvent vous écrire en toute \
+         sécurité."
+            .to_owned()
+    }
+}
+
+/// Sent when an administrator validates the account: the new address, then the sign-in link.
+pub fn validation(m: &ValidationMail) -> Email {
+    let service = m.service_name.as_str();
+    let subject = format!("Votre compte {service} est validé");
+    let greeting = greeting(&m.prenom);
+    let validated = format!(
+        "Un administrateur a vérifié et validé votre compte {service} : vous pouvez dès \
+         maintenant utiliser votre messagerie sécurisée de santé."
+    );
+    let address_intro = if m.bal_type == "MED" {
+        format!("Votre adresse de messagerie {service} (BAL MED) :")
+    } else {
+        "Votre adresse MSSanté (BAL PER) :".to_owned()
+    };
+    let meaning = address_meaning(service, &m.bal_type);
+    let text = format!(
+        "{greeting}\n\n{validated}\n\n\
+         {address_intro}\n\n\
+         {address}\n\n\
+         {meaning}\n\n\
+         Pour vous connecter, utilisez le lien suivant :\n\n\
+         {link}\n\n\
+         {signature}",
+        address = m.address,
+        link = m.login_link,
+        signature = signature_text(service, &m.support),
+    );
+    let html = document(
+        &subject,
+        html! {
+            p { (greeting) }
+            p { (validated) }
+            p { (address_intro) }
+            p style="margin:16px 0;padding:12px 16px;background:#e8eef7;\
+                     border-left:4px solid #1d4f91;font-size:18px;font-weight:bold;\
+                     word-break:break-all" {
+                (m.address)
+            }
+            p { (meaning) }
+            p { "Pour vous connecter, utilisez le lien ci-dessous." }
+            (link_block(&m.login_link, "Me connecter"))
+            (signature_html(service, &m.support))
+        },
+    );
+    Email {
+        subject,
+        text,
+        html,
+    }
+}
+
+/// Sent when an administrator rejects the registration: the reason, quoted, and whom to contact.
+pub fn rejection(m: &RejectionMail) -> Email {
+    let service = m.service_name.as_str();
+    let subject = format!("Votre demande d'inscription à {service}");
+    let greeting = greeting(&m.prenom);
+    let refused = format!(
+        "Un administrateur {service} a examiné votre demande d'inscription et ne l'a pas \
+         validée."
+    );
+    let reason = m.reason.trim();
+    let next = format!(
+        "Que faire ? Si vous pensez qu'il s'agit d'une erreur, ou pour savoir comment compléter \
+         votre demande, contactez {} (coordonnées ci-dessous).",
+        support_name(&m.support)
+    );
+    let no_reason = "Aucun motif n'a été précisé.";
+    let quoted = if reason.is_empty() {
+        no_reason.to_owned()
+    } else {
+        format!("Motif du refus :\n\n{}", quote(reason))
+    };
+    let text = format!(
+        "{greeting}\n\n{refused}\n\n{quoted}\n\n{next}\n\n{signature}",
+        signature = signature_text(service, &m.support),
+    );
+    let html = document(
+        &subject,
+        html! {
+            p { (greeting) }
+            p { (refused) }
+            @if reason.is_empty() {
+                p { (no_reason) }
+            } @else {
+                p { "Motif du refus :" }
+                blockquote style="margin:16px 0;padding:12px 16px;background:#f4f6f9;\
+                                  border-left:4px solid #8a94a6" {
+                    @for (index, line) in reason.lines().enumerate() {
+                        @if index > 0 { br; }
+                        (line)
+                    }
+                }
+            }
+            p { (next) }
+            (signature_html(service, &m.support))
+        },
+    );
+    Email {
+        subject,
+        text,
+        html,
+    }
+}
+
+/// Quotes a text the way mail clients do: every line prefixed with "> ".
+fn quote(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            if line.is_empty() {
+                ">".to_owned()
+            } else {
+                format!("> {line}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]
@@ -277,6 +417,103 @@ mod tests {
             mail.html
                 .contains(r#"href="https://mss.example.fr/connexion""#)
         );
+    }
+
+    #[test]
+    fn the_validation_mail_prints_the_address_and_link_on_their_own_lines() {
+        let mail = validation(&ValidationMail {
+            service_name: "Medimail".into(),
+            prenom: "Pierre".into(),
+            address: "pierre.dupont@pharmacien.oc.mssante.fr".into(),
+            bal_type: "PER".into(),
+            login_link: "https://mss.example.fr/connexion".into(),
+            support: support(),
+        });
+        assert_eq!(mail.subject, "Votre compte Medimail est validé");
+        assert!(mail.text.starts_with("Bonjour Pierre,\n"));
+        assert!(
+            mail.text
+                .lines()
+                .any(|l| l == "pierre.dupont@pharmacien.oc.mssante.fr")
+        );
+        assert!(
+            mail.text
+                .lines()
+                .any(|l| l == "https://mss.example.fr/connexion")
+        );
+        assert!(mail.text.contains("Votre adresse MSSanté (BAL PER) :"));
+        assert!(mail.text.contains("visible dans l'annuaire national"));
+        assert!(mail.text.contains("Téléphone : 0 820 250 035"));
+        assert!(mail.html.starts_with("<!DOCTYPE html>"));
+        assert!(
+            mail.html
+                .contains(">pierre.dupont@pharmacien.oc.mssante.fr</p>")
+        );
+        assert!(
+            mail.html
+                .contains(r#"href="https://mss.example.fr/connexion""#)
+        );
+    }
+
+    #[test]
+    fn the_validation_mail_of_a_med_mailbox_does_not_promise_the_national_directory() {
+        let mail = validation(&ValidationMail {
+            service_name: "Medimail".into(),
+            prenom: "Paul".into(),
+            address: "paul.martin@medimail.example.fr".into(),
+            bal_type: "MED".into(),
+            login_link: "https://mss.example.fr/connexion".into(),
+            support: Support::default(),
+        });
+        assert!(
+            mail.text
+                .contains("Votre adresse de messagerie Medimail (BAL MED) :")
+        );
+        assert!(
+            mail.text
+                .contains("visible uniquement par les utilisateurs de la MSSanté")
+        );
+        assert!(!mail.text.contains("annuaire national"));
+    }
+
+    #[test]
+    fn the_rejection_mail_quotes_the_reason_and_points_to_support() {
+        let mail = rejection(&RejectionMail {
+            service_name: "Medimail".into(),
+            prenom: "Pierre".into(),
+            reason: "Numéro RPPS incorrect.\nMerci de <vérifier> & renvoyer.\n".into(),
+            support: support(),
+        });
+        assert_eq!(mail.subject, "Votre demande d'inscription à Medimail");
+        assert!(mail.text.contains(
+            "Motif du refus :\n\n> Numéro RPPS incorrect.\n> Merci de <vérifier> & renvoyer.\n\n"
+        ));
+        assert!(
+            mail.text
+                .contains("contactez le Centre de services du GRADeS Occitanie")
+        );
+        assert!(
+            mail.text
+                .contains("Formulaire en ligne : https://assistance.example.fr")
+        );
+        assert!(
+            mail.html
+                .contains("Numéro RPPS incorrect.<br>Merci de &lt;vérifier&gt; &amp; renvoyer.")
+        );
+        assert!(!mail.html.contains("<vérifier>"));
+    }
+
+    #[test]
+    fn the_rejection_mail_without_reason_says_so() {
+        let mail = rejection(&RejectionMail {
+            service_name: "Medimail".into(),
+            prenom: String::new(),
+            reason: "  ".into(),
+            support: Support::default(),
+        });
+        assert!(mail.text.contains("Aucun motif n'a été précisé."));
+        assert!(mail.text.contains("contactez le support"));
+        assert!(!mail.html.contains("<blockquote"));
     }
 
     #[test]

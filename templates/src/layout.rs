@@ -100,7 +100,7 @@ pub fn step_indicator(current: Step) -> Markup {
 }
 
 /// `tel:` URI for a displayed phone number ("0 820 250 035" → "tel:0820250035").
-fn tel_uri(phone: &str) -> String {
+pub(crate) fn tel_uri(phone: &str) -> String {
     let digits: String = phone
         .chars()
         .filter(|c| c.is_ascii_digit() || *c == '+')

@@ -16,8 +16,44 @@ pub const PROFILE: &str = "/profil";
 pub const ACCOUNT: &str = "/compte";
 pub const LOGIN: &str = "/connexion";
 pub const LOGOUT: &str = "/deconnexion";
+/// The administrators' queue of accounts awaiting validation.
+pub const ADMIN: &str = "/admin";
+/// Route pattern; build links with [`admin_account`].
+pub const ADMIN_ACCOUNT: &str = "/admin/comptes/{id}";
+/// Route pattern; build links with [`admin_validate`].
+pub const ADMIN_VALIDATE: &str = "/admin/comptes/{id}/valider";
+/// Route pattern; build links with [`admin_reject`].
+pub const ADMIN_REJECT: &str = "/admin/comptes/{id}/rejeter";
 
 /// Path of the confirmation page for one token.
 pub fn confirmation(token: &str) -> String {
     format!("/confirmation/{token}")
+}
+
+/// Path of the administrators' detail page of one account.
+pub fn admin_account(id: i32) -> String {
+    format!("/admin/comptes/{id}")
+}
+
+/// Path the "Valider le compte" form posts to.
+pub fn admin_validate(id: i32) -> String {
+    format!("/admin/comptes/{id}/valider")
+}
+
+/// Path the "Refuser le compte" form posts to.
+pub fn admin_reject(id: i32) -> String {
+    format!("/admin/comptes/{id}/rejeter")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builders_fill_their_route_pattern() {
+        assert_eq!(admin_account(42), ADMIN_ACCOUNT.replace("{id}", "42"));
+        assert_eq!(admin_validate(42), ADMIN_VALIDATE.replace("{id}", "42"));
+        assert_eq!(admin_reject(42), ADMIN_REJECT.replace("{id}", "42"));
+        assert_eq!(confirmation("t"), CONFIRMATION.replace("{token}", "t"));
+    }
 }

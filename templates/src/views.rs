@@ -139,6 +139,8 @@ pub struct ProfileView {
     pub type_identifiant: String,
     pub identifiant: String,
     pub raison_sociale: String,
+    /// FINESS of the structure (optional).
+    pub identifiant_structure: String,
     pub service: String,
     pub adresse: String,
     pub code_postal: String,
@@ -210,5 +212,120 @@ pub struct AccountExistsMail {
     pub prenom: String,
     /// Full link to the sign-in page.
     pub login_link: String,
+    pub support: Support,
+}
+
+/// The administrators' queue: accounts awaiting validation within the admin's scope.
+#[derive(Debug, Clone, Default)]
+pub struct AdminQueueView {
+    /// The admin's scope, e.g. "Région Occitanie" or "National".
+    pub scope_label: String,
+    /// Accounts awaiting validation; the page shows them oldest first.
+    pub rows: Vec<QueueRow>,
+    pub total_pending: usize,
+    /// Accounts waiting for more than 24 h (those past 48 h included).
+    pub over_24h: usize,
+    pub over_48h: usize,
+    /// Current filters (empty = all): région code, profession code, "PER" or "MED".
+    pub filter_region: String,
+    pub filter_profession: String,
+    pub filter_bal_type: String,
+    pub regions: Vec<SelectOption>,
+    pub professions: Vec<SelectOption>,
+}
+
+/// One account of the administrators' queue.
+#[derive(Debug, Clone, Default)]
+pub struct QueueRow {
+    pub id: i32,
+    pub nom: String,
+    pub prenom: String,
+    pub email: String,
+    /// Profession label.
+    pub profession: String,
+    /// Région label.
+    pub region: String,
+    /// "PER" or "MED".
+    pub bal_type: String,
+    /// Registration date, e.g. "28/11/2026 14:05".
+    pub submitted_at: String,
+    /// Time waited so far, e.g. "3 h" or "2 j 4 h".
+    pub age: String,
+    /// Whole hours waited so far: decides the late marks (≥ 24, ≥ 48) and the order.
+    pub age_hours: i64,
+    /// The identity was verified by Pro Santé Connect.
+    pub psc_verified: bool,
+}
+
+/// The administrators' detail page of one account.
+#[derive(Debug, Clone, Default)]
+pub struct AdminAccountView {
+    pub id: i32,
+    /// "En attente de validation", "Validé" or "Refusé".
+    pub status: String,
+    /// True while the account awaits a decision: shows the validate and reject forms.
+    pub pending: bool,
+    /// Label → value of every field the user gave, in form order.
+    pub fields: Vec<(String, String)>,
+    pub psc_verified: bool,
+    /// Result of the national identifier's check, e.g. "Clé RPPS valide" / "Clé RPPS invalide".
+    pub identifier_check: Option<String>,
+    /// The address assigned on validation.
+    pub mailbox_address: Option<String>,
+    pub rejection_reason: Option<String>,
+    /// The audit trail of the account, in display order.
+    pub history: Vec<AuditRow>,
+    /// Errors of the reject form (field `motif`).
+    pub errors: FieldErrors,
+    /// The rejection reason typed so far, kept when the form is shown again.
+    pub motif: String,
+}
+
+/// One audit event: who did what, when, and why.
+#[derive(Debug, Clone, Default)]
+pub struct AuditRow {
+    pub at: String,
+    pub actor: String,
+    /// French label of the action, e.g. "Compte validé".
+    pub action: String,
+    pub detail: String,
+}
+
+/// The user's account page once the account is registered: pending, validated or rejected.
+#[derive(Debug, Clone, Default)]
+pub struct AccountStatusView {
+    pub prenom: String,
+    pub nom: String,
+    pub email: String,
+    /// "PER" or "MED".
+    pub bal_type: String,
+    /// The address assigned on validation.
+    pub mailbox_address: Option<String>,
+    pub rejection_reason: Option<String>,
+    pub validated: bool,
+    pub rejected: bool,
+}
+
+/// Sent when an administrator validates the account.
+#[derive(Debug, Clone, Default)]
+pub struct ValidationMail {
+    pub service_name: String,
+    pub prenom: String,
+    /// The mailbox address assigned on validation.
+    pub address: String,
+    /// "PER" or "MED".
+    pub bal_type: String,
+    /// Full link to the sign-in page.
+    pub login_link: String,
+    pub support: Support,
+}
+
+/// Sent when an administrator rejects the registration.
+#[derive(Debug, Clone, Default)]
+pub struct RejectionMail {
+    pub service_name: String,
+    pub prenom: String,
+    /// The administrator's reason, as typed.
+    pub reason: String,
     pub support: Support,
 }

@@ -56,9 +56,9 @@ async fn run() {
     tokio::spawn(app.run_until_stopped());
 
     let email = "bench@example.fr";
-    let client = client();
-    let token = csrf(&client, &format!("{base}/inscription")).await;
-    let response = client
+    let signup = client();
+    let token = csrf(&signup, &format!("{base}/inscription")).await;
+    let response = signup
         .post(format!("{base}/inscription"))
         .form(&[
             ("csrf_token", token.as_str()),

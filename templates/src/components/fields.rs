@@ -166,6 +166,82 @@ impl Render for TextField<'_> {
     }
 }
 
+/// A multi-line text field, built like [`TextField`]:
+/// `Textarea::new("motif", "Motif").value(&v.motif).required().errors(&v.errors)`.
+#[derive(Debug, Clone)]
+pub struct Textarea<'a> {
+    name: &'a str,
+    label: &'a str,
+    value: &'a str,
+    rows: u8,
+    required: bool,
+    hint: Option<Markup>,
+    error: Option<&'a str>,
+}
+
+impl<'a> Textarea<'a> {
+    pub fn new(name: &'a str, label: &'a str) -> Self {
+        Self {
+            name,
+            label,
+            value: "",
+            rows: 5,
+            required: false,
+            hint: None,
+            error: None,
+        }
+    }
+
+    /// The text to keep in the field.
+    pub fn value(mut self, value: &'a str) -> Self {
+        self.value = value;
+        self
+    }
+
+    /// Visible height, in lines (5 by default).
+    pub fn rows(mut self, rows: u8) -> Self {
+        self.rows = rows;
+        self
+    }
+
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    pub fn hint(mut self, hint: impl Render) -> Self {
+        self.hint = Some(hint.render());
+        self
+    }
+
+    pub fn errors(mut self, errors: &'a FieldErrors) -> Self {
+        self.error = errors.get(self.name);
+        self
+    }
+}
+
+impl Render for Textarea<'_> {
+    fn render(&self) -> Markup {
+        let invalid = self.error.is_some();
+        // HTML parsers drop one newline right after `<textarea>`: emit one so a value that
+        // starts with a newline keeps it.
+        let leading_newline = self.value.starts_with('\n') || self.value.starts_with("\r\n");
+        html! {
+            div.field.field-has-error[invalid] {
+                label for=(self.name) { (label_text(self.label, self.required)) }
+                (hint_block(self.name, self.hint.as_ref()))
+                (error_message(self.name, self.error))
+                textarea id=(self.name) name=(self.name) rows=(self.rows) required[self.required]
+                    aria-invalid=[invalid.then_some("true")]
+                    aria-describedby=[described_by(self.name, self.hint.is_some(), invalid)] {
+                    @if leading_newline { "\n" }
+                    (self.value)
+                }
+            }
+        }
+    }
+}
+
 /// A checkbox submitting `on` when checked.
 #[derive(Debug, Clone)]
 pub struct Checkbox<'a> {
@@ -428,6 +504,22 @@ mod tests {
             .into_string();
         assert!(!html.contains("Secret123!"));
         assert!(!html.contains("value="));
+    }
+
+    #[test]
+    fn a_textarea_keeps_its_value_escaped_and_shows_its_error() {
+        let mut errors = FieldErrors::new();
+        errors.add("motif", "Indiquez le motif du refus.");
+        let html = Textarea::new("motif", "Motif")
+            .value("<b>x</b>")
+            .required()
+            .errors(&errors)
+            .render()
+            .into_string();
+        assert!(html.contains(r#"<textarea id="motif" name="motif" rows="5" required aria-invalid="true" aria-describedby="motif-error">&lt;b&gt;x&lt;/b&gt;</textarea>"#));
+        assert!(html.contains(r#"<p class="field-error" id="motif-error">"#));
+        let html = Textarea::new("m", "M").value("\nA").render().into_string();
+        assert!(html.contains(">\n\nA</textarea>"));
     }
 
     #[test]

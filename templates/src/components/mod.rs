@@ -3,7 +3,7 @@
 
 mod fields;
 
-pub use fields::{Checkbox, Radio, RadioGroup, Select, TextField, error_id, hint_id};
+pub use fields::{Checkbox, Radio, RadioGroup, Select, TextField, Textarea, error_id, hint_id};
 
 use maud::{Markup, Render, html};
 

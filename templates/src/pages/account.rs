@@ -1,9 +1,9 @@
-//! The account page shown while the account awaits validation (step 6).
+//! The account page: awaiting validation (step 6), then validated or rejected.
 
 use maud::{Markup, html};
 
 use crate::layout;
-use crate::views::{AccountView, PageContext};
+use crate::views::{AccountStatusView, AccountView, PageContext, Support};
 
 /// The guide's example, used when the app has no example for the user's profession.
 const DEFAULT_ADDRESS_EXAMPLE: &str = "prenom.nom@pharmacien.oc.mssante.fr";
@@ -49,8 +49,15 @@ fn address_note(service: &str, view: &AccountView) -> Markup {
 
 /// The account is registered and waits for an administrator's validation.
 pub fn account_pending(ctx: &PageContext, view: &AccountView) -> Markup {
+    layout::page(ctx, PENDING_TITLE, pending_content(ctx, view))
+}
+
+const PENDING_TITLE: &str = "Compte en attente de validation";
+
+/// The content of the pending page, shared with [`account_status`].
+fn pending_content(ctx: &PageContext, view: &AccountView) -> Markup {
     let service = ctx.service_name.as_str();
-    let body = html! {
+    html! {
         h1 { "Votre compte est en attente de validation" }
         p {
             "Un administrateur " (service) " de votre région ou de votre structure doit "
@@ -70,6 +77,119 @@ pub fn account_pending(ctx: &PageContext, view: &AccountView) -> Markup {
                 "d'une boîte aux lettres " (service) " »)."
             }
         }
+    }
+}
+
+/// The account page after registration: validated (with the address), rejected (with the
+/// reason and the support contact) or still pending (same content as [`account_pending`]).
+/// `validated` wins if both flags are set.
+pub fn account_status(ctx: &PageContext, view: &AccountStatusView) -> Markup {
+    let summary = AccountView {
+        prenom: view.prenom.clone(),
+        nom: view.nom.clone(),
+        email: view.email.clone(),
+        bal_type: view.bal_type.clone(),
+        address_example: None,
     };
-    layout::page(ctx, "Compte en attente de validation", body)
+    if view.validated {
+        layout::page(ctx, "Compte validé", validated_content(ctx, view, &summary))
+    } else if view.rejected {
+        layout::page(
+            ctx,
+            "Demande d'inscription refusée",
+            rejected_content(ctx, view),
+        )
+    } else {
+        layout::page(ctx, PENDING_TITLE, pending_content(ctx, &summary))
+    }
+}
+
+fn validated_content(ctx: &PageContext, view: &AccountStatusView, summary: &AccountView) -> Markup {
+    let service = ctx.service_name.as_str();
+    let is_med = view.bal_type == "MED";
+    html! {
+        h1 { "Votre compte est validé" }
+        p {
+            "Un administrateur a vérifié et validé votre compte : vous pouvez utiliser la "
+            "messagerie sécurisée " (service) "."
+        }
+        @if let Some(address) = &view.mailbox_address {
+            div.mailbox-address {
+                p.mailbox-address-label {
+                    @if is_med { "Votre adresse de messagerie " (service) " :" }
+                    @else { "Votre adresse MSSanté :" }
+                }
+                p.mailbox-address-value { (address) }
+            }
+        } @else {
+            p { "Votre adresse de messagerie vous est communiquée par mail." }
+        }
+        @if is_med {
+            p {
+                "Votre compte BAL MED ne donne pas lieu à une adresse MSSanté : votre adresse "
+                "est visible uniquement par les utilisateurs de la MSSanté " (service) "."
+            }
+        } @else {
+            p {
+                "C'est une adresse MSSanté visible dans l'annuaire national : tous les "
+                "utilisateurs de MSSanté (Medimail, Mailiz, Lifen…) peuvent la trouver et vous "
+                "écrire en toute sécurité, sauf si vous avez choisi de ne pas apparaître dans "
+                "l'annuaire MSSanté (liste rouge)."
+            }
+        }
+        (account_summary(summary))
+    }
+}
+
+fn rejected_content(ctx: &PageContext, view: &AccountStatusView) -> Markup {
+    let service = ctx.service_name.as_str();
+    let support = &ctx.support;
+    let reason = view
+        .rejection_reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|reason| !reason.is_empty());
+    html! {
+        h1 { "Votre demande d'inscription a été refusée" }
+        p {
+            "Un administrateur " (service) " a examiné votre demande d'inscription et ne l'a "
+            "pas validée."
+        }
+        h2 { "Motif du refus" }
+        @if let Some(reason) = reason {
+            blockquote.reason { p { (reason) } }
+        } @else {
+            p { "Aucun motif n'a été précisé." }
+        }
+        h2 { "Que faire ?" }
+        p {
+            "Si vous pensez qu'il s'agit d'une erreur, ou pour savoir comment compléter votre "
+            "demande, contactez "
+            @if support.organisation.is_empty() { "le support" }
+            @else { "le " (support.organisation) }
+            " :"
+        }
+        (support_contact(support))
+    }
+}
+
+/// The support's phone and online form, as a list (empty settings are skipped).
+fn support_contact(support: &Support) -> Markup {
+    html! {
+        ul.support-contact {
+            @if !support.phone.is_empty() {
+                li {
+                    "Par téléphone : "
+                    a.phone href=(layout::tel_uri(&support.phone)) { (support.phone) }
+                    @if !support.hours.is_empty() { " (" (support.hours) ")" }
+                }
+            }
+            @if !support.form_url.is_empty() {
+                li { a href=(support.form_url) { "Par le formulaire en ligne" } }
+            }
+            @if support.phone.is_empty() && support.form_url.is_empty() {
+                li { "Coordonnées en bas de page." }
+            }
+        }
+    }
 }

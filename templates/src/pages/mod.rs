@@ -2,13 +2,15 @@
 //! Pages take the [`PageContext`](crate::views::PageContext) and their own view-model.
 
 mod account;
+mod admin;
 mod home;
 mod professional;
 mod registration;
 mod session;
 mod terms;
 
-pub use account::account_pending;
+pub use account::{account_pending, account_status};
+pub use admin::{admin_account, admin_queue};
 pub use home::{error, landing};
 pub use professional::{identification, profile};
 pub use registration::{confirm, email_sent, link_invalid, signup};
@@ -33,5 +35,7 @@ fn resend_form(ctx: &PageContext, email: &str) -> Markup {
     )
 }
 
+#[cfg(test)]
+mod admin_tests;
 #[cfg(test)]
 mod tests;

@@ -142,6 +142,10 @@ fn activity_section(view: &ProfileView) -> Markup {
             (TextField::new("raison_sociale", "Raison sociale").value(&view.raison_sociale)
                 .autocomplete("organization").hint("Nom de la structure d'exercice")
                 .errors(errors))
+            (TextField::new("identifiant_structure", "Numéro FINESS de la structure")
+                .value(&view.identifiant_structure).inputmode("numeric")
+                .hint("Facultatif : 9 caractères, sur les documents de votre établissement")
+                .errors(errors))
             (TextField::new("service", "Service de rattachement").value(&view.service)
                 .errors(errors))
         },

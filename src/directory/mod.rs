@@ -1,0 +1,190 @@
+//! The LDAP annuaire: where validated mailboxes are published for directory consumers.
+//!
+//! The directory side (schema, slapd configuration, base entries, DIT documentation) ships in
+//! `config/ldap/`. This module is the application side:
+//!
+//! - [`MailboxEntry`]: one published mailbox, as the rest of the application sees it;
+//! - [`Directory`]: the small trait the outbox worker and `directory sync` use (upsert, remove,
+//!   list, find), so that they can be tested without a server;
+//! - [`LdapDirectory`]: the implementation over `ldap3`;
+//! - [`reconcile`]: makes the directory equal a desired set of entries.
+//!
+//! DIT: entries live one level under `ou=mssante,{base_dn}` (MSSanté-visible, anyone may read)
+//! or `ou=operateur,{base_dn}` (operator-only, bound clients only), named `mail=<address>`.
+//! Every user-supplied value put into a DN is escaped per RFC 4514 (`ldap3::dn_escape`), and
+//! every value put into a search filter per RFC 4515 (`ldap3::ldap_escape`).
+
+mod ldap;
+mod mapping;
+mod reconcile;
+
+pub use ldap::LdapDirectory;
+pub use mapping::{attributes, entry_from_attributes};
+pub use reconcile::{ReconcileReport, reconcile};
+
+/// The two branches of the DIT under the base DN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Branch {
+    /// `ou=mssante`: MSSanté-visible mailboxes; anyone may read them, anonymous included.
+    Mssante,
+    /// `ou=operateur`: operator-only mailboxes (e.g. BAL MED); only bound clients may read them.
+    Operateur,
+}
+
+impl Branch {
+    /// Both branches, in a fixed order.
+    pub const ALL: [Branch; 2] = [Branch::Mssante, Branch::Operateur];
+
+    /// The branch's RDN under the base DN.
+    pub fn rdn(self) -> &'static str {
+        match self {
+            Branch::Mssante => "ou=mssante",
+            Branch::Operateur => "ou=operateur",
+        }
+    }
+
+    /// The DN of the branch entry: `ou=…,{base_dn}`. The base DN comes from configuration and
+    /// is already a DN, so it is not escaped.
+    pub fn dn(self, base_dn: &str) -> String {
+        format!("{},{}", self.rdn(), base_dn.trim())
+    }
+}
+
+impl std::fmt::Display for Branch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.rdn())
+    }
+}
+
+/// The DN of a mailbox entry: `mail=<address>,ou=…,{base_dn}`.
+///
+/// The address is escaped as an RDN attribute value per RFC 4514 §2.4 (`ldap3::dn_escape`:
+/// `" + , ; < = > \` and NUL anywhere, a leading space or `#`, a trailing space), so that an
+/// address can never add RDN components or climb out of its branch.
+pub fn entry_dn(base_dn: &str, branch: Branch, mail: &str) -> String {
+    format!("mail={},{}", ldap3::dn_escape(mail), branch.dn(base_dn))
+}
+
+/// One published mailbox (BAL): an `inetOrgPerson` + `mssanteBoiteLettre` entry.
+///
+/// See `config/ldap/README.md` for the attribute each field maps to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailboxEntry {
+    pub branch: Branch,
+    /// The mailbox address (`mail`, and the RDN `mail=<escaped address>`).
+    pub mail: String,
+    /// TRE_R257 BAL type (`mssTypeBal`): "PER" or "MED".
+    pub bal_type: String,
+    /// `sn`.
+    pub nom: String,
+    /// `givenName`; `cn` and `displayName` are "prenom nom".
+    pub prenom: String,
+    /// `mssRpps`.
+    pub rpps: Option<String>,
+    /// `mssIdNatPs`: 8 + RPPS, or 0 + ADELI.
+    pub id_nat_ps: Option<String>,
+    /// TRE_G15 code (`mssCodeProfession`).
+    pub profession_code: String,
+    /// TRE_R38 code (`mssCodeSavoirFaire`).
+    pub savoir_faire: Option<String>,
+    /// `mssDematerialisation`: "O" / "N".
+    pub dematerialisation: bool,
+    /// `mssListeRouge`: "O" / "N".
+    pub liste_rouge: bool,
+    /// `mssService`.
+    pub service: Option<String>,
+    /// `mssDescription`.
+    pub description: Option<String>,
+    /// `mssResponsable`.
+    pub responsable: Option<String>,
+    /// INSEE région code (`mssRegion`).
+    pub region: String,
+    /// INSEE département code (`mssDepartement`).
+    pub departement: Option<String>,
+    /// `telephoneNumber` (E.164).
+    pub telephone: Option<String>,
+    /// `o` (raison sociale).
+    pub organisation: Option<String>,
+    /// `street`.
+    pub street: Option<String>,
+    /// `postalCode`.
+    pub postal_code: Option<String>,
+    /// `l`.
+    pub locality: Option<String>,
+}
+
+/// Where mailboxes are published. Implemented by [`LdapDirectory`]; tests use fakes.
+#[async_trait::async_trait]
+pub trait Directory: Send + Sync {
+    /// Creates the entry or replaces its attributes so they equal `entry` exactly (absent
+    /// optional attrs removed). Idempotent.
+    async fn upsert(&self, entry: &MailboxEntry) -> anyhow::Result<()>;
+    /// Deletes the entry; Ok if already absent.
+    async fn remove(&self, branch: Branch, mail: &str) -> anyhow::Result<()>;
+    /// Every entry of the branch (one-level search), parsed back into MailboxEntry.
+    async fn list(&self, branch: Branch) -> anyhow::Result<Vec<MailboxEntry>>;
+    /// Entries of `branch` whose `mail` equals `mail` (filter built with ldap_escape, RFC 4515)
+    /// — used to check presence.
+    async fn find(&self, branch: Branch, mail: &str) -> anyhow::Result<Option<MailboxEntry>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "dc=annuaire,dc=example,dc=fr";
+
+    #[test]
+    fn branch_dns_sit_under_the_base_dn() {
+        assert_eq!(
+            Branch::Mssante.dn(BASE),
+            "ou=mssante,dc=annuaire,dc=example,dc=fr"
+        );
+        assert_eq!(
+            Branch::Operateur.dn(BASE),
+            "ou=operateur,dc=annuaire,dc=example,dc=fr"
+        );
+    }
+
+    #[test]
+    fn a_plain_address_is_its_own_rdn_value() {
+        assert_eq!(
+            entry_dn(
+                BASE,
+                Branch::Mssante,
+                "jean.dupont@pharmacien.oc.mssante.fr"
+            ),
+            "mail=jean.dupont@pharmacien.oc.mssante.fr,ou=mssante,dc=annuaire,dc=example,dc=fr"
+        );
+    }
+
+    #[test]
+    fn special_characters_of_an_address_are_escaped_per_rfc_4514() {
+        let dn = entry_dn(BASE, Branch::Operateur, r#"a,b+c"d\e<f>g;h=i@x.fr"#);
+        assert_eq!(
+            dn,
+            r"mail=a\2cb\2bc\22d\5ce\3cf\3eg\3bh\3di@x.fr,ou=operateur,dc=annuaire,dc=example,dc=fr"
+        );
+    }
+
+    #[test]
+    fn leading_and_trailing_spaces_and_a_leading_hash_are_escaped() {
+        assert_eq!(
+            entry_dn(BASE, Branch::Mssante, " #a@x.fr "),
+            r"mail=\20#a@x.fr\20,ou=mssante,dc=annuaire,dc=example,dc=fr"
+        );
+        assert_eq!(
+            entry_dn(BASE, Branch::Mssante, "#a@x.fr"),
+            r"mail=\23a@x.fr,ou=mssante,dc=annuaire,dc=example,dc=fr"
+        );
+    }
+
+    #[test]
+    fn an_address_cannot_inject_rdn_components() {
+        let dn = entry_dn(BASE, Branch::Mssante, "x@y.fr,ou=operateur");
+        // Exactly one unescaped comma before the branch: the address stays one RDN value.
+        let rdn = dn.split(",ou=mssante,").next().unwrap_or_default();
+        assert!(!rdn.contains(','), "{dn}");
+        assert!(dn.ends_with(",ou=mssante,dc=annuaire,dc=example,dc=fr"));
+    }
+}

@@ -1,0 +1,322 @@
+//! Reconciliation: make the directory equal what the database says should be published.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::{anyhow, bail};
+
+use super::mapping::same_content;
+use super::{Branch, Directory, MailboxEntry};
+
+/// What a reconciliation did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ReconcileReport {
+    /// Desired entries that were missing and have been created.
+    pub added: usize,
+    /// Entries that existed with different attributes and have been fixed.
+    pub updated: usize,
+    /// Entries that were not desired (orphans) and have been deleted.
+    pub removed: usize,
+    /// Desired entries that were already right.
+    pub unchanged: usize,
+}
+
+impl std::fmt::Display for ReconcileReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "added {}, updated {}, removed {}, unchanged {}",
+            self.added, self.updated, self.removed, self.unchanged
+        )
+    }
+}
+
+/// Identity of an entry: its branch and its address (addresses compare case-insensitively, as
+/// the `mail` RDN does in the directory).
+fn key(branch: Branch, mail: &str) -> (Branch, String) {
+    (branch, mail.to_lowercase())
+}
+
+/// Makes the directory equal `desired` (for both branches): adds missing, fixes drift, removes
+/// orphans (entries whose (branch, mail) is not desired).
+///
+/// Drift is judged on the published attributes (see `mapping::attributes`), so `None` and an
+/// empty string are the same. The same mailbox may be desired in both branches. A failed write
+/// does not stop the others: every entry is tried, then the first failure is returned (with
+/// the counts so far) — running it again converges. Failing to list a branch stops at once,
+/// before anything is removed.
+pub async fn reconcile(
+    dir: &dyn Directory,
+    desired: &[MailboxEntry],
+) -> anyhow::Result<ReconcileReport> {
+    let mut seen = HashSet::new();
+    for entry in desired {
+        if !seen.insert(key(entry.branch, &entry.mail)) {
+            bail!("{} is desired twice in {}", entry.mail, entry.branch);
+        }
+    }
+
+    let mut report = ReconcileReport::default();
+    let mut failures: Vec<anyhow::Error> = Vec::new();
+    for branch in Branch::ALL {
+        let mut present: HashMap<(Branch, String), MailboxEntry> = HashMap::new();
+        for entry in dir.list(branch).await? {
+            present.insert(key(branch, &entry.mail), entry);
+        }
+        for entry in desired.iter().filter(|e| e.branch == branch) {
+            match present.remove(&key(branch, &entry.mail)) {
+                Some(current) if same_content(&current, entry) => report.unchanged += 1,
+                current => match dir.upsert(entry).await {
+                    Ok(()) if current.is_some() => report.updated += 1,
+                    Ok(()) => report.added += 1,
+                    Err(e) => failures.push(e),
+                },
+            }
+        }
+        let mut orphans: Vec<MailboxEntry> = present.into_values().collect();
+        orphans.sort_by(|a, b| a.mail.cmp(&b.mail));
+        for orphan in orphans {
+            match dir.remove(branch, &orphan.mail).await {
+                Ok(()) => report.removed += 1,
+                Err(e) => failures.push(e),
+            }
+        }
+    }
+
+    match failures.into_iter().next() {
+        None => {
+            tracing::info!(%report, "directory reconciled");
+            Ok(report)
+        }
+        Some(first) => Err(anyhow!(
+            "directory reconciliation incomplete ({report}); first failure: {first:#}"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::super::mapping::tests::sample;
+    use super::*;
+
+    /// In-memory directory keyed like the real one (branch, lowercase address); `fail_on`
+    /// makes writes to one address fail.
+    #[derive(Default)]
+    struct FakeDirectory {
+        entries: Mutex<HashMap<(Branch, String), MailboxEntry>>,
+        writes: Mutex<usize>,
+        fail_on: Option<String>,
+    }
+
+    impl FakeDirectory {
+        fn with(entries: &[MailboxEntry]) -> Self {
+            let fake = Self::default();
+            for e in entries {
+                fake.store().insert(key(e.branch, &e.mail), e.clone());
+            }
+            fake
+        }
+
+        fn store(&self) -> std::sync::MutexGuard<'_, HashMap<(Branch, String), MailboxEntry>> {
+            self.entries.lock().unwrap_or_else(|e| e.into_inner())
+        }
+
+        fn writes(&self) -> usize {
+            *self.writes.lock().unwrap_or_else(|e| e.into_inner())
+        }
+
+        fn write(&self, mail: &str) -> anyhow::Result<()> {
+            if self.fail_on.as_deref() == Some(mail) {
+                bail!("injected failure for {mail}");
+            }
+            *self.writes.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+            Ok(())
+        }
+
+        fn sorted(&self) -> Vec<MailboxEntry> {
+            let mut all: Vec<MailboxEntry> = self.store().values().cloned().collect();
+            all.sort_by(|a, b| {
+                (a.mail.as_str(), a.branch.rdn()).cmp(&(b.mail.as_str(), b.branch.rdn()))
+            });
+            all
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl Directory for FakeDirectory {
+        async fn upsert(&self, entry: &MailboxEntry) -> anyhow::Result<()> {
+            self.write(&entry.mail)?;
+            self.store()
+                .insert(key(entry.branch, &entry.mail), entry.clone());
+            Ok(())
+        }
+
+        async fn remove(&self, branch: Branch, mail: &str) -> anyhow::Result<()> {
+            self.write(mail)?;
+            self.store().remove(&key(branch, mail));
+            Ok(())
+        }
+
+        async fn list(&self, branch: Branch) -> anyhow::Result<Vec<MailboxEntry>> {
+            Ok(self
+                .store()
+                .values()
+                .filter(|e| e.branch == branch)
+                .cloned()
+                .collect())
+        }
+
+        async fn find(&self, branch: Branch, mail: &str) -> anyhow::Result<Option<MailboxEntry>> {
+            Ok(self.store().get(&key(branch, mail)).cloned())
+        }
+    }
+
+    fn sorted(mut entries: Vec<MailboxEntry>) -> Vec<MailboxEntry> {
+        entries.sort_by(|a, b| {
+            (a.mail.as_str(), a.branch.rdn()).cmp(&(b.mail.as_str(), b.branch.rdn()))
+        });
+        entries
+    }
+
+    #[tokio::test]
+    async fn an_empty_directory_gets_every_desired_entry() {
+        // Arrange
+        let dir = FakeDirectory::default();
+        let desired = vec![
+            sample(Branch::Mssante, "a@pharmacien.oc.mssante.fr"),
+            sample(Branch::Operateur, "a@pharmacien.oc.mssante.fr"),
+            sample(Branch::Operateur, "b@medimail.fr"),
+        ];
+        // Act
+        let report = reconcile(&dir, &desired).await;
+        // Assert
+        assert_eq!(
+            report.ok(),
+            Some(ReconcileReport {
+                added: 3,
+                ..ReconcileReport::default()
+            })
+        );
+        assert_eq!(dir.sorted(), sorted(desired));
+    }
+
+    #[tokio::test]
+    async fn drift_is_fixed_orphans_removed_and_the_rest_left_alone() {
+        // Arrange
+        let right = sample(Branch::Mssante, "right@x.mssante.fr");
+        let mut drifted = sample(Branch::Mssante, "drift@x.mssante.fr");
+        let orphan = sample(Branch::Mssante, "orphan@x.mssante.fr");
+        let moved_away = sample(Branch::Operateur, "right@x.mssante.fr");
+        let missing = sample(Branch::Operateur, "missing@medimail.fr");
+        let mut stale = drifted.clone();
+        stale.liste_rouge = true;
+        stale.telephone = None;
+        let dir = FakeDirectory::with(&[right.clone(), stale, orphan, moved_away]);
+        drifted.nom = "Nouveau".into();
+        let desired = vec![right, drifted, missing];
+        // Act
+        let report = reconcile(&dir, &desired).await;
+        // Assert
+        assert_eq!(
+            report.ok(),
+            Some(ReconcileReport {
+                added: 1,
+                updated: 1,
+                removed: 2,
+                unchanged: 1
+            })
+        );
+        assert_eq!(dir.sorted(), sorted(desired));
+    }
+
+    #[tokio::test]
+    async fn a_second_run_changes_nothing() {
+        let dir = FakeDirectory::with(&[sample(Branch::Mssante, "old@x.fr")]);
+        let desired = vec![
+            sample(Branch::Mssante, "a@x.fr"),
+            sample(Branch::Operateur, "b@x.fr"),
+        ];
+        assert!(reconcile(&dir, &desired).await.is_ok());
+        let writes = dir.writes();
+
+        let report = reconcile(&dir, &desired).await;
+
+        assert_eq!(
+            report.ok(),
+            Some(ReconcileReport {
+                unchanged: 2,
+                ..ReconcileReport::default()
+            })
+        );
+        assert_eq!(dir.writes(), writes, "no write when nothing differs");
+    }
+
+    #[tokio::test]
+    async fn empty_optionals_are_not_drift() {
+        let stored = sample(Branch::Mssante, "jean.dupont@x.fr");
+        let dir = FakeDirectory::with(std::slice::from_ref(&stored));
+        let mut desired = stored.clone();
+        desired.service = Some(String::new());
+
+        let report = reconcile(&dir, &[desired]).await;
+
+        assert_eq!(
+            report.ok(),
+            Some(ReconcileReport {
+                unchanged: 1,
+                ..ReconcileReport::default()
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn nothing_desired_empties_both_branches() {
+        let dir = FakeDirectory::with(&[
+            sample(Branch::Mssante, "a@x.fr"),
+            sample(Branch::Operateur, "b@x.fr"),
+        ]);
+        let report = reconcile(&dir, &[]).await;
+        assert_eq!(
+            report.ok(),
+            Some(ReconcileReport {
+                removed: 2,
+                ..ReconcileReport::default()
+            })
+        );
+        assert!(dir.sorted().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_does_not_stop_the_others_and_is_reported() {
+        let dir = FakeDirectory {
+            fail_on: Some("bad@x.fr".into()),
+            ..FakeDirectory::with(&[sample(Branch::Mssante, "orphan@x.fr")])
+        };
+        let desired = vec![
+            sample(Branch::Mssante, "bad@x.fr"),
+            sample(Branch::Mssante, "good@x.fr"),
+        ];
+
+        let err = reconcile(&dir, &desired)
+            .await
+            .err()
+            .map(|e| format!("{e:#}"));
+
+        let err = err.unwrap_or_default();
+        assert!(err.contains("injected failure for bad@x.fr"), "{err}");
+        assert!(err.contains("added 1, updated 0, removed 1"), "{err}");
+        assert_eq!(dir.sorted(), vec![sample(Branch::Mssante, "good@x.fr")]);
+    }
+
+    #[tokio::test]
+    async fn a_mailbox_desired_twice_in_a_branch_is_refused_before_any_write() {
+        let dir = FakeDirectory::with(&[sample(Branch::Mssante, "orphan@x.fr")]);
+        let desired = vec![
+            sample(Branch::Mssante, "a@x.fr"),
+            sample(Branch::Mssante, "A@x.fr"),
+        ];
+        assert!(reconcile(&dir, &desired).await.is_err());
+        assert_eq!(dir.writes(), 0);
+    }
+}

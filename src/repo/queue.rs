@@ -1,0 +1,58 @@
+//! The validation queue: accounts that submitted their profile and wait for an administrator.
+
+use entities::{account, account_profile};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
+
+use super::{accounts::Account, admins::Scope, profiles::ProfileRow};
+
+#[derive(Debug, Default, Clone)]
+pub struct QueueFilter {
+    /// The administrator's scopes; an account shows when any of them covers it.
+    pub scopes: Vec<Scope>,
+    pub region: Option<String>,
+    pub profession: Option<String>,
+    pub bal_type: Option<String>,
+}
+
+/// Pending accounts within the filter, oldest submission first.
+pub async fn pending(
+    db: &impl ConnectionTrait,
+    filter: &QueueFilter,
+) -> Result<Vec<(Account, ProfileRow)>, DbErr> {
+    let mut scope = Condition::any();
+    for s in &filter.scopes {
+        scope = match s {
+            Scope::National => scope.add(Condition::all()),
+            Scope::Region(code) => scope.add(account_profile::Column::Region.eq(code.as_str())),
+            Scope::Structure(id) => {
+                scope.add(account_profile::Column::IdentifiantStructure.eq(id.as_str()))
+            }
+        };
+    }
+    let mut query = account::Entity::find()
+        .find_also_related(account_profile::Entity)
+        .filter(account::Column::ProfileSubmittedAt.is_not_null())
+        .filter(account::Column::ValidatedAt.is_null())
+        .filter(account::Column::RejectedAt.is_null())
+        .filter(account::Column::DisabledAt.is_null())
+        .filter(scope);
+    if let Some(region) = &filter.region {
+        query = query.filter(account_profile::Column::Region.eq(region.as_str()));
+    }
+    if let Some(profession) = &filter.profession {
+        query = query.filter(account_profile::Column::Profession.eq(profession.as_str()));
+    }
+    if let Some(bal) = &filter.bal_type {
+        query = query.filter(account::Column::BalType.eq(bal.as_str()));
+    }
+    Ok(query
+        .order_by_asc(account::Column::ProfileSubmittedAt)
+        .order_by_asc(account::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(a, p)| p.map(|p| (Account::from(a), p)))
+        .collect())
+}

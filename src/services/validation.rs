@@ -1,0 +1,253 @@
+//! Administrators' decisions: validate (assign the mailbox address, mail the user, publish) or
+//! reject (with a reason, mailed to the user). Each decision, its mail and its directory sync
+//! are one transaction.
+
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+
+use crate::{
+    domain::mailbox::{AddressPattern, MailboxAddress},
+    error::is_unique_violation,
+    mail::{self, OutgoingMail},
+    repo::{
+        self,
+        accounts::{Account, BalType},
+        admins::Scope,
+        audit::{Action, Actor},
+        profiles::ProfileRow,
+    },
+    services::publication,
+    state::AppState,
+};
+use templates::urls;
+
+/// The longest rejection reason kept (it is mailed to the user).
+pub const MAX_REASON_CHARS: usize = 2000;
+/// Homonym suffixes tried before giving up (jean.dupont, jean.dupont2 … jean.dupont999).
+const MAX_SUFFIX: u32 = 999;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DecisionError {
+    #[error("no such account")]
+    NotFound,
+    #[error("account outside the administrator's scope")]
+    OutOfScope,
+    #[error("account is not waiting for validation")]
+    NotPending,
+    #[error("the names give no usable address")]
+    NoAddress,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<DbErr> for DecisionError {
+    fn from(e: DbErr) -> Self {
+        Self::Unexpected(e.into())
+    }
+}
+
+/// Who decides.
+#[derive(Debug, Clone, Copy)]
+pub enum Decider {
+    Admin(i32),
+    /// Automatic validation (e.g. Pro Santé Connect-verified accounts).
+    System,
+}
+
+impl Decider {
+    fn actor(self) -> Actor {
+        match self {
+            Self::Admin(id) => Actor::Admin(id),
+            Self::System => Actor::System,
+        }
+    }
+}
+
+/// Loads an account for an administrator: 404 if absent, 403 outside their scopes.
+///
+/// # Errors
+/// [`DecisionError::NotFound`], [`DecisionError::OutOfScope`].
+pub async fn load_in_scope(
+    db: &DatabaseConnection,
+    scopes: &[Scope],
+    account_id: i32,
+) -> Result<(Account, Option<ProfileRow>), DecisionError> {
+    let account = repo::accounts::find(db, account_id)
+        .await?
+        .ok_or(DecisionError::NotFound)?;
+    let profile = repo::profiles::find(db, account_id).await?;
+    let region = profile.as_ref().map(|p| p.region.as_str());
+    let structure = profile
+        .as_ref()
+        .and_then(|p| p.identifiant_structure.as_deref());
+    if !scopes.iter().any(|s| s.covers(region, structure)) {
+        return Err(DecisionError::OutOfScope);
+    }
+    Ok((account, profile))
+}
+
+/// Validates a pending account: assigns its address (unique; homonyms get 2, 3…), records the
+/// decision, queues the mail and the directory publication.
+///
+/// # Errors
+/// See [`DecisionError`].
+pub async fn validate(
+    state: &AppState,
+    decider: Decider,
+    account: &Account,
+    profile: &ProfileRow,
+) -> Result<MailboxAddress, DecisionError> {
+    if !account.is_pending() {
+        return Err(DecisionError::NotPending);
+    }
+    let bal = account.bal_type.ok_or(DecisionError::NotPending)?;
+    let addresses = &state.settings.addresses;
+    let pattern = match bal {
+        BalType::Per => &addresses.per_pattern,
+        BalType::Med => &addresses.med_pattern,
+    };
+    let pattern = AddressPattern::parse(pattern)
+        .map_err(|e| anyhow::anyhow!("invalid address pattern: {e}"))?;
+    let profession = addresses
+        .professions
+        .get(&profile.profession)
+        .ok_or_else(|| anyhow::anyhow!("no address label for profession {}", profile.profession))?;
+    let region = addresses
+        .regions
+        .get(&profile.region)
+        .ok_or_else(|| anyhow::anyhow!("no address label for région {}", profile.region))?;
+
+    // Try jean.dupont, then jean.dupont2, 3… The unique index on the address is the arbiter:
+    // two concurrent validations of homonyms may pick the same candidate; the loser's insert
+    // fails and it moves on to the next suffix.
+    let mut suffix = None;
+    loop {
+        let address = pattern
+            .render(&account.prenom, &account.nom, profession, region, suffix)
+            .map_err(|_| DecisionError::NoAddress)?;
+        match try_validate(state, decider, account, &address).await {
+            Ok(true) => {
+                state.outbox.wake();
+                return Ok(address);
+            }
+            Ok(false) => return Err(DecisionError::NotPending),
+            Err(Attempt::Taken) => {
+                let next = suffix.map_or(2, |n| n + 1);
+                if next > MAX_SUFFIX {
+                    return Err(DecisionError::NoAddress);
+                }
+                suffix = Some(next);
+            }
+            Err(Attempt::Db(e)) => return Err(e.into()),
+        }
+    }
+}
+
+enum Attempt {
+    Taken,
+    Db(DbErr),
+}
+
+impl From<DbErr> for Attempt {
+    fn from(e: DbErr) -> Self {
+        if is_unique_violation(&e) {
+            Self::Taken
+        } else {
+            Self::Db(e)
+        }
+    }
+}
+
+async fn try_validate(
+    state: &AppState,
+    decider: Decider,
+    account: &Account,
+    address: &MailboxAddress,
+) -> Result<bool, Attempt> {
+    let txn = state.db.begin().await?;
+    if repo::accounts::address_taken(&txn, address.as_str()).await? {
+        return Err(Attempt::Taken);
+    }
+    if !repo::accounts::set_validated(&txn, account.id, address.as_str()).await? {
+        return Ok(false);
+    }
+    repo::audit::record(
+        &txn,
+        account.id,
+        decider.actor(),
+        Action::AccountValidated,
+        Some(address.as_str()),
+    )
+    .await?;
+    let rendered = templates::email::validation(&templates::views::ValidationMail {
+        service_name: state.settings.service_name.clone(),
+        prenom: account.prenom.clone(),
+        address: address.as_str().to_owned(),
+        bal_type: account.bal_type.map_or("MED", BalType::as_str).to_owned(),
+        login_link: state.public_url.join(urls::LOGIN),
+        support: state.support(),
+    });
+    mail::queue(&txn, &OutgoingMail::new(&account.email, rendered, None)).await?;
+    publication::queue_sync(&txn, account.id).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// Rejects a pending account with a reason, mailed to the user.
+///
+/// # Errors
+/// See [`DecisionError`].
+pub async fn reject(
+    state: &AppState,
+    decider: Decider,
+    account: &Account,
+    reason: &str,
+) -> Result<(), DecisionError> {
+    if !account.is_pending() {
+        return Err(DecisionError::NotPending);
+    }
+    let txn = state.db.begin().await?;
+    if !repo::accounts::set_rejected(&txn, account.id, reason).await? {
+        return Err(DecisionError::NotPending);
+    }
+    repo::audit::record(
+        &txn,
+        account.id,
+        decider.actor(),
+        Action::AccountRejected,
+        Some(reason),
+    )
+    .await?;
+    let rendered = templates::email::rejection(&templates::views::RejectionMail {
+        service_name: state.settings.service_name.clone(),
+        prenom: account.prenom.clone(),
+        reason: reason.to_owned(),
+        support: state.support(),
+    });
+    mail::queue(&txn, &OutgoingMail::new(&account.email, rendered, None)).await?;
+    txn.commit().await?;
+    state.outbox.wake();
+    Ok(())
+}
+
+/// Disables an account: it leaves the directory (the entries are removed by the worker).
+///
+/// # Errors
+/// Database failures.
+pub async fn disable(
+    db: &DatabaseConnection,
+    decider: Decider,
+    account_id: i32,
+) -> Result<(), DbErr> {
+    let txn = db.begin().await?;
+    repo::accounts::set_disabled(&txn, account_id).await?;
+    repo::audit::record(
+        &txn,
+        account_id,
+        decider.actor(),
+        Action::AccountDisabled,
+        None,
+    )
+    .await?;
+    publication::queue_sync(&txn, account_id).await?;
+    txn.commit().await
+}

@@ -1,0 +1,440 @@
+//! The administrators' console: `/admin` (the validation queue of the admin's scope) and
+//! `/admin/comptes/{id}` (one account, its history, validate or reject).
+
+use axum::{
+    Router,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use chrono::{DateTime, FixedOffset};
+use serde::Deserialize;
+use templates::views::{
+    AdminAccountView, AdminQueueView, AuditRow, FieldErrors, QueueRow, SelectOption,
+};
+
+use super::{context::Ctx, form::AppForm, session::AdminUser, urls};
+use crate::{
+    domain::{self, IdentifierType, NationalId, national_id::luhn_valid},
+    error::{AppError, Result},
+    repo::{self, accounts::Account, admins::Scope, profiles::ProfileRow, queue::QueueFilter},
+    services::validation::{self, Decider, DecisionError, MAX_REASON_CHARS},
+    state::AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(urls::ADMIN, get(queue_get))
+        .route(urls::ADMIN_ACCOUNT, get(account_get))
+        .route(urls::ADMIN_VALIDATE, post(validate_post))
+        .route(urls::ADMIN_REJECT, post(reject_post))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct QueueQuery {
+    region: String,
+    profession: String,
+    bal_type: String,
+}
+
+async fn queue_get(
+    State(state): State<AppState>,
+    admin: AdminUser,
+    Query(query): Query<QueueQuery>,
+    ctx: Ctx,
+) -> Result<Response> {
+    let non_empty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+    let filter = QueueFilter {
+        scopes: admin.scopes.clone(),
+        region: non_empty(&query.region),
+        profession: non_empty(&query.profession),
+        bal_type: non_empty(&query.bal_type),
+    };
+    let now = repo::now();
+    let rows: Vec<QueueRow> = repo::queue::pending(&state.db, &filter)
+        .await?
+        .into_iter()
+        .map(|(account, profile)| {
+            let submitted = account.profile_submitted_at.unwrap_or(now);
+            let age = now - submitted;
+            QueueRow {
+                id: account.id,
+                nom: account.nom.clone(),
+                prenom: account.prenom.clone(),
+                email: account.email.clone(),
+                profession: profession_label(&state, &profile.profession),
+                region: region_label(&profile.region),
+                bal_type: account
+                    .bal_type
+                    .map(|b| b.as_str().to_owned())
+                    .unwrap_or_default(),
+                submitted_at: format_time(submitted),
+                age: format_age(age),
+                age_hours: age.num_hours(),
+                psc_verified: false,
+            }
+        })
+        .collect();
+    let view = AdminQueueView {
+        scope_label: admin
+            .scopes
+            .iter()
+            .map(scope_label)
+            .collect::<Vec<_>>()
+            .join(", "),
+        total_pending: rows.len(),
+        over_24h: rows.iter().filter(|r| r.age_hours >= 24).count(),
+        over_48h: rows.iter().filter(|r| r.age_hours >= 48).count(),
+        rows,
+        filter_region: query.region,
+        filter_profession: query.profession,
+        filter_bal_type: query.bal_type,
+        regions: domain::all_regions()
+            .map(|r| SelectOption {
+                value: r.code().to_owned(),
+                label: r.name().to_owned(),
+            })
+            .collect(),
+        professions: state
+            .nomenclatures
+            .professions()
+            .iter()
+            .map(|p| SelectOption {
+                value: p.code.clone(),
+                label: p.label.clone(),
+            })
+            .collect(),
+    };
+    Ok(templates::pages::admin_queue(&ctx.for_user(None), &view).into_response())
+}
+
+async fn account_get(
+    State(state): State<AppState>,
+    admin: AdminUser,
+    Path(id): Path<i32>,
+    ctx: Ctx,
+) -> Result<Response> {
+    let (account, profile) = load(&state, &admin, id).await?;
+    let view = detail_view(
+        &state,
+        &account,
+        profile.as_ref(),
+        FieldErrors::new(),
+        String::new(),
+    )
+    .await?;
+    Ok(templates::pages::admin_account(&ctx.for_user(None), &view).into_response())
+}
+
+async fn validate_post(
+    State(state): State<AppState>,
+    admin: AdminUser,
+    Path(id): Path<i32>,
+    ctx: Ctx,
+) -> Result<Response> {
+    let (account, profile) = load(&state, &admin, id).await?;
+    let Some(profile) = profile else {
+        return Ok(Redirect::to(&urls::admin_account(id)).into_response());
+    };
+    match validation::validate(
+        &state,
+        Decider::Admin(admin.user.account.id),
+        &account,
+        &profile,
+    )
+    .await
+    {
+        // Already decided (by someone else, or a double submit): the page shows the decision.
+        Ok(_) | Err(DecisionError::NotPending) => {
+            Ok(Redirect::to(&urls::admin_account(id)).into_response())
+        }
+        Err(DecisionError::NoAddress) => {
+            let mut errors = FieldErrors::new();
+            errors.add(
+                "motif",
+                "Aucune adresse ne peut être construite à partir des nom et prénom de ce compte.",
+            );
+            let view = detail_view(&state, &account, Some(&profile), errors, String::new()).await?;
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                templates::pages::admin_account(&ctx.for_user(None), &view),
+            )
+                .into_response())
+        }
+        Err(e) => Err(decision_error(e)),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RejectForm {
+    motif: String,
+}
+
+async fn reject_post(
+    State(state): State<AppState>,
+    admin: AdminUser,
+    Path(id): Path<i32>,
+    ctx: Ctx,
+    AppForm(form): AppForm<RejectForm>,
+) -> Result<Response> {
+    let (account, profile) = load(&state, &admin, id).await?;
+    let motif = form.motif.trim();
+    let mut errors = FieldErrors::new();
+    if motif.is_empty() {
+        errors.add(
+            "motif",
+            "Indiquez le motif du refus : il est envoyé à l'utilisateur.",
+        );
+    } else if motif.chars().count() > MAX_REASON_CHARS {
+        errors.add(
+            "motif",
+            format!("Le motif est trop long ({MAX_REASON_CHARS} caractères maximum)."),
+        );
+    }
+    if !errors.is_empty() {
+        let view = detail_view(
+            &state,
+            &account,
+            profile.as_ref(),
+            errors,
+            form.motif.clone(),
+        )
+        .await?;
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            templates::pages::admin_account(&ctx.for_user(None), &view),
+        )
+            .into_response());
+    }
+    match validation::reject(
+        &state,
+        Decider::Admin(admin.user.account.id),
+        &account,
+        motif,
+    )
+    .await
+    {
+        Ok(()) | Err(DecisionError::NotPending) => {
+            Ok(Redirect::to(&urls::admin_account(id)).into_response())
+        }
+        Err(e) => Err(decision_error(e)),
+    }
+}
+
+async fn load(
+    state: &AppState,
+    admin: &AdminUser,
+    id: i32,
+) -> Result<(Account, Option<ProfileRow>)> {
+    validation::load_in_scope(&state.db, &admin.scopes, id)
+        .await
+        .map_err(decision_error)
+}
+
+fn decision_error(e: DecisionError) -> AppError {
+    match e {
+        DecisionError::NotFound => AppError::NotFound,
+        DecisionError::OutOfScope => {
+            AppError::Forbidden("account outside the administrator's scope")
+        }
+        DecisionError::NotPending | DecisionError::NoAddress => AppError::BadRequest(e.to_string()),
+        DecisionError::Unexpected(e) => AppError::Unexpected(e),
+    }
+}
+
+async fn detail_view(
+    state: &AppState,
+    account: &Account,
+    profile: Option<&ProfileRow>,
+    errors: FieldErrors,
+    motif: String,
+) -> Result<AdminAccountView> {
+    let history = repo::audit::for_account(&state.db, account.id)
+        .await?
+        .into_iter()
+        .map(|e| AuditRow {
+            at: format_time(e.created_at),
+            actor: e.actor,
+            action: action_label(&e.action).to_owned(),
+            detail: e.detail.unwrap_or_default(),
+        })
+        .collect();
+    let status = if account.validated_at.is_some() {
+        "Validé"
+    } else if account.rejected_at.is_some() {
+        "Refusé"
+    } else if account.is_pending() {
+        "En attente de validation"
+    } else {
+        "Inscription en cours"
+    };
+    Ok(AdminAccountView {
+        id: account.id,
+        status: status.to_owned(),
+        pending: account.is_pending(),
+        fields: fields(state, account, profile),
+        psc_verified: false,
+        identifier_check: profile.and_then(identifier_check),
+        mailbox_address: account.mailbox_address.clone(),
+        rejection_reason: account.rejection_reason.clone(),
+        history,
+        errors,
+        motif,
+    })
+}
+
+/// Every field the user gave, in the form's order.
+fn fields(
+    state: &AppState,
+    account: &Account,
+    profile: Option<&ProfileRow>,
+) -> Vec<(String, String)> {
+    let yes_no = |b: bool| if b { "Oui" } else { "Non" }.to_owned();
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let mut fields = vec![
+        ("Adresse mail".to_owned(), account.email.clone()),
+        ("Nom".to_owned(), account.nom.clone()),
+        ("Prénom".to_owned(), account.prenom.clone()),
+        (
+            "Type de BAL".to_owned(),
+            account
+                .bal_type
+                .map(|b| b.as_str().to_owned())
+                .unwrap_or_default(),
+        ),
+    ];
+    if let Some(p) = profile {
+        let specialite = p
+            .specialite
+            .as_deref()
+            .and_then(|c| state.nomenclatures.specialty(c))
+            .map(|s| format!("{} ({})", s.label, s.code))
+            .unwrap_or_default();
+        fields.extend([
+            ("Téléphone 1".to_owned(), opt(&p.telephone1)),
+            ("Téléphone 2".to_owned(), opt(&p.telephone2)),
+            ("Activité libérale".to_owned(), yes_no(p.activite_liberale)),
+            (
+                "Profession".to_owned(),
+                format!(
+                    "{} ({})",
+                    profession_label(state, &p.profession),
+                    p.profession
+                ),
+            ),
+            ("Spécialité".to_owned(), specialite),
+            (
+                "Type d'identifiant national".to_owned(),
+                opt(&p.type_identifiant),
+            ),
+            (
+                "Numéro d'identifiant national".to_owned(),
+                opt(&p.identifiant),
+            ),
+            (
+                "Identifiant de structure".to_owned(),
+                opt(&p.identifiant_structure),
+            ),
+            ("Raison sociale".to_owned(), opt(&p.raison_sociale)),
+            ("Service de rattachement".to_owned(), opt(&p.service)),
+            ("Adresse".to_owned(), opt(&p.adresse)),
+            ("Code postal".to_owned(), opt(&p.code_postal)),
+            ("Ville".to_owned(), opt(&p.ville)),
+            ("Département".to_owned(), opt(&p.departement)),
+            ("Région".to_owned(), region_label(&p.region)),
+            ("Annuaire Medimail".to_owned(), yes_no(p.annuaire_medimail)),
+            ("Annuaire MSSanté".to_owned(), yes_no(p.annuaire_mssante)),
+            ("Dématérialisation".to_owned(), yes_no(p.dematerialisation)),
+            (
+                "Notification à chaque message".to_owned(),
+                yes_no(p.notification_reception),
+            ),
+        ]);
+    }
+    fields
+}
+
+/// The RPPS/ADELI key check (domain.md §2.6), shown to help the admin spot typos.
+fn identifier_check(profile: &ProfileRow) -> Option<String> {
+    let kind = profile
+        .type_identifiant
+        .as_deref()?
+        .parse::<IdentifierType>()
+        .ok()?;
+    let id = profile.identifiant.as_deref()?;
+    let label = kind.as_str();
+    Some(match NationalId::parse(kind, id) {
+        Ok(_) => format!("Clé {label} valide"),
+        Err(_) if luhn_valid(id) => format!("Numéro {label} mal formé"),
+        Err(_) => format!("Clé {label} invalide"),
+    })
+}
+
+fn profession_label(state: &AppState, code: &str) -> String {
+    state
+        .nomenclatures
+        .profession(code)
+        .map_or_else(|| code.to_owned(), |p| p.label.clone())
+}
+
+fn region_label(code: &str) -> String {
+    domain::Region::parse(code).map_or_else(|_| code.to_owned(), |r| r.name().to_owned())
+}
+
+fn scope_label(scope: &Scope) -> String {
+    match scope {
+        Scope::National => "National".to_owned(),
+        Scope::Region(code) => format!("Région {}", region_label(code)),
+        Scope::Structure(id) => format!("Structure {id}"),
+    }
+}
+
+/// Times are shown in UTC, labelled as such (no time-zone database in the binary).
+fn format_time(t: DateTime<FixedOffset>) -> String {
+    t.to_utc().format("%d/%m/%Y %H:%M UTC").to_string()
+}
+
+fn format_age(age: chrono::Duration) -> String {
+    let hours = age.num_hours().max(0);
+    if hours < 1 {
+        format!("{} min", age.num_minutes().max(0))
+    } else if hours < 24 {
+        format!("{hours} h")
+    } else {
+        format!("{} j {} h", hours / 24, hours % 24)
+    }
+}
+
+fn action_label(action: &str) -> &str {
+    match action {
+        "account_created" => "Compte créé",
+        "email_confirmed" => "Adresse mail confirmée",
+        "signed_in" => "Connexion",
+        "signed_out" => "Déconnexion",
+        "cgu_accepted" => "CGU acceptées",
+        "cgu_refused" => "CGU refusées",
+        "identifier_answered" => "Identifiant national déclaré",
+        "profile_submitted" => "Profil envoyé",
+        "admin_granted" => "Droits d'administration accordés",
+        "account_validated" => "Compte validé",
+        "account_rejected" => "Compte refusé",
+        "account_disabled" => "Compte désactivé",
+        "directory_published" => "Publication dans l'annuaire",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_age;
+
+    #[test]
+    fn ages_read_in_minutes_hours_then_days() {
+        assert_eq!(format_age(chrono::Duration::minutes(5)), "5 min");
+        assert_eq!(format_age(chrono::Duration::hours(3)), "3 h");
+        assert_eq!(format_age(chrono::Duration::hours(52)), "2 j 4 h");
+    }
+}

@@ -1,0 +1,557 @@
+//! `spawn_app()`: the real app on a free port, with its own database and SMTP capture, and a
+//! cookie-keeping HTTP client that does not follow redirects. `TestApp` drives the journey with
+//! typed helpers.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex, Once};
+use std::time::Duration;
+
+use mss_onboarding::config::{MailTransport, Settings};
+use mss_onboarding::startup::App;
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderMap, LOCATION, SET_COOKIE};
+use sea_orm::DatabaseConnection;
+use tokio::task::AbortHandle;
+
+use super::db::{self, TestDatabase};
+use super::fixtures::{Form, FormFields, TestUser};
+use super::html;
+use super::smtp::{CapturedMail, MAIL_TIMEOUT, SmtpCapture};
+
+/// `From` of every mail the test apps send.
+pub const MAIL_FROM: &str = "Medimail <no-reply@medimail.test>";
+pub const MAIL_FROM_ADDRESS: &str = "no-reply@medimail.test";
+
+/// The generic sign-in error, identical for unknown emails and wrong passwords.
+pub const LOGIN_ERROR: &str = "Adresse mail ou mot de passe incorrect.";
+
+/// One running app and the client talking to it.
+pub struct TestApp {
+    /// `http://127.0.0.1:{port}`.
+    pub address: String,
+    pub port: u16,
+    /// The app's own connection pool.
+    pub db: DatabaseConnection,
+    /// Keeps cookies, never follows redirects.
+    pub client: reqwest::Client,
+    pub cookies: Arc<Jar>,
+    pub smtp: Arc<SmtpCapture>,
+    /// The settings the app was built with.
+    pub settings: Settings,
+    database: Arc<TestDatabase>,
+    csrf: Mutex<CsrfMemory>,
+    server: Arc<ServerGuard>,
+}
+
+/// Stops the server task when the last visitor of the app is dropped.
+struct ServerGuard(AbortHandle);
+
+impl Drop for ServerGuard {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// CSRF tokens seen in the pages fetched so far.
+#[derive(Default)]
+struct CsrfMemory {
+    /// Form action path → token of the last page that held that form.
+    by_action: HashMap<String, String>,
+    /// Token of the last page that held one.
+    latest: Option<String>,
+}
+
+/// The app with `config/test.toml`.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// The app with `config/test.toml`, then `customize` applied to the settings.
+pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
+    let smtp = Arc::new(SmtpCapture::start_new().await);
+    let database = Arc::new(TestDatabase::create().await);
+    build(database, smtp, customize).await
+}
+
+/// Settings as every test app gets them, before the per-test customisation.
+pub fn test_settings(database_url: &str, smtp_port: u16) -> Settings {
+    let mut settings =
+        Settings::load(Some(Path::new("config/test.toml"))).expect("load config/test.toml");
+    settings.server.bind = "127.0.0.1:0".into();
+    settings.server.public_url = String::new();
+    settings.database.url = database_url.to_owned();
+    settings.mail.transport = MailTransport::Smtp;
+    settings.mail.smtp_host = "127.0.0.1".into();
+    settings.mail.smtp_port = smtp_port;
+    settings.mail.from = MAIL_FROM.into();
+    settings
+}
+
+async fn build(
+    database: Arc<TestDatabase>,
+    smtp: Arc<SmtpCapture>,
+    customize: impl FnOnce(&mut Settings),
+) -> TestApp {
+    init_test_tracing();
+    let mut settings = test_settings(&database.url, smtp.port());
+    customize(&mut settings);
+    let app = App::build(settings.clone())
+        .await
+        .expect("App::build with the test settings");
+    let port = app.port();
+    let db = app.db();
+    let server = Arc::new(ServerGuard(
+        tokio::spawn(app.run_until_stopped()).abort_handle(),
+    ));
+    let (client, cookies) = browser();
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        db,
+        client,
+        cookies,
+        smtp,
+        settings,
+        database,
+        csrf: Mutex::new(CsrfMemory::default()),
+        server,
+    }
+}
+
+/// A cookie-keeping client that never follows redirects, and its cookie jar.
+fn browser() -> (reqwest::Client, Arc<Jar>) {
+    let cookies = Arc::new(Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(cookies.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("build the HTTP client");
+    (client, cookies)
+}
+
+/// `TEST_LOG=debug cargo test …` prints the app's logs.
+fn init_test_tracing() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        if let Ok(filter) = std::env::var("TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
+    });
+}
+
+/// A response, read in full.
+#[derive(Debug, Clone)]
+pub struct TestResponse {
+    pub method: &'static str,
+    pub path: String,
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+    base: String,
+}
+
+impl TestResponse {
+    async fn read(method: &'static str, path: &str, base: &str, resp: reqwest::Response) -> Self {
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.text().await.unwrap_or_default();
+        Self {
+            method,
+            path: path.to_owned(),
+            status,
+            headers,
+            body,
+            base: base.to_owned(),
+        }
+    }
+
+    /// A header's value (the first one), as text.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    }
+
+    /// `Location`, with the server's own origin stripped (`/cgu` rather than `http://…/cgu`).
+    pub fn location(&self) -> Option<String> {
+        self.headers.get(LOCATION).map(|v| {
+            let l = String::from_utf8_lossy(v.as_bytes()).into_owned();
+            match l.strip_prefix(&self.base) {
+                Some(path) if path.starts_with('/') => path.to_owned(),
+                _ => l,
+            }
+        })
+    }
+
+    /// Every `Set-Cookie` header.
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect()
+    }
+
+    pub fn content_type(&self) -> String {
+        self.header("content-type").unwrap_or_default()
+    }
+
+    pub fn is_html(&self) -> bool {
+        self.content_type().starts_with("text/html")
+    }
+
+    /// Panics with the request and (the start of) the body unless the status is `status`.
+    pub fn assert_status(&self, status: u16) -> &Self {
+        assert_eq!(
+            self.status,
+            status,
+            "{} {} answered {} (Location: {:?}); body:\n{}",
+            self.method,
+            self.path,
+            self.status,
+            self.location(),
+            self.body_excerpt()
+        );
+        self
+    }
+
+    /// Panics unless this is `303 See Other` to `path`.
+    pub fn assert_redirect_to(&self, path: &str) -> &Self {
+        self.assert_status(303);
+        assert_eq!(
+            self.location().as_deref(),
+            Some(path),
+            "{} {} redirected elsewhere",
+            self.method,
+            self.path
+        );
+        self
+    }
+
+    /// Panics unless this is `422` with an error on `field` (see [`html::assert_field_error`]).
+    pub fn assert_field_error(&self, field: &str) -> &Self {
+        self.assert_status(422);
+        html::assert_field_error(&self.body, field);
+        self
+    }
+
+    /// Value of the form control `name` in the page.
+    pub fn field_value(&self, name: &str) -> Option<String> {
+        html::field_value(&self.body, name)
+    }
+
+    /// Visible text of the page, whitespace collapsed.
+    pub fn text(&self) -> String {
+        html::page_text(&self.body)
+    }
+
+    fn body_excerpt(&self) -> String {
+        let mut excerpt: String = self.body.chars().take(4000).collect();
+        if excerpt.len() < self.body.len() {
+            excerpt.push_str("\n[…]");
+        }
+        excerpt
+    }
+}
+
+impl TestApp {
+    /// A second app on the same database and SMTP capture (e.g. with a new CGU version), with
+    /// its own client (no cookies).
+    pub async fn spawn_sibling_with(&self, customize: impl FnOnce(&mut Settings)) -> TestApp {
+        build(self.database.clone(), self.smtp.clone(), customize).await
+    }
+
+    /// Another browser on the same app: its own cookies and CSRF tokens.
+    pub fn another_visitor(&self) -> TestApp {
+        let (client, cookies) = browser();
+        TestApp {
+            address: self.address.clone(),
+            port: self.port,
+            db: self.db.clone(),
+            client,
+            cookies,
+            smtp: self.smtp.clone(),
+            settings: self.settings.clone(),
+            database: self.database.clone(),
+            csrf: Mutex::new(CsrfMemory::default()),
+            server: self.server.clone(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    // ---- HTTP -----------------------------------------------------------------------------
+
+    /// `GET path`; remembers the CSRF tokens of the page.
+    pub async fn get(&self, path: &str) -> TestResponse {
+        let resp = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let resp = TestResponse::read("GET", path, &self.address, resp).await;
+        self.remember_csrf(&resp);
+        resp
+    }
+
+    /// `GET path`, following redirects (at most 5) like a browser.
+    pub async fn get_following(&self, path: &str) -> TestResponse {
+        let mut resp = self.get(path).await;
+        for _ in 0..5 {
+            match (resp.status, resp.location()) {
+                (301 | 302 | 303 | 307 | 308, Some(next)) => resp = self.get(&next).await,
+                _ => break,
+            }
+        }
+        resp
+    }
+
+    /// `GET path` from a client without cookie store, sending `cookie` as the `Cookie` header.
+    pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> TestResponse {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("build the HTTP client");
+        let resp = client
+            .get(self.url(path))
+            .header(COOKIE, cookie)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        TestResponse::read("GET", path, &self.address, resp).await
+    }
+
+    /// `POST path` as a browser submits the form: the fields plus the CSRF token of the last
+    /// page fetched that holds a form posting to `path` (else the last token seen).
+    pub async fn post_form(&self, path: &str, fields: &(impl FormFields + ?Sized)) -> TestResponse {
+        let token = self.csrf_token_for(path);
+        self.post_form_with_csrf(path, fields, token.as_deref())
+            .await
+    }
+
+    /// `POST path` with an explicit CSRF token, or none.
+    pub async fn post_form_with_csrf(
+        &self,
+        path: &str,
+        fields: &(impl FormFields + ?Sized),
+        csrf_token: Option<&str>,
+    ) -> TestResponse {
+        let mut pairs = fields.pairs();
+        if let Some(token) = csrf_token {
+            pairs.push(("csrf_token".into(), token.into()));
+        }
+        let body = serde_urlencoded::to_string(&pairs).expect("encode the form");
+        self.post_body(path, "application/x-www-form-urlencoded", body.into_bytes())
+            .await
+    }
+
+    /// `POST path` with a raw body.
+    pub async fn post_body(&self, path: &str, content_type: &str, body: Vec<u8>) -> TestResponse {
+        let resp = self
+            .client
+            .post(self.url(path))
+            .header(CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        let resp = TestResponse::read("POST", path, &self.address, resp).await;
+        self.remember_csrf(&resp);
+        resp
+    }
+
+    // ---- CSRF and cookies -----------------------------------------------------------------
+
+    fn remember_csrf(&self, resp: &TestResponse) {
+        if !resp.is_html() {
+            return;
+        }
+        let tokens = html::csrf_tokens(&resp.body);
+        let mut memory = self.csrf.lock().expect("csrf lock");
+        for (action, token) in tokens {
+            let action = match action.as_deref() {
+                None | Some("") => resp.path.clone(),
+                Some(a) => a.strip_prefix(&self.address).unwrap_or(a).to_owned(),
+            };
+            memory.latest = Some(token.clone());
+            if let Some((without_query, _)) = action.split_once('?') {
+                memory
+                    .by_action
+                    .insert(without_query.to_owned(), token.clone());
+            }
+            memory.by_action.insert(action, token);
+        }
+    }
+
+    /// The CSRF token a browser would send when posting to `path`.
+    pub fn csrf_token_for(&self, path: &str) -> Option<String> {
+        let memory = self.csrf.lock().expect("csrf lock");
+        let without_query = path.split('?').next().unwrap_or(path);
+        memory
+            .by_action
+            .get(path)
+            .or_else(|| memory.by_action.get(without_query))
+            .or(memory.latest.as_ref())
+            .cloned()
+    }
+
+    /// The `Cookie` header the client would send to the app.
+    pub fn cookie_header(&self) -> String {
+        let url = reqwest::Url::parse(&self.address).expect("app address");
+        self.cookies
+            .cookies(&url)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Cookies the client holds for the app, as `(name, value)`.
+    pub fn cookie_pairs(&self) -> Vec<(String, String)> {
+        self.cookie_header()
+            .split("; ")
+            .filter_map(|c| c.split_once('='))
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect()
+    }
+
+    // ---- mail -----------------------------------------------------------------------------
+
+    /// Waits for a mail to `address` (the latest one) in this test's SMTP capture.
+    pub async fn wait_for_mail_to(&self, address: &str) -> CapturedMail {
+        self.smtp.wait_for_mail_to(address, MAIL_TIMEOUT).await
+    }
+
+    // ---- the journey, step by step ----------------------------------------------------------
+
+    /// Step 1: `GET /inscription`, then posts the user's sign-up form.
+    pub async fn signup(&self, user: &TestUser) -> TestResponse {
+        self.signup_with(&user.signup_form()).await
+    }
+
+    /// Step 1 with an arbitrary form.
+    pub async fn signup_with(&self, form: &Form) -> TestResponse {
+        self.get("/inscription").await.assert_status(200);
+        self.post_form("/inscription", form).await
+    }
+
+    /// Step 3: waits for the confirmation mail, takes the link of its text part, opens it
+    /// (`GET`, a page with a button) and presses the button (`POST`). Returns the POST answer.
+    pub async fn confirm_email_from_mail(&self, email: &str) -> TestResponse {
+        let mail = self.wait_for_mail_to(email).await;
+        let path = self.confirmation_path(&mail);
+        self.get(&path).await.assert_status(200);
+        self.post_form(&path, &Form::new()).await
+    }
+
+    /// The path (`/confirmation/{token}`) of the confirmation link of a mail; checks the link
+    /// is absolute and points at this app.
+    pub fn confirmation_path(&self, mail: &CapturedMail) -> String {
+        let link = mail.confirmation_link().unwrap_or_else(|| {
+            panic!(
+                "no confirmation link in the text part of the mail:\n{}",
+                mail.text()
+            )
+        });
+        link.strip_prefix(&self.address)
+            .unwrap_or_else(|| panic!("link {link} does not start with {}", self.address))
+            .to_owned()
+    }
+
+    /// Sign-up and email confirmation, asserting each answer.
+    pub async fn register_confirmed(&self, user: &TestUser) {
+        self.signup(user)
+            .await
+            .assert_redirect_to("/inscription/email-envoye");
+        self.confirm_email_from_mail(&user.email)
+            .await
+            .assert_redirect_to("/connexion?confirme=1");
+    }
+
+    /// `GET /connexion`, then posts the credentials.
+    pub async fn login(&self, email: &str, password: &str) -> TestResponse {
+        self.get("/connexion").await.assert_status(200);
+        self.post_form(
+            "/connexion",
+            &[("email", email), ("mot_de_passe", password)],
+        )
+        .await
+    }
+
+    pub async fn login_user(&self, user: &TestUser) -> TestResponse {
+        self.login(&user.email, &user.password).await
+    }
+
+    /// Opens a signed-in page (to get the sign-out form), then `POST /deconnexion`.
+    pub async fn logout(&self) -> TestResponse {
+        self.get_following("/compte").await;
+        self.post_form("/deconnexion", &Form::new()).await
+    }
+
+    /// Step 4: `GET /cgu`, then `decision=accepter`.
+    pub async fn accept_cgu(&self) -> TestResponse {
+        self.get("/cgu").await.assert_status(200);
+        self.post_form("/cgu", &[("decision", "accepter")]).await
+    }
+
+    /// Step 4: `GET /cgu`, then `decision=refuser`.
+    pub async fn refuse_cgu(&self) -> TestResponse {
+        self.get("/cgu").await.assert_status(200);
+        self.post_form("/cgu", &[("decision", "refuser")]).await
+    }
+
+    /// Step 5a: `GET /identification`, then `identifiant_national=answer` (`oui` or `non`).
+    pub async fn answer_identification(&self, answer: &str) -> TestResponse {
+        self.get("/identification").await.assert_status(200);
+        self.post_form("/identification", &[("identifiant_national", answer)])
+            .await
+    }
+
+    /// Step 5b: `GET /profil`, then posts `form`.
+    pub async fn submit_profile(&self, form: &Form) -> TestResponse {
+        self.get("/profil").await.assert_status(200);
+        self.post_form("/profil", form).await
+    }
+
+    /// Registered, confirmed and signed in: the user stands at the CGU step.
+    pub async fn signed_in_at_cgu(&self, user: &TestUser) {
+        self.register_confirmed(user).await;
+        self.login_user(user).await.assert_redirect_to("/cgu");
+    }
+
+    /// Signed in with the CGU accepted: the user stands at the identifier question.
+    pub async fn signed_in_at_identification(&self, user: &TestUser) {
+        self.signed_in_at_cgu(user).await;
+        self.accept_cgu()
+            .await
+            .assert_redirect_to("/identification");
+    }
+
+    /// Signed in, CGU accepted, identifier question answered: the user stands at the profile.
+    pub async fn signed_in_at_profile(&self, user: &TestUser, answer: &str) {
+        self.signed_in_at_identification(user).await;
+        self.answer_identification(answer)
+            .await
+            .assert_redirect_to("/profil");
+    }
+
+    /// The whole journey with a valid profile; the user ends signed in on `/compte`.
+    pub async fn complete_journey(&self, user: &TestUser) {
+        self.signed_in_at_profile(user, "oui").await;
+        self.submit_profile(&user.profile_form())
+            .await
+            .assert_redirect_to("/compte");
+    }
+
+    // ---- database -------------------------------------------------------------------------
+
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        db::count_rows(&self.db, table).await
+    }
+}
