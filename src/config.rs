@@ -25,6 +25,8 @@ pub struct Settings {
     pub log: LogSettings,
     pub directory: DirectorySettings,
     pub addresses: AddressSettings,
+    pub psc: PscSettings,
+    pub validation: ValidationSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -141,6 +143,41 @@ pub struct DirectorySettings {
     pub timeout_secs: u64,
 }
 
+/// Pro Santé Connect, the national OpenID Connect provider (domain.md §1).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PscSettings {
+    pub enabled: bool,
+    /// Full URL of the metadata: PSC publishes it at
+    /// `…/realms/esante-wallet/.well-known/wallet-openid-configuration`, not the standard path.
+    pub discovery_url: String,
+    pub client_id: String,
+    #[serde(serialize_with = "ser_secret")]
+    pub client_secret: SecretString,
+    /// Registered redirect URI. Empty: `{server.public_url}/psc/retour`.
+    pub redirect_url: String,
+    /// Registered post-logout redirect URI. Empty: `{server.public_url}/`.
+    pub post_logout_redirect_url: String,
+    /// Requested scopes, space-separated.
+    pub scopes: String,
+    /// Requested authentication level; an ID token below it is refused.
+    pub acr_values: String,
+    /// `client_secret_basic` (default) or `client_secret_post`.
+    pub token_auth_method: String,
+    /// Timeout of each call to PSC, in seconds.
+    pub timeout_secs: u64,
+    /// How long discovery metadata and keys are cached, in seconds.
+    pub metadata_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ValidationSettings {
+    /// Validate BAL PER accounts whose identity Pro Santé Connect verified as soon as their profile
+    /// is complete, without waiting for an administrator.
+    pub auto_approve_psc: bool,
+}
+
 /// How MSSanté addresses are built at validation.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
@@ -199,6 +236,8 @@ impl Default for Settings {
             log: LogSettings::default(),
             directory: DirectorySettings::default(),
             addresses: AddressSettings::default(),
+            psc: PscSettings::default(),
+            validation: ValidationSettings::default(),
         }
     }
 }
@@ -298,6 +337,24 @@ impl Default for DirectorySettings {
             bind_password: SecretString::from(""),
             base_dn: "dc=annuaire,dc=medimail,dc=fr".into(),
             timeout_secs: 5,
+        }
+    }
+}
+
+impl Default for PscSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            discovery_url: "https://auth.bas.psc.esante.gouv.fr/auth/realms/esante-wallet/.well-known/wallet-openid-configuration".into(),
+            client_id: String::new(),
+            client_secret: SecretString::from(""),
+            redirect_url: String::new(),
+            post_logout_redirect_url: String::new(),
+            scopes: "openid scope_all".into(),
+            acr_values: "eidas1".into(),
+            token_auth_method: "client_secret_basic".into(),
+            timeout_secs: 10,
+            metadata_ttl_secs: 3600,
         }
     }
 }

@@ -16,6 +16,8 @@ pub mod domain;
 pub mod error;
 /// Mail: transports over lettre, and queueing rendered messages in the outbox.
 pub mod mail;
+/// Pro Santé Connect: the OpenID Connect relying party and the claims it maps.
+pub mod psc;
 /// Database access; the only module that touches `entities`.
 pub mod repo;
 /// Use cases: registration, sign-in, CGU, profile. Handlers call these.

@@ -15,6 +15,7 @@ use crate::{
     directory::{Directory, LdapDirectory},
     domain::{mailbox::AddressPattern, nomenclature::Nomenclatures},
     mail::Mailer,
+    psc::PscClient,
     services::{cgu::CguCatalog, password::PasswordHasher},
     state::{AppState, OutboxSignal, PublicUrl},
     web, worker,
@@ -57,8 +58,14 @@ impl App {
         }
         let hasher = PasswordHasher::new(&settings.auth)?;
         let mailer = Mailer::from_settings(&settings.mail)?;
+        let psc = if settings.psc.enabled {
+            Some(Arc::new(PscClient::new(&settings.psc, &public_url)?))
+        } else {
+            None
+        };
         let state = AppState {
             db,
+            psc,
             public_url: PublicUrl(public_url.into()),
             hasher,
             cgu: Arc::new(cgu),

@@ -9,6 +9,7 @@ use tokio::sync::Notify;
 use crate::{
     config::Settings,
     domain::nomenclature::Nomenclatures,
+    psc::PscClient,
     services::{cgu::CguCatalog, password::PasswordHasher, throttle::LoginThrottle},
     web::csrf::CsrfKey,
 };
@@ -23,6 +24,8 @@ pub struct AppState {
     pub cgu: Arc<CguCatalog>,
     pub nomenclatures: Arc<Nomenclatures>,
     pub csrf_key: CsrfKey,
+    /// The Pro Santé Connect relying party, when `psc.enabled`.
+    pub psc: Option<Arc<PscClient>>,
     /// Counts failed sign-ins per email.
     pub login_throttle: Arc<LoginThrottle>,
     /// Wakes the outbox worker as soon as a transaction queued something.

@@ -43,6 +43,9 @@ pub async fn run(worker: Worker, signal: OutboxSignal, mut stop: watch::Receiver
             if let Err(e) = repo::sessions::purge_expired(&worker.db).await {
                 tracing::warn!(error = %e, "purging expired sessions failed");
             }
+            if let Err(e) = repo::psc::purge_expired_flows(&worker.db).await {
+                tracing::warn!(error = %e, "purging expired PSC sign-in attempts failed");
+            }
         }
         if busy {
             continue; // a full batch: more may be waiting

@@ -33,6 +33,8 @@ pub enum Relation {
     Admin,
     #[sea_orm(has_one = "super::account_profile::Entity")]
     AccountProfile,
+    #[sea_orm(has_one = "super::psc_identity::Entity")]
+    PscIdentity,
     #[sea_orm(has_many = "super::cgu_acceptance::Entity")]
     CguAcceptance,
     #[sea_orm(has_many = "super::email_token::Entity")]
@@ -50,6 +52,12 @@ impl Related<super::admin::Entity> for Entity {
 impl Related<super::account_profile::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::AccountProfile.def()
+    }
+}
+
+impl Related<super::psc_identity::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::PscIdentity.def()
     }
 }
 

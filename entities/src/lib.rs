@@ -11,4 +11,6 @@ pub mod audit_event;
 pub mod cgu_acceptance;
 pub mod email_token;
 pub mod outbox;
+pub mod psc_flow;
+pub mod psc_identity;
 pub mod session;

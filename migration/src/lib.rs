@@ -12,6 +12,7 @@ mod m20261128_000006_create_outbox;
 mod m20261128_000007_create_audit_events;
 mod m20261128_000008_create_admins;
 mod m20261128_000009_add_account_validation;
+mod m20261128_000010_create_psc_tables;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000007_create_audit_events::Migration),
             Box::new(m20261128_000008_create_admins::Migration),
             Box::new(m20261128_000009_add_account_validation::Migration),
+            Box::new(m20261128_000010_create_psc_tables::Migration),
         ]
     }
 }

@@ -52,6 +52,18 @@ impl PersonName {
         Ok(Self(name))
     }
 
+    /// A name asserted by Pro Santé Connect (the national directory's "nom d'exercice"):
+    /// trusted as sent, like its identifiers (domain.md §0) — ANS test identities carry digits —
+    /// but still trimmed, NFC-normalised, bounded, and free of control characters.
+    pub fn trusted(raw: &str) -> Option<Self> {
+        let name: String = collapse_whitespace(raw)
+            .nfc()
+            .filter(|c| !c.is_control())
+            .take(MAX_CHARS)
+            .collect();
+        (!name.is_empty()).then_some(Self(name))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -42,6 +42,9 @@ pub struct ProfileInput {
     pub annuaire_mssante: bool,
     pub dematerialisation: bool,
     pub notification_reception: bool,
+    /// (nom, prénom) asserted by Pro Santé Connect: kept as is when the user leaves them
+    /// unchanged, even where they break the typed-name rules.
+    pub trusted_names: Option<(String, String)>,
 }
 
 /// A profile form that passed every rule.
@@ -86,8 +89,19 @@ pub fn parse_profile(
 ) -> Result<Profile, FieldErrors> {
     let mut errors = Errors::default();
 
-    let nom = errors.check("nom", PersonName::parse(&input.nom));
-    let prenom = errors.check("prenom", PersonName::parse(&input.prenom));
+    let trusted = input.trusted_names.as_ref();
+    let nom = name_field(
+        &mut errors,
+        "nom",
+        &input.nom,
+        trusted.map(|(n, _)| n.as_str()),
+    );
+    let prenom = name_field(
+        &mut errors,
+        "prenom",
+        &input.prenom,
+        trusted.map(|(_, p)| p.as_str()),
+    );
     let telephone1 = errors.optional("telephone1", &input.telephone1, PhoneNumber::parse);
     let telephone2 = errors.optional("telephone2", &input.telephone2, PhoneNumber::parse);
 
@@ -172,6 +186,21 @@ pub fn parse_profile(
         dematerialisation: input.dematerialisation,
         notification_reception: input.notification_reception,
     })
+}
+
+/// A typed name, or the trusted one when the user kept it.
+fn name_field(
+    errors: &mut Errors,
+    field: &'static str,
+    raw: &str,
+    trusted: Option<&str>,
+) -> Option<PersonName> {
+    match trusted {
+        Some(t) if t.trim() == raw.trim() => {
+            PersonName::trusted(t).or_else(|| errors.check(field, PersonName::parse(raw)))
+        }
+        _ => errors.check(field, PersonName::parse(raw)),
+    }
 }
 
 /// An active TRE_G15 profession and, optionally, one of its TRE_R38 specialties.

@@ -108,7 +108,7 @@ pub async fn insert_confirmed(
     prenom: &PersonName,
     password_hash: &str,
 ) -> Result<Account, DbErr> {
-    let account = insert(db, email, nom, prenom, password_hash).await?;
+    let account = insert(db, email, nom, prenom, Some(password_hash)).await?;
     mark_email_confirmed(db, account.id).await?;
     Ok(Account {
         email_confirmed: true,
@@ -124,12 +124,12 @@ pub async fn insert(
     email: &EmailAddress,
     nom: &PersonName,
     prenom: &PersonName,
-    password_hash: &str,
+    password_hash: Option<&str>,
 ) -> Result<Account, DbErr> {
     let now = now();
     let model = ActiveModel {
         email: Set(email.as_str().to_owned()),
-        password_hash: Set(Some(password_hash.to_owned())),
+        password_hash: Set(password_hash.map(str::to_owned)),
         nom: Set(nom.as_str().to_owned()),
         prenom: Set(prenom.as_str().to_owned()),
         email_confirmed_at: Set(None),

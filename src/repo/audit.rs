@@ -45,6 +45,8 @@ pub enum Action {
     AccountRejected,
     AccountDisabled,
     DirectoryPublished,
+    PscLinked,
+    PscRefused,
 }
 
 impl Action {
@@ -63,6 +65,8 @@ impl Action {
             Self::AccountRejected => "account_rejected",
             Self::AccountDisabled => "account_disabled",
             Self::DirectoryPublished => "directory_published",
+            Self::PscLinked => "psc_linked",
+            Self::PscRefused => "psc_refused",
         }
     }
 }
@@ -74,8 +78,19 @@ pub async fn record(
     action: Action,
     detail: Option<&str>,
 ) -> Result<(), DbErr> {
+    record_for(db, Some(account_id), actor, action, detail).await
+}
+
+/// Records an event that may concern no account (a refused Pro Santé Connect sign-in).
+pub async fn record_for(
+    db: &impl ConnectionTrait,
+    account_id: Option<i32>,
+    actor: Actor,
+    action: Action,
+    detail: Option<&str>,
+) -> Result<(), DbErr> {
     ActiveModel {
-        account_id: Set(Some(account_id)),
+        account_id: Set(account_id),
         actor: Set(actor.label()),
         action: Set(action.as_str().to_owned()),
         detail: Set(detail.map(str::to_owned)),

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod cgu;
 pub mod outbox;
 pub mod profiles;
+pub mod psc;
 pub mod queue;
 pub mod sessions;
 pub mod tokens;

@@ -74,3 +74,17 @@ pub async fn upsert(db: &impl ConnectionTrait, account_id: i32, p: &Profile) -> 
         .await
         .map(|_| ())
 }
+
+/// The account whose profile declares this RPPS, if any.
+pub async fn account_with_rpps(
+    db: &impl ConnectionTrait,
+    rpps: &str,
+) -> Result<Option<i32>, DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    Ok(Entity::find()
+        .filter(entities::account_profile::Column::TypeIdentifiant.eq("RPPS"))
+        .filter(entities::account_profile::Column::Identifiant.eq(rpps))
+        .one(db)
+        .await?
+        .map(|p| p.account_id))
+}

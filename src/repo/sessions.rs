@@ -16,6 +16,7 @@ pub async fn create(
     db: &impl ConnectionTrait,
     account_id: i32,
     absolute: Duration,
+    psc_id_token: Option<&str>,
 ) -> Result<String, DbErr> {
     let raw = secrets::random_token();
     let now = now();
@@ -25,6 +26,7 @@ pub async fn create(
         created_at: Set(now),
         last_seen_at: Set(now),
         expires_at: Set(now + absolute),
+        psc_id_token: Set(psc_id_token.map(str::to_owned)),
     }
     .insert(db)
     .await?;

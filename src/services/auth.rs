@@ -64,19 +64,25 @@ pub async fn start_session(
     state: &AppState,
     account_id: i32,
     previous: Option<&str>,
+    psc_id_token: Option<&str>,
 ) -> Result<String, DbErr> {
     let txn = state.db.begin().await?;
     if let Some(previous) = previous {
         repo::sessions::delete(&txn, previous).await?;
     }
     let absolute = Duration::hours(state.settings.auth.session_absolute_hours);
-    let raw = repo::sessions::create(&txn, account_id, absolute).await?;
+    let raw = repo::sessions::create(&txn, account_id, absolute, psc_id_token).await?;
+    let method = if psc_id_token.is_some() {
+        "Pro Santé Connect"
+    } else {
+        "mot de passe"
+    };
     repo::audit::record(
         &txn,
         account_id,
         Actor::Account(account_id),
         Action::SignedIn,
-        None,
+        Some(method),
     )
     .await?;
     txn.commit().await?;

@@ -6,6 +6,7 @@ pub mod cgu;
 pub mod journey;
 pub mod password;
 pub mod profile;
+pub mod psc;
 pub mod publication;
 pub mod registration;
 pub mod secrets;

@@ -6,9 +6,11 @@ use crate::{
     domain::profile::Profile,
     repo::{
         self,
-        accounts::BalType,
+        accounts::{Account, BalType},
         audit::{Action, Actor},
     },
+    services::validation::{self, Decider, DecisionError},
+    state::AppState,
 };
 
 /// "Avez-vous un numéro d'identifiant national ?" — yes gives a BAL PER, no a BAL MED.
@@ -37,15 +39,34 @@ pub async fn answer_identification(
     txn.commit().await
 }
 
-/// Saves the profile; the account then waits for validation.
+/// Saves the profile; the account then waits for validation — unless its identity was verified
+/// by Pro Santé Connect, it is a BAL PER and `validation.auto_approve_psc` is on: then it is
+/// validated at once, exactly as an administrator would (recorded as automatic).
 ///
 /// # Errors
-/// Database failures.
+/// Database failures, or the automatic validation failing.
 pub async fn submit(
-    db: &DatabaseConnection,
-    account_id: i32,
+    state: &AppState,
+    account: &Account,
     profile: &Profile,
-) -> Result<(), DbErr> {
+    psc_verified: bool,
+) -> anyhow::Result<()> {
+    save(&state.db, account.id, profile).await?;
+    if psc_verified
+        && state.settings.validation.auto_approve_psc
+        && account.bal_type == Some(BalType::Per)
+        && let Some(account) = repo::accounts::find(&state.db, account.id).await?
+        && let Some(row) = repo::profiles::find(&state.db, account.id).await?
+    {
+        match validation::validate(state, Decider::System, &account, &row).await {
+            Ok(_) | Err(DecisionError::NotPending) => {}
+            Err(e) => return Err(anyhow::anyhow!("automatic validation failed: {e}")),
+        }
+    }
+    Ok(())
+}
+
+async fn save(db: &DatabaseConnection, account_id: i32, profile: &Profile) -> Result<(), DbErr> {
     let txn = db.begin().await?;
     repo::profiles::upsert(&txn, account_id, profile).await?;
     repo::accounts::mark_profile_submitted(&txn, account_id, &profile.nom, &profile.prenom).await?;

@@ -41,20 +41,15 @@ pub async fn sign_up(state: &AppState, new: NewAccount) -> anyhow::Result<()> {
             }
         }
         None => {
-            let account = match repo::accounts::insert(
-                &txn,
-                &new.email,
-                &new.nom,
-                &new.prenom,
-                &hash,
-            )
-            .await
-            {
-                Ok(a) => a,
-                // A concurrent sign-up with the same address won the race: same answer.
-                Err(e) if is_unique_violation(&e) => return Ok(()),
-                Err(e) => return Err(e.into()),
-            };
+            let account =
+                match repo::accounts::insert(&txn, &new.email, &new.nom, &new.prenom, Some(&hash))
+                    .await
+                {
+                    Ok(a) => a,
+                    // A concurrent sign-up with the same address won the race: same answer.
+                    Err(e) if is_unique_violation(&e) => return Ok(()),
+                    Err(e) => return Err(e.into()),
+                };
             repo::audit::record(
                 &txn,
                 account.id,
@@ -128,7 +123,7 @@ pub async fn confirm(state: &AppState, raw: &str) -> Result<TokenState, DbErr> {
     Ok(outcome)
 }
 
-async fn queue_confirmation(
+pub(crate) async fn queue_confirmation(
     state: &AppState,
     txn: &impl sea_orm::ConnectionTrait,
     account: &Account,

@@ -54,6 +54,16 @@ pub enum Decider {
 }
 
 impl Decider {
+    /// Why, for the audit trail: an automatic validation says so.
+    fn detail(self, address: &str) -> String {
+        match self {
+            Self::Admin(_) => address.to_owned(),
+            Self::System => format!(
+                "{address} (validation automatique, identité vérifiée par Pro Santé Connect)"
+            ),
+        }
+    }
+
     fn actor(self) -> Actor {
         match self {
             Self::Admin(id) => Actor::Admin(id),
@@ -175,7 +185,7 @@ async fn try_validate(
         account.id,
         decider.actor(),
         Action::AccountValidated,
-        Some(address.as_str()),
+        Some(&decider.detail(address.as_str())),
     )
     .await?;
     let rendered = templates::email::validation(&templates::views::ValidationMail {

@@ -3,22 +3,31 @@
 
 use axum::{
     Router,
+    extract::State,
     response::{IntoResponse, Response},
     routing::get,
 };
 
 use super::{context::Ctx, session::SignedIn, urls};
-use crate::{repo::accounts::BalType, services::journey::Step, state::AppState};
+use crate::{
+    error::Result,
+    repo::{self, accounts::BalType},
+    services::journey::Step,
+    state::AppState,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(urls::ACCOUNT, get(account_get))
 }
 
-async fn account_get(user: SignedIn, ctx: Ctx) -> Response {
+async fn account_get(State(state): State<AppState>, user: SignedIn, ctx: Ctx) -> Result<Response> {
     if let Err(redirect) = user.require(Step::Pending) {
-        return redirect.into_response();
+        return Ok(redirect.into_response());
     }
     let account = user.account();
+    let psc_linked = repo::psc::find_by_account(&state.db, account.id)
+        .await?
+        .is_some();
     let view = templates::views::AccountStatusView {
         prenom: account.prenom.clone(),
         nom: account.nom.clone(),
@@ -28,6 +37,8 @@ async fn account_get(user: SignedIn, ctx: Ctx) -> Response {
         rejection_reason: account.rejection_reason.clone(),
         validated: account.validated_at.is_some(),
         rejected: account.rejected_at.is_some(),
+        psc_enabled: state.psc.is_some(),
+        psc_linked,
     };
-    templates::pages::account_status(&ctx.for_user(Some(Step::Pending)), &view).into_response()
+    Ok(templates::pages::account_status(&ctx.for_user(Some(Step::Pending)), &view).into_response())
 }

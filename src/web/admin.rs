@@ -53,8 +53,10 @@ async fn queue_get(
         bal_type: non_empty(&query.bal_type),
     };
     let now = repo::now();
-    let rows: Vec<QueueRow> = repo::queue::pending(&state.db, &filter)
-        .await?
+    let pending = repo::queue::pending(&state.db, &filter).await?;
+    let ids: Vec<i32> = pending.iter().map(|(a, _)| a.id).collect();
+    let verified = repo::psc::linked_among(&state.db, &ids).await?;
+    let rows: Vec<QueueRow> = pending
         .into_iter()
         .map(|(account, profile)| {
             let submitted = account.profile_submitted_at.unwrap_or(now);
@@ -73,7 +75,7 @@ async fn queue_get(
                 submitted_at: format_time(submitted),
                 age: format_age(age),
                 age_hours: age.num_hours(),
-                psc_verified: false,
+                psc_verified: verified.contains(&account.id),
             }
         })
         .collect();
@@ -271,12 +273,15 @@ async fn detail_view(
     } else {
         "Inscription en cours"
     };
+    let psc_verified = repo::psc::find_by_account(&state.db, account.id)
+        .await?
+        .is_some();
     Ok(AdminAccountView {
         id: account.id,
         status: status.to_owned(),
         pending: account.is_pending(),
         fields: fields(state, account, profile),
-        psc_verified: false,
+        psc_verified,
         identifier_check: profile.and_then(identifier_check),
         mailbox_address: account.mailbox_address.clone(),
         rejection_reason: account.rejection_reason.clone(),
@@ -423,6 +428,8 @@ fn action_label(action: &str) -> &str {
         "account_rejected" => "Compte refusé",
         "account_disabled" => "Compte désactivé",
         "directory_published" => "Publication dans l'annuaire",
+        "psc_linked" => "e-CPS associée (Pro Santé Connect)",
+        "psc_refused" => "Connexion Pro Santé Connect refusée",
         other => other,
     }
 }

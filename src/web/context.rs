@@ -53,5 +53,6 @@ pub fn base(state: &AppState, csrf_token: String) -> PageContext {
         support: state.support(),
         step: None,
         notice: None,
+        psc_enabled: state.settings.psc.enabled,
     }
 }

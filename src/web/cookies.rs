@@ -4,6 +4,8 @@
 pub struct CookieNames {
     pub session: &'static str,
     pub csrf: &'static str,
+    /// Binds a Pro Santé Connect sign-in attempt to the browser that started it.
+    pub psc: &'static str,
     pub secure: bool,
 }
 
@@ -13,12 +15,14 @@ impl CookieNames {
             Self {
                 session: "__Host-mss_session",
                 csrf: "__Host-mss_csrf",
+                psc: "__Host-mss_psc",
                 secure: true,
             }
         } else {
             Self {
                 session: "mss_session",
                 csrf: "mss_csrf",
+                psc: "mss_psc",
                 secure: false,
             }
         }

@@ -99,7 +99,7 @@ async fn login_post(
     state.login_throttle.reset(&form.email);
     let https = state.public_url.is_https();
     let previous = presented_session(&jar, https);
-    let raw = auth::start_session(&state, account.id, previous.as_deref()).await?;
+    let raw = auth::start_session(&state, account.id, previous.as_deref(), None).await?;
     let url = journey::landing_url(&state.db, &account, &state.cgu.version).await?;
     let mut response = Redirect::to(url).into_response();
     set_cookie(
@@ -122,10 +122,18 @@ async fn logout_post(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
 ) -> Result<Response> {
+    let mut destination = urls::HOME.to_owned();
     if let Some(user) = user {
         auth::end_session(&state, &user.session_hash, user.account.id).await?;
+        // A PSC session also ends at PSC (RP-initiated logout), which sends the browser back
+        // to `psc.post_logout_redirect_url`.
+        if let (Some(psc), Some(id_token)) = (&state.psc, &user.psc_id_token)
+            && let Some(url) = psc.logout_url(id_token).await
+        {
+            destination = url.to_string();
+        }
     }
-    let mut response = Redirect::to(urls::HOME).into_response();
+    let mut response = Redirect::to(&destination).into_response();
     clear_session_cookie(&state, &mut response);
     Ok(response)
 }

@@ -19,6 +19,7 @@ mod home;
 mod identification;
 mod login;
 mod profile;
+mod psc;
 mod signup;
 
 use axum::{
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(profile::router())
         .merge(account::router())
         .merge(admin::router())
+        .merge(psc::router())
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed);
 

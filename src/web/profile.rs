@@ -3,19 +3,25 @@
 
 use axum::{
     Router,
-    extract::State,
+    extract::{Query, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
     routing::get,
 };
 use serde::Deserialize;
-use templates::views::{FieldErrors, OptionGroup, ProfileView, SelectOption};
+use templates::views::{
+    ActivityChoice as ActivityView, FieldErrors, OptionGroup, ProfileView, SelectOption,
+};
 
 use super::{context::Ctx, form::AppForm, session::SignedIn, urls, view_errors};
 use crate::{
-    domain::{self, ProfileInput, parse_profile},
+    domain::{self, ProfileInput, finess::Finess, parse_profile},
     error::Result,
-    repo::accounts::{Account, BalType},
+    psc::claims::{ActivityChoice, PscIdentity},
+    repo::{
+        self,
+        accounts::{Account, BalType},
+    },
     services::{journey::Step, profile},
     state::AppState,
 };
@@ -24,12 +30,26 @@ pub fn router() -> Router<AppState> {
     Router::new().route(urls::PROFILE, get(profile_get).post(profile_post))
 }
 
-async fn profile_get(State(state): State<AppState>, user: SignedIn, ctx: Ctx) -> Response {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ProfileQuery {
+    /// Which of the activities Pro Santé Connect sent to pre-fill from.
+    activite: Option<usize>,
+}
+
+async fn profile_get(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(query): Query<ProfileQuery>,
+    ctx: Ctx,
+) -> Result<Response> {
     if let Err(redirect) = user.require(Step::Profile) {
-        return redirect.into_response();
+        return Ok(redirect.into_response());
     }
     let account = user.account();
-    let input = ProfileInput {
+    let identity = repo::psc::identity_of(&state.db, account.id).await?;
+    let chosen = query.activite.unwrap_or(0);
+    let mut input = ProfileInput {
         nom: account.nom.clone(),
         prenom: account.prenom.clone(),
         annuaire_medimail: true,
@@ -38,8 +58,43 @@ async fn profile_get(State(state): State<AppState>, user: SignedIn, ctx: Ctx) ->
         notification_reception: true,
         ..ProfileInput::default()
     };
-    let view = view(&state, account, &input, FieldErrors::new());
-    templates::pages::profile(&ctx.for_user(Some(Step::Profile)), &view).into_response()
+    if let Some(activity) = identity.as_ref().and_then(|i| i.activities.get(chosen)) {
+        prefill(&mut input, activity);
+    }
+    let view = view(
+        &state,
+        account,
+        &input,
+        identity.as_ref(),
+        chosen,
+        FieldErrors::new(),
+    );
+    Ok(templates::pages::profile(&ctx.for_user(Some(Step::Profile)), &view).into_response())
+}
+
+/// Pro Santé Connect's data for one activity (domain.md §1.10).
+fn prefill(input: &mut ProfileInput, a: &ActivityChoice) {
+    let or = |value: &str, current: &str| {
+        if value.is_empty() {
+            current.to_owned()
+        } else {
+            value.to_owned()
+        }
+    };
+    input.nom = or(&a.nom, &input.nom);
+    input.prenom = or(&a.prenom, &input.prenom);
+    input.telephone1 = a.telephone.clone();
+    input.activite_liberale = a.liberal;
+    input.profession = a.profession.clone();
+    input.specialite = a.specialite.clone().unwrap_or_default();
+    input.raison_sociale = a.raison_sociale.clone();
+    input.adresse = a.adresse.clone();
+    input.code_postal = a.code_postal.clone();
+    input.ville = a.ville.clone();
+    // Only a FINESS fits the field; PSC's technical structure ids (R…) do not.
+    input.identifiant_structure = Finess::parse(&a.structure_id)
+        .map(|f| f.as_str().to_owned())
+        .unwrap_or_default();
 }
 
 /// Checkboxes are absent from the body when unticked, hence `Option`.
@@ -93,6 +148,7 @@ impl From<ProfileForm> for ProfileInput {
             annuaire_mssante: f.annuaire_mssante.is_some(),
             dematerialisation: f.dematerialisation.is_some(),
             notification_reception: f.notification_reception.is_some(),
+            trusted_names: None,
         }
     }
 }
@@ -107,15 +163,29 @@ async fn profile_post(
         return Ok(redirect.into_response());
     }
     let account = user.account();
-    let input = ProfileInput::from(form);
-    let requires_identifier = account.bal_type == Some(BalType::Per);
+    let identity = repo::psc::identity_of(&state.db, account.id).await?;
+    let mut input = ProfileInput::from(form);
+    // Names and identifier asserted by PSC are not retyped: the identifier is shown read-only
+    // and taken from PSC, the names are kept as PSC sent them unless the user changes them.
+    input.trusted_names = identity.as_ref().map(|i| (i.nom.clone(), i.prenom.clone()));
+    let requires_identifier = identity.is_none() && account.bal_type == Some(BalType::Per);
     match parse_profile(&input, requires_identifier, &state.nomenclatures) {
-        Ok(parsed) => {
-            profile::submit(&state.db, account.id, &parsed).await?;
+        Ok(mut parsed) => {
+            if let Some(identity) = &identity {
+                parsed.national_id = identity.national_id();
+            }
+            profile::submit(&state, account, &parsed, identity.is_some()).await?;
             Ok(Redirect::to(urls::ACCOUNT).into_response())
         }
         Err(errors) => {
-            let view = view(&state, account, &input, view_errors(&errors));
+            let view = view(
+                &state,
+                account,
+                &input,
+                identity.as_ref(),
+                0,
+                view_errors(&errors),
+            );
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 templates::pages::profile(&ctx.for_user(Some(Step::Profile)), &view),
@@ -129,6 +199,8 @@ fn view(
     state: &AppState,
     account: &Account,
     input: &ProfileInput,
+    identity: Option<&PscIdentity>,
+    chosen: usize,
     errors: FieldErrors,
 ) -> ProfileView {
     let nomenclatures = &state.nomenclatures;
@@ -145,8 +217,16 @@ fn view(
         activite_liberale: input.activite_liberale,
         profession: input.profession.clone(),
         specialite: input.specialite.clone(),
-        type_identifiant: input.type_identifiant.clone(),
-        identifiant: input.identifiant.clone(),
+        type_identifiant: match identity.map(PscIdentity::national_id) {
+            Some(Some(id)) => id.kind().as_str().to_owned(),
+            Some(None) => String::new(),
+            None => input.type_identifiant.clone(),
+        },
+        identifiant: match identity.map(PscIdentity::national_id) {
+            Some(Some(id)) => id.as_str().to_owned(),
+            Some(None) => String::new(),
+            None => input.identifiant.clone(),
+        },
         raison_sociale: input.raison_sociale.clone(),
         identifiant_structure: input.identifiant_structure.clone(),
         service: input.service.clone(),
@@ -159,7 +239,8 @@ fn view(
         annuaire_mssante: input.annuaire_mssante,
         dematerialisation: input.dematerialisation,
         notification_reception: input.notification_reception,
-        requires_identifier: account.bal_type == Some(BalType::Per),
+        requires_identifier: account.bal_type == Some(BalType::Per)
+            || identity.is_some_and(|i| i.national_id().is_some()),
         professions: nomenclatures
             .professions()
             .iter()
@@ -187,5 +268,34 @@ fn view(
             .map(|r| option(r.code(), r.name()))
             .collect(),
         errors,
+        psc_verified: identity.is_some(),
+        activities: identity
+            .map(|i| {
+                i.activities
+                    .iter()
+                    .enumerate()
+                    .map(|(index, a)| ActivityView {
+                        index,
+                        label: activity_label(a),
+                        selected: index == chosen,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
+}
+
+/// "Libéral — PHARMACIE DU CENTRE, 31620 CASTELNAU" for the activity chooser.
+fn activity_label(a: &ActivityChoice) -> String {
+    let mode = if a.liberal { "Libéral" } else { "Salarié" };
+    let place = [
+        a.raison_sociale.as_str(),
+        &format!("{} {}", a.code_postal, a.ville),
+    ]
+    .iter()
+    .map(|p| p.trim())
+    .filter(|p| !p.is_empty())
+    .collect::<Vec<_>>()
+    .join(", ");
+    format!("{mode} — {place}")
 }

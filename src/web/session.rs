@@ -26,6 +26,8 @@ use crate::{
 pub struct SessionUser {
     pub session_hash: String,
     pub account: Account,
+    /// The ID token of a Pro Santé Connect sign-in (RP-initiated logout needs it).
+    pub psc_id_token: Option<String>,
 }
 
 /// The signed-in user, if any.
@@ -54,6 +56,7 @@ impl FromRequestParts<AppState> for MaybeUser {
         Ok(Self(Some(SessionUser {
             session_hash: session.id_hash,
             account,
+            psc_id_token: session.psc_id_token,
         })))
     }
 }

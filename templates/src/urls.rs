@@ -24,6 +24,16 @@ pub const ADMIN_ACCOUNT: &str = "/admin/comptes/{id}";
 pub const ADMIN_VALIDATE: &str = "/admin/comptes/{id}/valider";
 /// Route pattern; build links with [`admin_reject`].
 pub const ADMIN_REJECT: &str = "/admin/comptes/{id}/rejeter";
+/// Starts a Pro Santé Connect sign-in: answers 303 to PSC's authorization endpoint.
+pub const PSC_LOGIN: &str = "/psc/connexion";
+/// The redirect URI PSC sends the browser back to (authorization code callback).
+pub const PSC_CALLBACK: &str = "/psc/retour";
+/// A new PSC user gives the email address PSC does not send.
+pub const PSC_EMAIL: &str = "/inscription/email";
+/// A PSC sign-in matched an unlinked password account: its password confirms the link.
+pub const PSC_LINK: &str = "/psc/lier";
+/// A signed-in password user links their e-CPS (POST, starts the PSC flow).
+pub const PSC_ASSOCIATE: &str = "/psc/associer";
 
 /// Path of the confirmation page for one token.
 pub fn confirmation(token: &str) -> String {

@@ -37,6 +37,9 @@ pub struct PageContext {
     pub step: Option<Step>,
     /// A one-line informational message shown at the top (e.g. "Votre adresse est confirmée").
     pub notice: Option<String>,
+    /// Pro Santé Connect sign-in is configured (`psc.enabled`): shows its button on the landing,
+    /// sign-in and sign-up pages.
+    pub psc_enabled: bool,
 }
 
 /// Field-level validation errors, in form order. Field names are the form field names.
@@ -159,6 +162,21 @@ pub struct ProfileView {
     pub departements: Vec<SelectOption>,
     pub regions: Vec<SelectOption>,
     pub errors: FieldErrors,
+    /// The identity comes from Pro Santé Connect: the national identifier is shown read-only.
+    pub psc_verified: bool,
+    /// The PSC activities to choose from; the chooser is shown only when there are several.
+    pub activities: Vec<ActivityChoice>,
+}
+
+/// One activity (situation d'exercice) sent by Pro Santé Connect, for the profile's chooser.
+#[derive(Debug, Clone, Default)]
+pub struct ActivityChoice {
+    /// Position in the PSC claims, submitted as the `activite` query parameter.
+    pub index: usize,
+    /// E.g. "Libéral — CABINET M DOC, 75009 PARIS".
+    pub label: String,
+    /// The activity the profile is currently pre-filled from.
+    pub selected: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -304,6 +322,41 @@ pub struct AccountStatusView {
     pub rejection_reason: Option<String>,
     pub validated: bool,
     pub rejected: bool,
+    /// The account is linked to an e-CPS (Pro Santé Connect).
+    pub psc_linked: bool,
+    /// Pro Santé Connect is configured: offers to link the account when it is not linked yet.
+    pub psc_enabled: bool,
+}
+
+/// A new Pro Santé Connect user gives an email address (PSC sends none).
+#[derive(Debug, Clone, Default)]
+pub struct PscEmailView {
+    /// Pre-filled from the activity's `adresseEMail` when PSC has one, else what was typed.
+    pub email: String,
+    /// Names sent by PSC, for the greeting.
+    pub prenom: String,
+    pub nom: String,
+    pub errors: FieldErrors,
+}
+
+/// A PSC sign-in matched an existing, unlinked password account: its password confirms the link.
+#[derive(Debug, Clone, Default)]
+pub struct PscLinkView {
+    /// The matched account's address, masked (e.g. "p•••@e•••.fr").
+    pub masked_email: String,
+    /// What matched: "RPPS" or "adresse mail".
+    pub matched_on: String,
+    /// Errors of the field `mot_de_passe`.
+    pub errors: FieldErrors,
+}
+
+/// A failed PSC sign-in: cancelled at PSC, PSC unreachable, replayed or forged callback…
+#[derive(Debug, Clone, Default)]
+pub struct PscErrorView {
+    pub title: String,
+    pub message: String,
+    /// Offer to start the PSC sign-in again.
+    pub retry: bool,
 }
 
 /// Sent when an administrator validates the account.

@@ -1,9 +1,11 @@
-//! Reusable pieces shared by the pages: the CSRF field, the error summary, forms, buttons and
-//! the form fields of [`fields`].
+//! Reusable pieces shared by the pages: the CSRF field, the error summary, forms, buttons, the
+//! form fields of [`fields`] and the Pro Santé Connect button of [`psc`].
 
 mod fields;
+mod psc;
 
 pub use fields::{Checkbox, Radio, RadioGroup, Select, TextField, Textarea, error_id, hint_id};
+pub use psc::{PSC_INFO_URL, or_separator, psc_alternative, psc_button};
 
 use maud::{Markup, Render, html};
 

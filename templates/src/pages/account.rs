@@ -2,7 +2,9 @@
 
 use maud::{Markup, html};
 
+use crate::components::{post_form, submit_button};
 use crate::layout;
+use crate::urls;
 use crate::views::{AccountStatusView, AccountView, PageContext, Support};
 
 /// The guide's example, used when the app has no example for the user's profession.
@@ -49,13 +51,14 @@ fn address_note(service: &str, view: &AccountView) -> Markup {
 
 /// The account is registered and waits for an administrator's validation.
 pub fn account_pending(ctx: &PageContext, view: &AccountView) -> Markup {
-    layout::page(ctx, PENDING_TITLE, pending_content(ctx, view))
+    layout::page(ctx, PENDING_TITLE, pending_content(ctx, view, html! {}))
 }
 
 const PENDING_TITLE: &str = "Compte en attente de validation";
 
-/// The content of the pending page, shared with [`account_status`].
-fn pending_content(ctx: &PageContext, view: &AccountView) -> Markup {
+/// The content of the pending page, shared with [`account_status`], which passes its Pro Santé
+/// Connect section as `psc` (shown after the summary).
+fn pending_content(ctx: &PageContext, view: &AccountView, psc: Markup) -> Markup {
     let service = ctx.service_name.as_str();
     html! {
         h1 { "Votre compte est en attente de validation" }
@@ -68,6 +71,7 @@ fn pending_content(ctx: &PageContext, view: &AccountView) -> Markup {
             "Quand le compte est validé, une notification est envoyée par mail."
         }
         (account_summary(view))
+        (psc)
         h2 { "À noter :" }
         ul {
             (address_note(service, view))
@@ -91,16 +95,36 @@ pub fn account_status(ctx: &PageContext, view: &AccountStatusView) -> Markup {
         bal_type: view.bal_type.clone(),
         address_example: None,
     };
+    let psc = psc_section(ctx, view);
     if view.validated {
-        layout::page(ctx, "Compte validé", validated_content(ctx, view, &summary))
+        let body = html! { (validated_content(ctx, view, &summary)) (psc) };
+        layout::page(ctx, "Compte validé", body)
     } else if view.rejected {
-        layout::page(
-            ctx,
-            "Demande d'inscription refusée",
-            rejected_content(ctx, view),
-        )
+        let body = html! { (rejected_content(ctx, view)) (psc) };
+        layout::page(ctx, "Demande d'inscription refusée", body)
     } else {
-        layout::page(ctx, PENDING_TITLE, pending_content(ctx, &summary))
+        layout::page(ctx, PENDING_TITLE, pending_content(ctx, &summary, psc))
+    }
+}
+
+/// Pro Santé Connect on the account page: says the account is linked to an e-CPS, or offers to
+/// link it when PSC is configured. Linking is a POST (with the CSRF token) that starts the PSC
+/// flow, so no other site can trigger it.
+fn psc_section(ctx: &PageContext, view: &AccountStatusView) -> Markup {
+    html! {
+        @if view.psc_linked {
+            p.psc-linked { "Votre compte est associé à Pro Santé Connect." }
+        } @else if view.psc_enabled {
+            section.psc-associate aria-labelledby="psc-associate-title" {
+                h2 id="psc-associate-title" { "Pro Santé Connect" }
+                p {
+                    "Associez votre e-CPS (ou votre carte CPS) à ce compte pour vous connecter "
+                    "avec Pro Santé Connect, sans mot de passe."
+                }
+                (post_form(&ctx.csrf_token, urls::PSC_ASSOCIATE,
+                    submit_button("Associer ma e-CPS (Pro Santé Connect)")))
+            }
+        }
     }
 }
 

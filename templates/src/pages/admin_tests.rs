@@ -21,6 +21,7 @@ fn ctx() -> PageContext {
         },
         step: None,
         notice: None,
+        psc_enabled: false,
     }
 }
 

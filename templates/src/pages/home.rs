@@ -2,7 +2,7 @@
 
 use maud::{Markup, html};
 
-use crate::components::button_link;
+use crate::components::{button_link, psc_alternative};
 use crate::layout;
 use crate::urls;
 use crate::views::{ErrorView, PageContext};
@@ -37,11 +37,10 @@ pub fn landing(ctx: &PageContext) -> Markup {
             "Le type de boîte aux lettres dépend de votre réponse à la question sur l'identifiant "
             "national, posée pendant l'inscription."
         }
+        (psc_alternative(ctx))
         div.actions {
             (button_link(urls::SIGNUP, "Créer mon compte"))
             a.button-secondary href=(urls::LOGIN) { "Se connecter" }
-            // Pro Santé Connect: a third link ("Se connecter avec Pro Santé Connect") goes here
-            // once the OIDC login is available.
         }
     };
     layout::page(ctx, "Accueil", body)

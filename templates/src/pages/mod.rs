@@ -5,6 +5,7 @@ mod account;
 mod admin;
 mod home;
 mod professional;
+mod psc;
 mod registration;
 mod session;
 mod terms;
@@ -13,6 +14,7 @@ pub use account::{account_pending, account_status};
 pub use admin::{admin_account, admin_queue};
 pub use home::{error, landing};
 pub use professional::{identification, profile};
+pub use psc::{psc_email, psc_error, psc_link};
 pub use registration::{confirm, email_sent, link_invalid, signup};
 pub use session::login;
 pub use terms::{cgu, cgu_refused};
@@ -22,6 +24,10 @@ use maud::{Markup, html};
 use crate::components::{TextField, post_form, submit_button};
 use crate::urls;
 use crate::views::PageContext;
+
+/// The hint of the email field of the sign-up forms (password and Pro Santé Connect).
+const EMAIL_HINT: &str = "Nous ne partagerons jamais votre adresse avec un tiers. \
+                          Ex : pierre.dupont@gmail.com ou pdupont@pharmacie.du.centre.fr";
 
 /// The "send me the confirmation mail again" form, shared by several pages.
 fn resend_form(ctx: &PageContext, email: &str) -> Markup {
@@ -37,5 +43,7 @@ fn resend_form(ctx: &PageContext, email: &str) -> Markup {
 
 #[cfg(test)]
 mod admin_tests;
+#[cfg(test)]
+mod psc_tests;
 #[cfg(test)]
 mod tests;

@@ -10,6 +10,9 @@ use crate::layout;
 use crate::urls;
 use crate::views::{IdentificationView, PageContext, ProfileView, SelectOption};
 
+/// Shown on the profile of a user signed up through Pro Santé Connect.
+const PSC_VERIFIED: &str = "Identité vérifiée par Pro Santé Connect";
+
 /// "Do you have a national identifier?": the answer decides the mailbox type (PER or MED).
 pub fn identification(ctx: &PageContext, view: &IdentificationView) -> Markup {
     let service = ctx.service_name.as_str();
@@ -52,7 +55,8 @@ pub fn identification(ctx: &PageContext, view: &IdentificationView) -> Markup {
     layout::page(ctx, &title, body)
 }
 
-/// The profile form that completes the registration.
+/// The profile form that completes the registration. For a Pro Santé Connect user, the national
+/// identifier is shown read-only and, when PSC sent several activities, a chooser comes first.
 pub fn profile(ctx: &PageContext, view: &ProfileView) -> Markup {
     let service = ctx.service_name.as_str();
     let fields = html! {
@@ -72,10 +76,22 @@ pub fn profile(ctx: &PageContext, view: &ProfileView) -> Markup {
     let body = html! {
         (error_summary(&view.errors))
         h1 { "Remplir ce formulaire pour finaliser votre inscription" }
+        @if view.psc_verified {
+            div.notice.notice-verified {
+                p { strong { (PSC_VERIFIED) } }
+                p {
+                    "Le formulaire est pré-rempli avec les données de l'Annuaire Santé "
+                    "transmises par Pro Santé Connect. Vérifiez-les et complétez-les."
+                }
+            }
+        }
+        (activity_chooser(view))
         (required_note())
-        p {
-            "Munissez-vous de votre numéro d'identifiant national ou votre numéro "
-            "d'identifiant établissement."
+        @if !view.psc_verified {
+            p {
+                "Munissez-vous de votre numéro d'identifiant national ou votre numéro "
+                "d'identifiant établissement."
+            }
         }
         (post_form(&ctx.csrf_token, urls::PROFILE, fields))
     };
@@ -124,6 +140,72 @@ fn identifier_fields(view: &ProfileView) -> Markup {
     }
 }
 
+/// The national identifier sent by Pro Santé Connect: plain text, not inputs (the server keeps
+/// the identifier PSC sent and ignores any submitted one).
+fn identifier_readonly(view: &ProfileView) -> Markup {
+    let not_sent = "Non transmis par Pro Santé Connect";
+    let or_not_sent = |value: &str| {
+        let value = value.trim();
+        if value.is_empty() {
+            not_sent.to_owned()
+        } else {
+            value.to_owned()
+        }
+    };
+    html! {
+        div.field {
+            dl.summary.identifier-readonly {
+                dt { "Type d'identifiant national" }
+                dd { (or_not_sent(&view.type_identifiant)) }
+                dt { "Numéro d'identifiant national" }
+                dd { (or_not_sent(&view.identifiant)) }
+            }
+            p.hint { "Transmis par Pro Santé Connect : il ne peut pas être modifié ici." }
+        }
+    }
+}
+
+/// PSC sends every activity of the professional and selects none: when there are several, the
+/// user picks the one the profile is pre-filled from. A GET form (it changes nothing, so no CSRF
+/// token): the server renders the profile again from the chosen activity, without JavaScript.
+fn activity_chooser(view: &ProfileView) -> Markup {
+    if view.activities.len() < 2 {
+        return html! {};
+    }
+    let values: Vec<String> = view
+        .activities
+        .iter()
+        .map(|activity| activity.index.to_string())
+        .collect();
+    let radios = view
+        .activities
+        .iter()
+        .zip(&values)
+        .map(|(activity, value)| Radio {
+            value,
+            label: &activity.label,
+            hint: None,
+        })
+        .collect();
+    let selected = view
+        .activities
+        .iter()
+        .zip(&values)
+        .find(|(activity, _)| activity.selected)
+        .map(|(_, value)| value.as_str());
+    let legend = "Choisissez l'activité à utiliser pour votre inscription";
+    html! {
+        form.activity-choice method="get" action=(urls::PROFILE) {
+            (RadioGroup::new("activite", legend, radios).value(selected))
+            p.hint {
+                "Le formulaire ci-dessous est alors pré-rempli à partir de l'activité choisie ; "
+                "les modifications non enregistrées sont perdues."
+            }
+            button.button-secondary type="submit" { "Utiliser cette activité" }
+        }
+    }
+}
+
 fn activity_section(view: &ProfileView) -> Markup {
     let errors = &view.errors;
     fieldset(
@@ -138,7 +220,11 @@ fn activity_section(view: &ProfileView) -> Markup {
             (Select::new("specialite", "Spécialité", &view.specialite)
                 .empty_option("Aucune spécialité").groups(&view.specialties)
                 .hint("Choisissez une spécialité de votre profession").errors(errors))
-            @if view.requires_identifier { (identifier_fields(view)) }
+            @if view.psc_verified {
+                (identifier_readonly(view))
+            } @else if view.requires_identifier {
+                (identifier_fields(view))
+            }
             (TextField::new("raison_sociale", "Raison sociale").value(&view.raison_sociale)
                 .autocomplete("organization").hint("Nom de la structure d'exercice")
                 .errors(errors))

@@ -3,10 +3,10 @@
 use maud::{Markup, html};
 
 use crate::components::{
-    TextField, error_summary, form_title, post_form, required_note, submit_button,
+    TextField, error_summary, form_title, post_form, psc_alternative, required_note, submit_button,
 };
 use crate::layout;
-use crate::pages::resend_form;
+use crate::pages::{EMAIL_HINT, resend_form};
 use crate::urls;
 use crate::views::{ConfirmView, EmailSentView, LinkInvalidView, PageContext, SignupView};
 
@@ -24,19 +24,17 @@ fn password_policy() -> Markup {
     }
 }
 
-/// The sign-up form (step 1).
+/// The sign-up form (step 1), after the Pro Santé Connect button when PSC is configured.
 pub fn signup(ctx: &PageContext, view: &SignupView) -> Markup {
     let service = ctx.service_name.as_str();
     let errors = &view.errors;
-    let email_hint = "Nous ne partagerons jamais votre adresse avec un tiers. \
-                      Ex : pierre.dupont@gmail.com ou pdupont@pharmacie.du.centre.fr";
     let fields = html! {
         (TextField::new("nom", "Nom").value(&view.nom).required()
             .autocomplete("family-name").errors(errors))
         (TextField::new("prenom", "Prénom").value(&view.prenom).required()
             .autocomplete("given-name").errors(errors))
         (TextField::new("email", "Adresse mail").email().value(&view.email).required()
-            .autocomplete("email").hint(email_hint).errors(errors))
+            .autocomplete("email").hint(EMAIL_HINT).errors(errors))
         (TextField::new("mot_de_passe", "Mot de passe").password().required()
             .autocomplete("new-password").hint(password_policy()).errors(errors))
         (TextField::new("confirmation_mot_de_passe", "Confirmer le mot de passe").password()
@@ -46,6 +44,7 @@ pub fn signup(ctx: &PageContext, view: &SignupView) -> Markup {
     let body = html! {
         (error_summary(errors))
         h1 { "Inscrivez-vous à " (service) }
+        (psc_alternative(ctx))
         (required_note())
         (post_form(&ctx.csrf_token, urls::SIGNUP, fields))
         p { "Vous avez déjà un compte ? " a href=(urls::LOGIN) { "Connectez-vous" } }

@@ -19,6 +19,7 @@ fn ctx() -> PageContext {
         },
         step: None,
         notice: None,
+        psc_enabled: false,
     }
 }
 

@@ -1,0 +1,319 @@
+//! PSC's userinfo claims (the "UIT" format, domain.md §1.8) and what registration takes from
+//! them (§1.10).
+
+use openidconnect::AdditionalClaims;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Adeli, NationalId, Rpps};
+
+/// The PSC-specific claims of userinfo. Every field is optional: PSC sends empty strings rather
+/// than omitting values, and test identities lack some of them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PscClaims {
+    #[serde(rename = "SubjectNameID", default)]
+    pub subject_name_id: Option<String>,
+    #[serde(rename = "SubjectRefPro", default)]
+    pub subject_ref_pro: Option<SubjectRefPro>,
+    #[serde(rename = "SubjectOrganization", default)]
+    pub subject_organization: Option<String>,
+    #[serde(rename = "SubjectOrganizationID", default)]
+    pub subject_organization_id: Option<String>,
+    #[serde(rename = "otherIds", default)]
+    pub other_ids: Vec<OtherId>,
+}
+
+impl AdditionalClaims for PscClaims {}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct OtherId {
+    #[serde(default)]
+    pub identifiant: String,
+    #[serde(default)]
+    pub origine: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SubjectRefPro {
+    #[serde(default)]
+    pub exercices: Vec<Exercice>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Exercice {
+    #[serde(default)]
+    pub code_profession: String,
+    #[serde(default)]
+    pub nom_dexercice: String,
+    #[serde(default)]
+    pub prenom_dexercice: String,
+    #[serde(default)]
+    pub code_type_savoir_faire: String,
+    #[serde(default)]
+    pub code_savoir_faire: String,
+    #[serde(default)]
+    pub activities: Vec<Activity>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Activity {
+    #[serde(default)]
+    pub code_mode_exercice: String,
+    #[serde(default)]
+    pub raison_sociale_site: String,
+    #[serde(default)]
+    pub numero_finess_site: String,
+    #[serde(default)]
+    pub identifiant_technique_de_la_structure: String,
+    #[serde(default)]
+    pub numero_voie: String,
+    #[serde(default)]
+    pub indice_repetition_voie: String,
+    #[serde(default)]
+    pub code_type_de_voie: String,
+    #[serde(default)]
+    pub libelle_voie: String,
+    #[serde(default)]
+    pub mention_distribution: String,
+    #[serde(default)]
+    pub bureau_cedex: String,
+    #[serde(default)]
+    pub code_postal: String,
+    #[serde(default)]
+    pub telephone: String,
+    #[serde(default, rename = "adresseEMail")]
+    pub adresse_email: String,
+}
+
+/// Who PSC says the user is, reduced to what registration needs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PscIdentity {
+    pub sub: String,
+    /// SubjectNameID / preferred_username as sent.
+    pub id_nat_ps: String,
+    /// The RPPS when `id_nat_ps` is `8` + 11 digits; `0` + 9 digits is a legacy ADELI.
+    /// Identifiers from PSC are trusted as sent, without the Luhn check (domain.md §0).
+    pub rpps: Option<String>,
+    pub adeli: Option<String>,
+    pub nom: String,
+    pub prenom: String,
+    /// One entry per (exercice, activity) pair, for the user to choose from.
+    pub activities: Vec<ActivityChoice>,
+}
+
+/// One way the user practises: a profession (exercice) at a place (activity).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ActivityChoice {
+    pub profession: String,
+    /// TRE_R38 code, when the savoir-faire is a spécialité ordinale (type `S`).
+    pub specialite: Option<String>,
+    pub nom: String,
+    pub prenom: String,
+    pub liberal: bool,
+    pub raison_sociale: String,
+    pub structure_id: String,
+    pub adresse: String,
+    pub code_postal: String,
+    pub ville: String,
+    pub telephone: String,
+    pub email: String,
+}
+
+impl PscIdentity {
+    /// Maps the userinfo (domain.md §1.10).
+    pub fn from_userinfo(
+        sub: &str,
+        preferred_username: Option<&str>,
+        family_name: Option<&str>,
+        given_name: Option<&str>,
+        claims: &PscClaims,
+    ) -> Self {
+        let id_nat_ps = claims
+            .subject_name_id
+            .clone()
+            .filter(|s| !s.is_empty())
+            .or_else(|| preferred_username.map(str::to_owned))
+            .unwrap_or_default();
+        let rpps = Rpps::from_psc_id_nat_ps(&id_nat_ps).map(|r| r.as_str().to_owned());
+        let adeli = id_nat_ps
+            .strip_prefix('0')
+            .filter(|rest| rest.len() == 9 && rest.bytes().all(|b| b.is_ascii_digit()))
+            .map(str::to_owned);
+        let exercices = claims
+            .subject_ref_pro
+            .as_ref()
+            .map(|r| r.exercices.clone())
+            .unwrap_or_default();
+        let mut activities = Vec::new();
+        for exercice in &exercices {
+            let specialite = (exercice.code_type_savoir_faire == "S"
+                && !exercice.code_savoir_faire.is_empty())
+            .then(|| exercice.code_savoir_faire.clone());
+            let places = if exercice.activities.is_empty() {
+                vec![Activity::default()]
+            } else {
+                exercice.activities.clone()
+            };
+            for a in places {
+                activities.push(ActivityChoice {
+                    profession: exercice.code_profession.clone(),
+                    specialite: specialite.clone(),
+                    nom: exercice.nom_dexercice.clone(),
+                    prenom: exercice.prenom_dexercice.clone(),
+                    liberal: a.code_mode_exercice == "L",
+                    raison_sociale: a.raison_sociale_site.trim().to_owned(),
+                    structure_id: if a.numero_finess_site.is_empty() {
+                        a.identifiant_technique_de_la_structure.clone()
+                    } else {
+                        a.numero_finess_site.clone()
+                    },
+                    adresse: street(&a),
+                    code_postal: a.code_postal.clone(),
+                    ville: city(&a),
+                    telephone: a.telephone.clone(),
+                    email: a.adresse_email.clone(),
+                });
+            }
+        }
+        // Names under which the person practises come first (§1.10).
+        let first = activities.first();
+        let nom = first
+            .map(|a| a.nom.clone())
+            .filter(|n| !n.is_empty())
+            .or_else(|| family_name.map(str::to_owned))
+            .unwrap_or_default();
+        let prenom = first
+            .map(|a| a.prenom.clone())
+            .filter(|n| !n.is_empty())
+            .or_else(|| given_name.map(str::to_owned))
+            .unwrap_or_default();
+        Self {
+            sub: sub.to_owned(),
+            id_nat_ps,
+            rpps,
+            adeli,
+            nom,
+            prenom,
+            activities,
+        }
+    }
+
+    /// The national identifier PSC vouches for, if any (an EDIT test id is none).
+    pub fn national_id(&self) -> Option<NationalId> {
+        if let Some(rpps) = &self.rpps {
+            return Rpps::from_psc_id_nat_ps(&format!("8{rpps}")).map(NationalId::Rpps);
+        }
+        self.adeli
+            .as_deref()
+            .and_then(|a| Adeli::parse(a).ok())
+            .map(NationalId::Adeli)
+    }
+
+    /// The first email address PSC knows for one of the activities (PSC sends no `email`).
+    pub fn email_hint(&self) -> Option<&str> {
+        self.activities
+            .iter()
+            .map(|a| a.email.as_str())
+            .find(|e| !e.is_empty())
+    }
+}
+
+fn street(a: &Activity) -> String {
+    [
+        a.numero_voie.as_str(),
+        a.indice_repetition_voie.as_str(),
+        voie_type(&a.code_type_de_voie),
+        a.libelle_voie.as_str(),
+    ]
+    .iter()
+    .filter(|p| !p.is_empty())
+    .copied()
+    .collect::<Vec<_>>()
+    .join(" ")
+}
+
+/// The commonest TRE_R35 street types; others are kept as sent.
+fn voie_type(code: &str) -> &str {
+    match code {
+        "R" => "RUE",
+        "AV" => "AVENUE",
+        "BD" => "BOULEVARD",
+        "PL" => "PLACE",
+        "CHE" => "CHEMIN",
+        "ALL" => "ALLEE",
+        "RTE" => "ROUTE",
+        "IMP" => "IMPASSE",
+        other => other,
+    }
+}
+
+/// `bureauCedex` reads "75009 PARIS": the city is what follows the postal code.
+fn city(a: &Activity) -> String {
+    let bureau = a.bureau_cedex.trim();
+    bureau
+        .strip_prefix(a.code_postal.as_str())
+        .unwrap_or(bureau)
+        .trim()
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> PscClaims {
+        serde_json::from_str(
+            r#"{
+              "SubjectNameID": "899700427885",
+              "SubjectRefPro": {"codeCivilite": "M", "exercices": [{
+                "codeProfession": "10", "nomDexercice": "DOC0042788", "prenomDexercice": "KIT",
+                "codeTypeSavoirFaire": "S", "codeSavoirFaire": "SM26",
+                "activities": [
+                  {"codeModeExercice": "L", "raisonSocialeSite": "CABINET M DOC0042788",
+                   "identifiantTechniqueDeLaStructure": "R102671", "numeroVoie": "1",
+                   "codeTypeDeVoie": "R", "libelleVoie": "NOIR", "bureauCedex": "75009 PARIS",
+                   "codePostal": "75009", "telephone": "", "adresseEMail": "", "numeroFinessSite": ""},
+                  {"codeModeExercice": "S", "numeroFinessSite": "0B0193488",
+                   "raisonSocialeSite": "HOPITAL GENERIQUE  FIN VARI", "codePostal": "75009"}
+                ]}]},
+              "otherIds": [{"identifiant": "899700427885", "origine": "RPPS", "qualite": 1}]
+            }"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_rpps_is_the_subject_name_id_without_its_leading_8() {
+        let id = PscIdentity::from_userinfo("f:x:899700427885", None, None, None, &sample());
+        assert_eq!(id.rpps.as_deref(), Some("99700427885"));
+        assert!(matches!(id.national_id(), Some(NationalId::Rpps(_))));
+    }
+
+    #[test]
+    fn an_edit_identifier_is_not_a_national_identifier() {
+        let claims = PscClaims {
+            subject_name_id: Some("ANS20231122132732".into()),
+            ..PscClaims::default()
+        };
+        let id = PscIdentity::from_userinfo("s", None, Some("NOM"), Some("P"), &claims);
+        assert_eq!(id.rpps, None);
+        assert!(id.national_id().is_none());
+        assert_eq!(id.nom, "NOM");
+    }
+
+    #[test]
+    fn each_activity_becomes_a_choice_with_the_exercice_names_and_specialty() {
+        let id = PscIdentity::from_userinfo("s", None, Some("X"), Some("Y"), &sample());
+        assert_eq!(id.activities.len(), 2);
+        assert_eq!((id.nom.as_str(), id.prenom.as_str()), ("DOC0042788", "KIT"));
+        let cabinet = &id.activities[0];
+        assert!(cabinet.liberal);
+        assert_eq!(cabinet.specialite.as_deref(), Some("SM26"));
+        assert_eq!(cabinet.adresse, "1 RUE NOIR");
+        assert_eq!(cabinet.ville, "PARIS");
+        assert_eq!(cabinet.structure_id, "R102671");
+        assert_eq!(id.activities[1].structure_id, "0B0193488");
+        assert!(!id.activities[1].liberal);
+    }
+}
