@@ -39,9 +39,22 @@ use tower_http::{
 use crate::state::AppState;
 
 /// Content Security Policy: no script at all, styles from our own stylesheet only, forms post
-/// only to us, and no framing (clickjacking).
-const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
-                   frame-ancestors 'none'; base-uri 'none'";
+/// only to us, and no framing (clickjacking). With Pro Santé Connect, `form-action` also allows
+/// PSC's issuer origin: signing out of a PSC session redirects the sign-out form there
+/// (end_session_endpoint), and browsers apply `form-action` to redirects.
+fn content_security_policy(state: &AppState) -> String {
+    let psc_origin = state
+        .psc
+        .is_some()
+        .then(|| url::Url::parse(&state.settings.psc.discovery_url).ok())
+        .flatten()
+        .map(|u| format!(" {}", u.origin().ascii_serialization()))
+        .unwrap_or_default();
+    format!(
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'{psc_origin}; \
+         frame-ancestors 'none'; base-uri 'none'"
+    )
+}
 
 pub fn router(state: AppState) -> Router {
     let limit = state.settings.server.body_limit_bytes;
@@ -62,8 +75,9 @@ pub fn router(state: AppState) -> Router {
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed);
 
+    let csp = HeaderValue::from_str(&content_security_policy(&state))
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"));
     let mut security = vec![
-        (header::CONTENT_SECURITY_POLICY, CSP),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "same-origin"),
         (header::X_FRAME_OPTIONS, "DENY"),
@@ -91,6 +105,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             errors::render,
         ));
+    router = router.layer(SetResponseHeaderLayer::if_not_present(
+        header::CONTENT_SECURITY_POLICY,
+        csp,
+    ));
     for (name, value) in security {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
             name,

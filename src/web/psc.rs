@@ -7,7 +7,7 @@ use axum::{
     extract::{Query, State},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
-    routing::{get, post},
+    routing::get,
 };
 use axum_extra::extract::CookieJar;
 use chrono::Duration;
@@ -46,7 +46,7 @@ const FLOW_TTL_MINUTES: i64 = 30;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(urls::PSC_LOGIN, get(psc_login_get))
-        .route(urls::PSC_ASSOCIATE, post(psc_associate_post))
+        .route(urls::PSC_ASSOCIATE, get(psc_associate_get))
         .route(urls::PSC_CALLBACK, get(psc_callback_get))
         .route(urls::PSC_EMAIL, get(psc_email_get).post(psc_email_post))
         .route(urls::PSC_LINK, get(psc_link_get).post(psc_link_post))
@@ -60,8 +60,11 @@ async fn psc_login_get(State(state): State<AppState>, ctx: Ctx) -> Result<Respon
     start(&state, ctx, repo::psc::PURPOSE_LOGIN, None).await
 }
 
-/// A signed-in account asks to link its e-CPS.
-async fn psc_associate_post(
+/// A signed-in account asks to link its e-CPS. A GET (a link), because a form posting here
+/// would be redirected to PSC's authorization endpoint, which the CSP's `form-action` forbids;
+/// the attempt is bound to this browser and this account, so a forged visit can at most let the
+/// victim link their own e-CPS.
+async fn psc_associate_get(
     State(state): State<AppState>,
     user: SignedIn,
     ctx: Ctx,

@@ -2,7 +2,7 @@
 
 use maud::{Markup, html};
 
-use crate::components::{post_form, submit_button};
+use crate::components::button_link;
 use crate::layout;
 use crate::urls;
 use crate::views::{AccountStatusView, AccountView, PageContext, Support};
@@ -95,7 +95,7 @@ pub fn account_status(ctx: &PageContext, view: &AccountStatusView) -> Markup {
         bal_type: view.bal_type.clone(),
         address_example: None,
     };
-    let psc = psc_section(ctx, view);
+    let psc = psc_section(view);
     if view.validated {
         let body = html! { (validated_content(ctx, view, &summary)) (psc) };
         layout::page(ctx, "Compte validé", body)
@@ -110,7 +110,7 @@ pub fn account_status(ctx: &PageContext, view: &AccountStatusView) -> Markup {
 /// Pro Santé Connect on the account page: says the account is linked to an e-CPS, or offers to
 /// link it when PSC is configured. Linking is a POST (with the CSRF token) that starts the PSC
 /// flow, so no other site can trigger it.
-fn psc_section(ctx: &PageContext, view: &AccountStatusView) -> Markup {
+fn psc_section(view: &AccountStatusView) -> Markup {
     html! {
         @if view.psc_linked {
             p.psc-linked { "Votre compte est associé à Pro Santé Connect." }
@@ -121,8 +121,9 @@ fn psc_section(ctx: &PageContext, view: &AccountStatusView) -> Markup {
                     "Associez votre e-CPS (ou votre carte CPS) à ce compte pour vous connecter "
                     "avec Pro Santé Connect, sans mot de passe."
                 }
-                (post_form(&ctx.csrf_token, urls::PSC_ASSOCIATE,
-                    submit_button("Associer ma e-CPS (Pro Santé Connect)")))
+                // A link, not a form: the CSP's form-action would stop a form submission
+                // that redirects to PSC's authorization endpoint on another host.
+                (button_link(urls::PSC_ASSOCIATE, "Associer ma e-CPS (Pro Santé Connect)"))
             }
         }
     }
