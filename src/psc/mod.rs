@@ -198,6 +198,16 @@ impl PscClient {
         })
     }
 
+    /// RFC 9207 (authorization server issuer identification): when the callback carries
+    /// `iss`, it must be PSC's issuer, or a mix-up attack is under way.
+    ///
+    /// # Errors
+    /// [`PscError::Unavailable`] when discovery fails.
+    pub async fn issuer_matches(&self, iss: &str) -> Result<bool, PscError> {
+        let discovered = self.discovered(false).await?;
+        Ok(discovered.metadata.issuer().as_str() == iss)
+    }
+
     /// The RP-initiated logout URL (OpenID Connect RP-Initiated Logout 1.0 §2), when PSC
     /// advertises an `end_session_endpoint`.
     pub async fn logout_url(&self, id_token_hint: &str) -> Option<url::Url> {

@@ -116,6 +116,7 @@ struct CallbackQuery {
     code: Option<String>,
     state: Option<String>,
     error: Option<String>,
+    iss: Option<String>,
 }
 
 async fn psc_callback_get(
@@ -167,6 +168,13 @@ async fn psc_callback_get(
     let presented = query.state.unwrap_or_default();
     if !bool::from(presented.as_bytes().ct_eq(flow.state.as_bytes())) {
         return refuse(&state, page, flow.account_id, "state mismatch").await;
+    }
+    if let Some(iss) = &query.iss {
+        match psc.issuer_matches(iss).await {
+            Ok(true) => {}
+            Ok(false) => return refuse(&state, page, flow.account_id, "iss mismatch").await,
+            Err(e) => return Ok(failure(page, &e)),
+        }
     }
     let Some(code) = query.code.filter(|c| !c.is_empty()) else {
         return refuse(&state, page, flow.account_id, "no authorization code").await;
