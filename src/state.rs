@@ -44,12 +44,18 @@ impl PublicUrl {
     }
 }
 
+/// Wakes the worker's delivery loops (one per outbox kind).
 #[derive(Clone, Default)]
-pub struct OutboxSignal(pub Arc<Notify>);
+pub struct OutboxSignal {
+    pub mail: Arc<Notify>,
+    pub directory: Arc<Notify>,
+}
 
 impl OutboxSignal {
+    /// `notify_one` keeps a permit when the loop is busy, so no wake-up is lost.
     pub fn wake(&self) {
-        self.0.notify_one();
+        self.mail.notify_one();
+        self.directory.notify_one();
     }
 }
 

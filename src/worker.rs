@@ -6,7 +6,7 @@
 use std::{sync::Arc, time::Duration};
 
 use sea_orm::DatabaseConnection;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 use crate::{
     config::Settings,
@@ -27,63 +27,88 @@ pub struct Worker {
     pub settings: Arc<Settings>,
 }
 
-pub async fn run(worker: Worker, signal: OutboxSignal, mut stop: watch::Receiver<bool>) {
-    let poll = Duration::from_millis(worker.settings.mail.worker_poll_ms.max(10));
-    let mut last_purge = tokio::time::Instant::now();
-    loop {
-        let busy = match worker.pass().await {
-            Ok(full) => full,
-            Err(e) => {
-                tracing::warn!(error = %e, "outbox pass failed");
-                false
-            }
-        };
-        if last_purge.elapsed() > Duration::from_secs(3600) {
-            last_purge = tokio::time::Instant::now();
-            if let Err(e) = repo::sessions::purge_expired(&worker.db).await {
-                tracing::warn!(error = %e, "purging expired sessions failed");
-            }
-            if let Err(e) = repo::psc::purge_expired_flows(&worker.db).await {
-                tracing::warn!(error = %e, "purging expired PSC sign-in attempts failed");
-            }
-        }
-        if busy {
-            continue; // a full batch: more may be waiting
-        }
-        tokio::select! {
-            () = signal.0.notified() => {}
-            () = tokio::time::sleep(poll) => {}
-            _ = stop.changed() => return,
-        }
-        if *stop.borrow() {
-            return;
-        }
+/// Runs one delivery loop per kind, so a directory that hangs never holds back mail (and the
+/// reverse), until `stop` turns true.
+pub async fn run(worker: Worker, signal: OutboxSignal, stop: watch::Receiver<bool>) {
+    let worker = Arc::new(worker);
+    let mut loops = vec![tokio::spawn(worker.clone().run_kind(
+        repo::outbox::MAIL,
+        signal.mail.clone(),
+        stop.clone(),
+    ))];
+    if worker.directory.is_some() {
+        loops.push(tokio::spawn(worker.clone().run_kind(
+            repo::outbox::DIRECTORY,
+            signal.directory.clone(),
+            stop.clone(),
+        )));
+    }
+    for handle in loops {
+        let _ = handle.await;
     }
 }
 
 impl Worker {
-    /// One pass over due rows of each kind. True when a batch was full.
-    async fn pass(&self) -> Result<bool, sea_orm::DbErr> {
-        let mut full = self.deliver(repo::outbox::MAIL).await? == BATCH as usize;
-        if self.directory.is_some() {
-            full |= self.deliver(repo::outbox::DIRECTORY).await? == BATCH as usize;
+    async fn run_kind(
+        self: Arc<Self>,
+        kind: &'static str,
+        wake: Arc<Notify>,
+        mut stop: watch::Receiver<bool>,
+    ) {
+        let poll = Duration::from_millis(self.settings.mail.worker_poll_ms.max(10));
+        let mut last_purge = tokio::time::Instant::now();
+        loop {
+            let full = match self.deliver(kind).await {
+                Ok(count) => count == BATCH as usize,
+                Err(e) => {
+                    tracing::warn!(kind, error = %e, "outbox pass failed");
+                    false
+                }
+            };
+            if kind == repo::outbox::MAIL && last_purge.elapsed() > Duration::from_secs(3600) {
+                last_purge = tokio::time::Instant::now();
+                self.purge().await;
+            }
+            if full {
+                continue; // a full batch: more may be waiting
+            }
+            tokio::select! {
+                () = wake.notified() => {}
+                () = tokio::time::sleep(poll) => {}
+                _ = stop.changed() => return,
+            }
+            if *stop.borrow() {
+                return;
+            }
         }
-        Ok(full)
     }
 
+    async fn purge(&self) {
+        if let Err(e) = repo::sessions::purge_expired(&self.db).await {
+            tracing::warn!(error = %e, "purging expired sessions failed");
+        }
+        if let Err(e) = repo::psc::purge_expired_flows(&self.db).await {
+            tracing::warn!(error = %e, "purging expired PSC sign-in attempts failed");
+        }
+    }
+
+    /// Delivers one batch of due rows of `kind`. At the first failure the rest of the batch is
+    /// postponed untried: when the peer is down, one timeout per pass is enough.
     async fn deliver(&self, kind: &str) -> Result<usize, sea_orm::DbErr> {
-        // The lease outlasts one attempt, so no other instance picks the row up meanwhile.
-        let timeout = self
-            .settings
-            .mail
-            .smtp_timeout_secs
-            .max(self.settings.directory.timeout_secs);
-        let lease = chrono::Duration::seconds(i64::try_from(timeout).unwrap_or(60) * 3 + 5);
+        let timeout = if kind == repo::outbox::MAIL {
+            self.settings.mail.smtp_timeout_secs
+        } else {
+            self.settings.directory.timeout_secs
+        };
+        // The lease outlasts a whole batch, so no other instance picks these rows up meanwhile.
+        let lease = chrono::Duration::seconds(
+            i64::try_from(timeout.saturating_mul(BATCH + 1)).unwrap_or(3600) + 5,
+        );
         let rows = repo::outbox::claim_due(&self.db, kind, lease, BATCH).await?;
         let count = rows.len();
-        for row in rows {
-            let result = self.handle(kind, &row.payload).await;
-            match result {
+        let mut rows = rows.into_iter();
+        while let Some(row) = rows.next() {
+            match self.handle(kind, &row.payload).await {
                 Ok(()) => repo::outbox::mark_done(&self.db, row.id).await?,
                 Err(e) => {
                     let attempts = row.attempts + 1;
@@ -102,6 +127,9 @@ impl Worker {
                         "outbox delivery failed"
                     );
                     repo::outbox::mark_failed(&self.db, row.id, attempts, delay, &error).await?;
+                    for untried in rows.by_ref() {
+                        repo::outbox::postpone(&self.db, untried.id, delay).await?;
+                    }
                 }
             }
         }

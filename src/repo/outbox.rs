@@ -91,6 +91,16 @@ pub async fn mark_failed(
         .map(|_| ())
 }
 
+/// Gives a claimed row back untried, due again after `delay` (its attempts unchanged).
+pub async fn postpone(db: &impl ConnectionTrait, id: i32, delay: Duration) -> Result<(), DbErr> {
+    Entity::update_many()
+        .col_expr(Column::NextAttemptAt, Expr::value(now() + delay))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
 /// What `directory status` prints.
 #[derive(Debug)]
 pub struct QueueStatus {

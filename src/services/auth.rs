@@ -50,7 +50,8 @@ pub async fn authenticate(
         .verify(SecretString::from(password.to_owned()), phc)
         .await?;
     match account {
-        Some(account) if ok => Ok(account),
+        // A disabled account gets the same answer as a wrong password.
+        Some(account) if ok && !account.disabled => Ok(account),
         _ => Err(LoginError::InvalidCredentials),
     }
 }

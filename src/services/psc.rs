@@ -72,7 +72,10 @@ pub async fn after_callback(
     }
 
     if let Some(linked) = linked {
-        let Some(account) = repo::accounts::find(db, linked.account_id).await? else {
+        let Some(account) = repo::accounts::find(db, linked.account_id)
+            .await?
+            .filter(|a| !a.disabled)
+        else {
             return Ok(Outcome::Conflict);
         };
         repo::psc::touch_login(db, account.id, &verified.identity).await?;

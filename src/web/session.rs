@@ -46,7 +46,11 @@ impl FromRequestParts<AppState> for MaybeUser {
         let Some(session) = repo::sessions::find_live(&state.db, &raw, idle).await? else {
             return Ok(Self(None));
         };
-        let Some(account) = repo::accounts::find(&state.db, session.account_id).await? else {
+        // A disabled account's sessions stop working at once.
+        let Some(account) = repo::accounts::find(&state.db, session.account_id)
+            .await?
+            .filter(|a| !a.disabled)
+        else {
             return Ok(Self(None));
         };
         // Slide the idle timeout at most once a minute: a page view is not a write each time.

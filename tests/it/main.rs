@@ -1,5 +1,6 @@
 mod support;
 
+mod admin_console;
 mod cgu;
 mod confirmation;
 mod directory;
@@ -7,6 +8,11 @@ mod journey;
 mod login;
 mod mail_outbox;
 mod profile_validation;
+mod psc_flow;
+mod psc_rp_checks;
+mod psc_support;
+mod publication;
 mod security;
 mod signup_validation;
 mod steps;
+mod validation;

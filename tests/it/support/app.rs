@@ -11,11 +11,13 @@ use mss_onboarding::config::{MailTransport, Settings};
 use mss_onboarding::startup::App;
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderMap, LOCATION, SET_COOKIE};
-use sea_orm::DatabaseConnection;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use tokio::task::AbortHandle;
 
 use super::db::{self, TestDatabase};
-use super::fixtures::{Form, FormFields, TestUser};
+use super::fixtures::{Form, FormFields, SeedAccount, TestUser};
 use super::html;
 use super::smtp::{CapturedMail, MAIL_TIMEOUT, SmtpCapture};
 
@@ -553,5 +555,332 @@ impl TestApp {
 
     pub async fn count_rows(&self, table: &str) -> i64 {
         db::count_rows(&self.db, table).await
+    }
+
+    /// The account row of `id`.
+    pub async fn account_by_id(&self, id: i32) -> entities::account::Model {
+        entities::account::Entity::find_by_id(id)
+            .one(&self.db)
+            .await
+            .expect("query accounts")
+            .unwrap_or_else(|| panic!("no account {id}"))
+    }
+
+    /// Audit events of account `id`, oldest first.
+    pub async fn audit_of(&self, id: i32) -> Vec<entities::audit_event::Model> {
+        entities::audit_event::Entity::find()
+            .filter(entities::audit_event::Column::AccountId.eq(id))
+            .order_by_asc(entities::audit_event::Column::Id)
+            .all(&self.db)
+            .await
+            .expect("query audit_events")
+    }
+
+    /// Audit events of account `id` with `action`, oldest first.
+    pub async fn audit_actions(&self, id: i32, action: &str) -> Vec<entities::audit_event::Model> {
+        self.audit_of(id)
+            .await
+            .into_iter()
+            .filter(|e| e.action == action)
+            .collect()
+    }
+
+    /// Outbox rows of `kind` (`mail`, `directory`), done or not, oldest first.
+    pub async fn outbox_of_kind(&self, kind: &str) -> Vec<entities::outbox::Model> {
+        entities::outbox::Entity::find()
+            .filter(entities::outbox::Column::Kind.eq(kind))
+            .order_by_asc(entities::outbox::Column::Id)
+            .all(&self.db)
+            .await
+            .expect("query outbox")
+    }
+
+    // ---- administrators and decisions (issue 3) ---------------------------------------------
+
+    /// Seeds an administrator: a confirmed account with `user`'s names, email and password
+    /// (hashed with the app's argon2 settings, so it signs in like anyone), granted `scope`
+    /// (`national`, `region:76`, `structure:<id>`), as `admin create` does. Returns its id.
+    pub async fn make_admin(&self, user: &TestUser, scope: &str) -> i32 {
+        let hasher = mss_onboarding::services::password::PasswordHasher::new(&self.settings.auth)
+            .expect("password hasher");
+        let hash = hasher
+            .hash(secrecy::SecretString::from(user.password.clone()))
+            .await
+            .expect("hash the admin's password");
+        let now = chrono::Utc::now().fixed_offset();
+        let account = entities::account::ActiveModel {
+            email: Set(user.email.to_lowercase()),
+            password_hash: Set(Some(hash)),
+            nom: Set(user.nom.clone()),
+            prenom: Set(user.prenom.clone()),
+            email_confirmed_at: Set(Some(now)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .expect("insert the admin's account");
+        self.grant_admin(account.id, scope).await;
+        account.id
+    }
+
+    /// Grants `scope` to an existing account.
+    pub async fn grant_admin(&self, account_id: i32, scope: &str) {
+        entities::admin::ActiveModel {
+            account_id: Set(account_id),
+            scope: Set(scope.to_owned()),
+            created_at: Set(chrono::Utc::now().fixed_offset()),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .expect("insert the admin row");
+    }
+
+    /// A new browser on this app, signed in as `user`; asserts the sign-in redirects to
+    /// `landing` (`/admin` for administrators).
+    pub async fn sign_in_as(&self, user: &TestUser, landing: &str) -> TestApp {
+        let browser = self.another_visitor();
+        browser.login_user(user).await.assert_redirect_to(landing);
+        browser
+    }
+
+    /// A national administrator, signed in on a new browser: `(browser, admin account id)`.
+    pub async fn national_admin(&self) -> (TestApp, i32) {
+        self.admin_with_scope("national").await
+    }
+
+    /// An administrator of `scope`, signed in on a new browser: `(browser, admin account id)`.
+    pub async fn admin_with_scope(&self, scope: &str) -> (TestApp, i32) {
+        let admin = TestUser::generate();
+        let id = self.make_admin(&admin, scope).await;
+        (self.sign_in_as(&admin, "/admin").await, id)
+    }
+
+    /// A new browser that walks the whole journey as `user` (identifier answer `answer`,
+    /// profile `profile`) and stays signed in on `/compte`: `(browser, account id)`.
+    pub async fn pending_user(
+        &self,
+        user: &TestUser,
+        answer: &str,
+        profile: &Form,
+    ) -> (TestApp, i32) {
+        let browser = self.another_visitor();
+        browser.signed_in_at_profile(user, answer).await;
+        browser
+            .submit_profile(profile)
+            .await
+            .assert_redirect_to("/compte");
+        let id = db::account(&self.db, &user.email).await.id;
+        (browser, id)
+    }
+
+    /// Inserts an account that finished the journey (confirmed, CGU not recorded, profile
+    /// submitted `seed.waiting` ago), as an import would; returns its id. No password: it
+    /// cannot sign in.
+    pub async fn seed_pending(&self, seed: &SeedAccount) -> i32 {
+        let now = chrono::Utc::now().fixed_offset();
+        let submitted = now - seed.waiting;
+        let account = entities::account::ActiveModel {
+            email: Set(seed.email.to_lowercase()),
+            password_hash: Set(None),
+            nom: Set(seed.nom.clone()),
+            prenom: Set(seed.prenom.clone()),
+            email_confirmed_at: Set(Some(submitted)),
+            bal_type: Set(Some(seed.bal_type.clone())),
+            profile_submitted_at: Set(Some(submitted)),
+            created_at: Set(submitted),
+            updated_at: Set(submitted),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .expect("insert the seeded account");
+        entities::account_profile::ActiveModel {
+            account_id: Set(account.id),
+            telephone1: Set(Some("+33561600203".into())),
+            telephone2: Set(None),
+            activite_liberale: Set(false),
+            profession: Set(seed.profession.clone()),
+            specialite: Set(None),
+            type_identifiant: Set(seed.rpps.as_ref().map(|_| "RPPS".to_owned())),
+            identifiant: Set(seed.rpps.clone()),
+            raison_sociale: Set(Some("Pharmacie du Centre".into())),
+            service: Set(Some("Officine".into())),
+            adresse: Set(Some("1 place de la Mairie".into())),
+            code_postal: Set(seed.code_postal.clone()),
+            ville: Set(seed.ville.clone()),
+            departement: Set(seed.departement.clone()),
+            region: Set(seed.region.clone()),
+            annuaire_medimail: Set(seed.annuaire_medimail),
+            annuaire_mssante: Set(seed.annuaire_mssante),
+            dematerialisation: Set(true),
+            notification_reception: Set(true),
+            updated_at: Set(submitted),
+            identifiant_structure: Set(seed.identifiant_structure.clone()),
+        }
+        .insert(&self.db)
+        .await
+        .expect("insert the seeded profile");
+        account.id
+    }
+
+    /// Opens `/admin/comptes/{id}` (200, for its forms' CSRF token), then presses
+    /// "Valider le compte". Returns the POST answer.
+    pub async fn validate_account(&self, id: i32) -> TestResponse {
+        self.get(&format!("/admin/comptes/{id}"))
+            .await
+            .assert_status(200);
+        self.post_form(&format!("/admin/comptes/{id}/valider"), &Form::new())
+            .await
+    }
+
+    /// Opens `/admin/comptes/{id}` (200), then posts the rejection form with `motif`.
+    pub async fn reject_account(&self, id: i32, motif: &str) -> TestResponse {
+        self.get(&format!("/admin/comptes/{id}"))
+            .await
+            .assert_status(200);
+        self.post_form(&format!("/admin/comptes/{id}/rejeter"), &[("motif", motif)])
+            .await
+    }
+
+    /// Waits for a mail to `address` whose subject contains `subject`; returns the latest.
+    pub async fn wait_for_mail_with_subject(&self, address: &str, subject: &str) -> CapturedMail {
+        let deadline = std::time::Instant::now() + MAIL_TIMEOUT;
+        loop {
+            if let Some(mail) = self
+                .smtp
+                .messages_to(address)
+                .into_iter()
+                .rev()
+                .find(|m| m.subject.contains(subject))
+            {
+                return mail;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no mail to {address} with a subject containing {subject:?} within {MAIL_TIMEOUT:?}; \
+                 mails: {:#?}",
+                self.smtp
+                    .messages()
+                    .iter()
+                    .map(|m| (&m.to, &m.subject))
+                    .collect::<Vec<_>>()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// What a run of the `mss-onboarding` binary printed.
+#[derive(Debug, Clone)]
+pub struct CliOutput {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl CliOutput {
+    /// Panics with both outputs unless the command succeeded.
+    pub fn assert_success(&self) -> &Self {
+        assert!(
+            self.success,
+            "the command failed;\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+impl TestApp {
+    /// Runs the real binary (`mss-onboarding {args}`) from the repository root, so it reads
+    /// `config/default.toml`, with `MSS__…` variables pointing it at this app's database and
+    /// directory settings (and the app's cheap argon2 costs). `stdin` is written to its standard
+    /// input. Runs on the blocking pool: the app keeps serving meanwhile.
+    pub async fn run_cli(&self, args: &[&str], stdin: Option<&str>) -> CliOutput {
+        use secrecy::ExposeSecret;
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+
+        let s = &self.settings;
+        let env: Vec<(&str, String)> = vec![
+            ("MSS__DATABASE__URL", s.database.url.clone()),
+            ("MSS__DATABASE__MAX_CONNECTIONS", "2".into()),
+            ("MSS__LOG__LEVEL", "warn".into()),
+            (
+                "MSS__AUTH__ARGON2_MEMORY_KIB",
+                s.auth.argon2_memory_kib.to_string(),
+            ),
+            (
+                "MSS__AUTH__ARGON2_ITERATIONS",
+                s.auth.argon2_iterations.to_string(),
+            ),
+            (
+                "MSS__AUTH__ARGON2_PARALLELISM",
+                s.auth.argon2_parallelism.to_string(),
+            ),
+            ("MSS__DIRECTORY__ENABLED", s.directory.enabled.to_string()),
+            ("MSS__DIRECTORY__URL", s.directory.url.clone()),
+            ("MSS__DIRECTORY__BIND_DN", s.directory.bind_dn.clone()),
+            (
+                "MSS__DIRECTORY__BIND_PASSWORD",
+                s.directory.bind_password.expose_secret().to_owned(),
+            ),
+            ("MSS__DIRECTORY__BASE_DN", s.directory.base_dn.clone()),
+            (
+                "MSS__DIRECTORY__TIMEOUT_SECS",
+                s.directory.timeout_secs.to_string(),
+            ),
+        ];
+        let mut command = Command::new(env!("CARGO_BIN_EXE_mss-onboarding"));
+        command
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("RUST_LOG")
+            .envs(env)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let stdin = stdin.map(str::to_owned);
+        let label = format!("mss-onboarding {}", args.join(" "));
+        let output = tokio::task::spawn_blocking(move || {
+            let mut child = command
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot run {label}: {e}"));
+            let mut pipe = child.stdin.take().expect("stdin pipe");
+            if let Some(text) = stdin {
+                pipe.write_all(text.as_bytes()).expect("write stdin");
+            }
+            drop(pipe);
+            child.wait_with_output().expect("wait for the command")
+        })
+        .await
+        .expect("the command's task");
+        CliOutput {
+            success: output.status.success(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+/// Polls `check` every 50 ms until it returns `Some`, failing the test with `what` after
+/// `timeout`.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

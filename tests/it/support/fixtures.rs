@@ -162,3 +162,117 @@ impl<K: AsRef<str>, V: AsRef<str>> FormFields for Vec<(K, V)> {
         self.as_slice().pairs()
     }
 }
+
+impl TestUser {
+    /// A user with the given names (and a unique email), e.g. to check the address built from
+    /// them on validation.
+    pub fn named(prenom: &str, nom: &str) -> Self {
+        let email = format!("{}@exemple.fr", random_letters(12));
+        Self {
+            nom: nom.to_owned(),
+            prenom: prenom.to_owned(),
+            email,
+            password: strong_password(),
+        }
+    }
+
+    /// [`TestUser::profile_form`] for a pharmacist in Paris (75001, région 11 Île-de-France).
+    pub fn profile_form_in_paris(&self) -> Form {
+        self.profile_form()
+            .with("code_postal", "75001")
+            .with("ville", "Paris")
+            .with("adresse", "1 rue de Rivoli")
+    }
+
+    /// [`TestUser::profile_form`] without national identifier (the "non" answer: BAL MED).
+    pub fn med_profile_form(&self) -> Form {
+        self.profile_form()
+            .with("type_identifiant", "")
+            .with("identifiant", "")
+    }
+}
+
+/// An account that finished the journey, inserted straight into the database (as an import
+/// would) by `TestApp::seed_pending`: for names the web form refuses, many homonyms at once, or
+/// a submission dated in the past.
+#[derive(Debug, Clone)]
+pub struct SeedAccount {
+    pub email: String,
+    pub nom: String,
+    pub prenom: String,
+    /// "PER" or "MED".
+    pub bal_type: String,
+    /// TRE_G15 code.
+    pub profession: String,
+    /// INSEE région code.
+    pub region: String,
+    pub departement: Option<String>,
+    pub code_postal: Option<String>,
+    pub ville: Option<String>,
+    /// A valid RPPS for PER, none for MED.
+    pub rpps: Option<String>,
+    pub identifiant_structure: Option<String>,
+    pub annuaire_medimail: bool,
+    pub annuaire_mssante: bool,
+    /// How long ago the profile was submitted.
+    pub waiting: chrono::Duration,
+}
+
+impl SeedAccount {
+    /// A BAL PER pharmacist (21) in Fronton (31, région 76) with a valid RPPS and both
+    /// directory boxes ticked, submitted just now.
+    pub fn pharmacist(prenom: &str, nom: &str) -> Self {
+        Self {
+            email: format!("{}@exemple.fr", random_letters(12)),
+            nom: nom.to_owned(),
+            prenom: prenom.to_owned(),
+            bal_type: "PER".into(),
+            profession: "21".into(),
+            region: "76".into(),
+            departement: Some("31".into()),
+            code_postal: Some("31620".into()),
+            ville: Some("Fronton".into()),
+            rpps: Some("10000005479".into()),
+            identifiant_structure: None,
+            annuaire_medimail: true,
+            annuaire_mssante: true,
+            waiting: chrono::Duration::zero(),
+        }
+    }
+
+    /// Moves the account to Paris (75, région 11 Île-de-France).
+    pub fn in_paris(self) -> Self {
+        Self {
+            region: "11".into(),
+            departement: Some("75".into()),
+            code_postal: Some("75001".into()),
+            ville: Some("Paris".into()),
+            ..self
+        }
+    }
+
+    /// A médecin (10) rather than a pharmacist.
+    pub fn medecin(self) -> Self {
+        Self {
+            profession: "10".into(),
+            ..self
+        }
+    }
+
+    /// A BAL MED: no national identifier.
+    pub fn med(self) -> Self {
+        Self {
+            bal_type: "MED".into(),
+            rpps: None,
+            ..self
+        }
+    }
+
+    /// Submitted `hours` hours ago.
+    pub fn waiting_hours(self, hours: i64) -> Self {
+        Self {
+            waiting: chrono::Duration::hours(hours),
+            ..self
+        }
+    }
+}

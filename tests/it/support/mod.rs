@@ -6,9 +6,11 @@
 
 pub mod app;
 pub mod db;
+pub mod faulty_oidc;
 pub mod fixtures;
 pub mod html;
 pub mod ldap;
+pub mod psc;
 pub mod smtp;
 
 pub use app::{LOGIN_ERROR, MAIL_FROM_ADDRESS, TestApp, TestResponse, spawn_app, spawn_app_with};
