@@ -147,7 +147,13 @@ impl PscClient {
             .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_owned()))
             .request_async(&self.http)
             .await
-            .map_err(|e| PscError::Rejected(format!("token request failed: {e}")))?;
+            .map_err(|e| match e {
+                // Transport: PSC is down or unreachable, not lying.
+                openidconnect::RequestTokenError::Request(e) => {
+                    PscError::Unavailable(anyhow::anyhow!("token request failed: {e}"))
+                }
+                e => PscError::Rejected(format!("token request failed: {e}")),
+            })?;
         let id_token = token
             .extra_fields()
             .id_token()

@@ -89,7 +89,10 @@ async fn start(
     let psc = client(state)?;
     let auth = match psc.start().await {
         Ok(auth) => auth,
-        Err(e) => return Ok(failure(ctx.anonymous(None), &e)),
+        Err(e) => {
+            audit_refusal(state, account_id, &e.to_string()).await?;
+            return Ok(failure(ctx.anonymous(None), &e));
+        }
     };
     let browser = secrets::random_token();
     repo::psc::create_flow(
