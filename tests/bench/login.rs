@@ -55,7 +55,7 @@ async fn run() {
     let db = app.db();
     tokio::spawn(app.run_until_stopped());
 
-    let email = "bench@example.fr";
+    let email = "essai.banc@example.fr";
     let signup = client();
     let token = csrf(&signup, &format!("{base}/inscription")).await;
     let response = signup
