@@ -138,3 +138,21 @@ async fn signing_out_ends_the_session_and_returns_to_the_landing_page() {
         .collect();
     assert!(actions.iter().any(|a| a == "signed_out"), "{actions:?}");
 }
+
+#[tokio::test]
+async fn a_disabled_account_can_neither_sign_in_nor_keep_its_session() {
+    // Arrange
+    let app = spawn_app().await;
+    let user = TestUser::generate();
+    app.register_confirmed(&user).await;
+    app.login_user(&user).await.assert_redirect_to("/cgu");
+
+    // Act
+    app.run_cli(&["account", "disable", "--email", &user.email], None)
+        .await
+        .assert_success();
+
+    // Assert
+    app.get("/cgu").await.assert_redirect_to("/connexion");
+    assert_login_refused(&app.login_user(&user).await);
+}
