@@ -11,7 +11,7 @@ use tokio::sync::{Notify, watch};
 use crate::{
     config::Settings,
     directory::Directory,
-    mail::{Mailer, OutgoingMail},
+    mail::{Mailer, OutgoingMail, SendError},
     repo,
     services::publication,
     state::OutboxSignal,
@@ -92,63 +92,86 @@ impl Worker {
         }
     }
 
-    /// Delivers one batch of due rows of `kind`. At the first failure the rest of the batch is
-    /// postponed untried: when the peer is down, one timeout per pass is enough.
+    /// Delivers up to `BATCH` due rows of `kind`, one claim at a time, and returns how many
+    /// it tried. A transient failure ends the pass: when the peer is down, one timeout per pass
+    /// is enough, and the failed row's backoff lets the other rows go first next time.
     async fn deliver(&self, kind: &str) -> Result<usize, sea_orm::DbErr> {
         let timeout = if kind == repo::outbox::MAIL {
             self.settings.mail.smtp_timeout_secs
         } else {
             self.settings.directory.timeout_secs
         };
-        // The lease outlasts a whole batch, so no other instance picks these rows up meanwhile.
+        // One row's lease outlasts its delivery (an SMTP timeout applies to each step of the
+        // conversation), so no other instance picks it up meanwhile.
         let lease = chrono::Duration::seconds(
-            i64::try_from(timeout.saturating_mul(BATCH + 1)).unwrap_or(3600) + 5,
+            i64::try_from(timeout.saturating_mul(10)).unwrap_or(3600) + 5,
         );
-        let rows = repo::outbox::claim_due(&self.db, kind, lease, BATCH).await?;
-        let count = rows.len();
-        let mut rows = rows.into_iter();
-        while let Some(row) = rows.next() {
+        let mut tried = 0;
+        while tried < BATCH as usize {
+            let Some(row) = repo::outbox::claim_next(&self.db, kind, lease).await? else {
+                break;
+            };
+            tried += 1;
             match self.handle(kind, &row.payload).await {
-                Ok(()) => repo::outbox::mark_done(&self.db, row.id).await?,
-                Err(e) => {
-                    let attempts = row.attempts + 1;
+                Ok(()) => repo::outbox::mark_done(&self.db, &row).await?,
+                Err(Failure::Permanent(e)) => {
+                    let error = format!("{e:#}");
+                    tracing::error!(outbox_id = row.id, kind, error, "outbox row abandoned");
+                    repo::outbox::abandon(&self.db, &row, &error).await?;
+                }
+                Err(Failure::Transient(e)) => {
                     let delay = backoff(
                         self.settings.mail.retry_base_ms,
                         self.settings.mail.retry_max_secs,
-                        attempts,
+                        row.attempts + 1,
                     );
                     let error = format!("{e:#}");
                     tracing::warn!(
                         outbox_id = row.id,
                         kind,
-                        attempts,
+                        attempts = row.attempts + 1,
                         error,
                         retry_in_ms = delay.num_milliseconds(),
                         "outbox delivery failed"
                     );
-                    repo::outbox::mark_failed(&self.db, row.id, attempts, delay, &error).await?;
-                    for untried in rows.by_ref() {
-                        repo::outbox::postpone(&self.db, untried.id, delay).await?;
-                    }
+                    repo::outbox::mark_failed(&self.db, &row, delay, &error).await?;
+                    return Ok(0);
                 }
             }
         }
-        Ok(count)
+        Ok(tried)
     }
 
-    async fn handle(&self, kind: &str, payload: &str) -> anyhow::Result<()> {
+    async fn handle(&self, kind: &str, payload: &str) -> Result<(), Failure> {
         match (kind, &self.directory) {
             (repo::outbox::MAIL, _) => {
-                let mail: OutgoingMail = serde_json::from_str(payload)?;
-                self.mailer.send(&mail).await
+                let mail: OutgoingMail = serde_json::from_str(payload)
+                    .map_err(|e| Failure::Permanent(anyhow::anyhow!("unreadable payload: {e}")))?;
+                self.mailer.send(&mail).await.map_err(|e| match e {
+                    SendError::Permanent(e) => Failure::Permanent(e),
+                    SendError::Transient(e) => Failure::Transient(e),
+                })
             }
             (repo::outbox::DIRECTORY, Some(directory)) => {
-                let account_id = publication::parse_payload(payload)?;
-                publication::publish_account(&self.db, directory.as_ref(), account_id).await
+                let account_id = publication::parse_payload(payload).map_err(Failure::Permanent)?;
+                // Directory errors are retried: the sync is idempotent, and `directory sync`
+                // repairs whatever a fixed configuration lets through.
+                publication::publish_account(&self.db, directory.as_ref(), account_id)
+                    .await
+                    .map_err(Failure::Transient)
             }
-            _ => anyhow::bail!("no handler for outbox kind {kind}"),
+            _ => Err(Failure::Permanent(anyhow::anyhow!(
+                "no handler for outbox kind {kind}"
+            ))),
         }
     }
+}
+
+enum Failure {
+    /// Retrying cannot help: the row is abandoned, with its reason.
+    Permanent(anyhow::Error),
+    /// Try again after the backoff.
+    Transient(anyhow::Error),
 }
 
 /// `base × 2^(attempts-1)`, capped at `max_secs`.

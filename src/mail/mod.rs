@@ -19,6 +19,15 @@ use crate::{
     repo,
 };
 
+/// Why a delivery failed, and whether trying again can help.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("{0:#}")]
+    Permanent(anyhow::Error),
+    #[error("{0:#}")]
+    Transient(anyhow::Error),
+}
+
 /// A message as stored in the outbox: already rendered, so delivery needs nothing else.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OutgoingMail {
@@ -115,12 +124,16 @@ impl Mailer {
     /// Delivers one message.
     ///
     /// # Errors
-    /// An invalid recipient, or the transport failing (the worker retries).
-    pub async fn send(&self, mail: &OutgoingMail) -> anyhow::Result<()> {
+    /// [`SendError::Permanent`] when retrying cannot help (invalid recipient, an SMTP 5xx
+    /// answer); [`SendError::Transient`] otherwise (the worker retries).
+    pub async fn send(&self, mail: &OutgoingMail) -> Result<(), SendError> {
         let from = match self {
             Self::Smtp { from, .. } | Self::File { from, .. } => from.clone(),
         };
-        let to: Mailbox = mail.to.parse().context("invalid recipient")?;
+        let to: Mailbox = mail
+            .to
+            .parse()
+            .map_err(|e| SendError::Permanent(anyhow::anyhow!("invalid recipient: {e}")))?;
         let message = Message::builder()
             .from(from)
             .to(to)
@@ -129,16 +142,21 @@ impl Mailer {
                 mail.text.clone(),
                 mail.html.clone(),
             ))
-            .context("building the message")?;
+            .map_err(|e| SendError::Permanent(anyhow::anyhow!("building the message: {e}")))?;
         match self {
             Self::Smtp { transport, .. } => {
-                transport.send(message).await.context("SMTP delivery")?;
+                transport.send(message).await.map_err(|e| {
+                    if e.is_permanent() {
+                        SendError::Permanent(anyhow::anyhow!("SMTP refused the message: {e}"))
+                    } else {
+                        SendError::Transient(anyhow::anyhow!("SMTP delivery: {e}"))
+                    }
+                })?;
             }
             Self::File { transport, .. } => {
-                let id = transport
-                    .send(message)
-                    .await
-                    .context("writing the .eml file")?;
+                let id = transport.send(message).await.map_err(|e| {
+                    SendError::Transient(anyhow::anyhow!("writing the .eml file: {e}"))
+                })?;
                 tracing::info!(
                     to = %mail.to,
                     subject = %mail.subject,

@@ -31,44 +31,69 @@ pub async fn push(db: &impl ConnectionTrait, kind: &str, payload: String) -> Res
     .map(|_| ())
 }
 
-/// Claims up to `limit` due rows of `kind`. Claiming moves `next_attempt_at` forward by `lease`
-/// with a compare-and-set on its old value: the update that matches wins, others skip the row.
-/// A crashed worker's rows become due again when the lease ends.
-pub async fn claim_due(
+/// Claims the next due row of `kind` (earliest due first, so a row pushed back by its backoff
+/// lets the others through). Claiming moves `next_attempt_at` forward by `lease` with a
+/// compare-and-set on its old value: the update that matches wins, other instances skip the
+/// row. The returned row carries the lease (`next_attempt_at`); a crashed worker's row becomes
+/// due again when it ends.
+pub async fn claim_next(
     db: &impl ConnectionTrait,
     kind: &str,
     lease: Duration,
-    limit: u64,
-) -> Result<Vec<Model>, DbErr> {
+) -> Result<Option<Model>, DbErr> {
     let now = now();
     let due = Entity::find()
         .filter(Column::Kind.eq(kind))
         .filter(Column::DoneAt.is_null())
         .filter(Column::NextAttemptAt.lte(now))
+        .order_by_asc(Column::NextAttemptAt)
         .order_by_asc(Column::Id)
-        .limit(limit)
+        .limit(5)
         .all(db)
         .await?;
-    let mut claimed = Vec::with_capacity(due.len());
-    for row in due {
+    for mut row in due {
+        let leased_until = now + lease;
         let result = Entity::update_many()
-            .col_expr(Column::NextAttemptAt, Expr::value(now + lease))
+            .col_expr(Column::NextAttemptAt, Expr::value(leased_until))
             .filter(Column::Id.eq(row.id))
             .filter(Column::NextAttemptAt.eq(row.next_attempt_at))
             .filter(Column::DoneAt.is_null())
             .exec(db)
             .await?;
         if result.rows_affected == 1 {
-            claimed.push(row);
+            row.next_attempt_at = leased_until;
+            return Ok(Some(row));
         }
     }
-    Ok(claimed)
+    Ok(None)
 }
 
-pub async fn mark_done(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
-    Entity::update_many()
+/// Records a delivery, if this worker still holds the lease, and empties the payload: a sent
+/// mail's links (confirmation tokens) have no business staying in the database.
+pub async fn mark_done(db: &impl ConnectionTrait, row: &Model) -> Result<(), DbErr> {
+    finish(db, row, None).await
+}
+
+/// Gives up on a row that can never succeed (unparsable payload, refused recipient), keeping
+/// the reason; `directory status` and the logs show it.
+pub async fn abandon(db: &impl ConnectionTrait, row: &Model, error: &str) -> Result<(), DbErr> {
+    finish(db, row, Some(format!("abandoned: {error}"))).await
+}
+
+async fn finish(
+    db: &impl ConnectionTrait,
+    row: &Model,
+    error: Option<String>,
+) -> Result<(), DbErr> {
+    let mut update = Entity::update_many()
         .col_expr(Column::DoneAt, Expr::value(now()))
-        .filter(Column::Id.eq(id))
+        .col_expr(Column::Payload, Expr::value("{}"));
+    if let Some(error) = error {
+        update = update.col_expr(Column::LastError, Expr::value(error));
+    }
+    update
+        .filter(Column::Id.eq(row.id))
+        .filter(Column::NextAttemptAt.eq(row.next_attempt_at))
         .exec(db)
         .await
         .map(|_| ())
@@ -76,26 +101,16 @@ pub async fn mark_done(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> 
 
 pub async fn mark_failed(
     db: &impl ConnectionTrait,
-    id: i32,
-    attempts: i32,
+    row: &Model,
     retry_in: Duration,
     error: &str,
 ) -> Result<(), DbErr> {
     Entity::update_many()
-        .col_expr(Column::Attempts, Expr::value(attempts))
+        .col_expr(Column::Attempts, Expr::value(row.attempts + 1))
         .col_expr(Column::NextAttemptAt, Expr::value(now() + retry_in))
         .col_expr(Column::LastError, Expr::value(error.to_owned()))
-        .filter(Column::Id.eq(id))
-        .exec(db)
-        .await
-        .map(|_| ())
-}
-
-/// Gives a claimed row back untried, due again after `delay` (its attempts unchanged).
-pub async fn postpone(db: &impl ConnectionTrait, id: i32, delay: Duration) -> Result<(), DbErr> {
-    Entity::update_many()
-        .col_expr(Column::NextAttemptAt, Expr::value(now() + delay))
-        .filter(Column::Id.eq(id))
+        .filter(Column::Id.eq(row.id))
+        .filter(Column::NextAttemptAt.eq(row.next_attempt_at))
         .exec(db)
         .await
         .map(|_| ())
