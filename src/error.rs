@@ -20,6 +20,8 @@ pub enum AppError {
     MethodNotAllowed,
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
+    #[error("CSRF token missing or invalid")]
+    Csrf,
     #[error("bad request: {0}")]
     BadRequest(String),
     #[error("payload too large")]
@@ -39,7 +41,7 @@ impl AppError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::Csrf => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -60,6 +62,10 @@ impl AppError {
                 "Cette adresse ne permet pas cette action.",
             ),
             Self::Forbidden(_) => (
+                "Accès refusé",
+                "Votre compte n'a pas accès à cette page ou à ce compte.",
+            ),
+            Self::Csrf => (
                 "Action refusée",
                 "Votre formulaire a expiré ou ne provient pas de ce site. Revenez à la page \
                  précédente, rechargez-la et recommencez.",
@@ -108,4 +114,21 @@ impl IntoResponse for AppError {
 /// True when `err` is a unique-constraint violation (a concurrent insert won the race).
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+impl AppError {
+    /// The page for a plain-text rejection that did not come through [`AppError`] (axum's own
+    /// `Path`/`Query` extractors, routing): same status, our page instead of bare text.
+    pub fn from_status(status: StatusCode) -> Option<Self> {
+        Some(match status {
+            StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
+                Self::BadRequest(String::new())
+            }
+            StatusCode::NOT_FOUND => Self::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => Self::MethodNotAllowed,
+            StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::UnsupportedMediaType,
+            _ => return None,
+        })
+    }
 }

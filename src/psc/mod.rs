@@ -184,7 +184,12 @@ impl PscClient {
             .map_err(|e| PscError::Rejected(format!("userinfo: {e}")))?
             .request_async(&self.http)
             .await
-            .map_err(|e| PscError::Rejected(format!("userinfo: {e}")))?;
+            .map_err(|e| match e {
+                openidconnect::UserInfoError::Request(e) => {
+                    PscError::Unavailable(anyhow::anyhow!("userinfo request failed: {e}"))
+                }
+                e => PscError::Rejected(format!("userinfo: {e}")),
+            })?;
         let identity = PscIdentity::from_userinfo(
             claims.subject().as_str(),
             userinfo.preferred_username().map(|u| u.as_str()),

@@ -5,6 +5,7 @@ use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use crate::{
     config::CguSettings,
+    error::is_unique_violation,
     repo::{
         self,
         audit::{Action, Actor},
@@ -61,17 +62,22 @@ pub async fn accept(
     account_id: i32,
 ) -> Result<(), sea_orm::DbErr> {
     let txn = db.begin().await?;
-    if !repo::cgu::has_accepted(&txn, account_id, &catalog.version).await? {
-        repo::cgu::record_acceptance(&txn, account_id, &catalog.version).await?;
-        repo::audit::record(
-            &txn,
-            account_id,
-            Actor::Account(account_id),
-            Action::CguAccepted,
-            Some(&catalog.version),
-        )
-        .await?;
+    if repo::cgu::has_accepted(&txn, account_id, &catalog.version).await? {
+        return Ok(());
     }
+    match repo::cgu::record_acceptance(&txn, account_id, &catalog.version).await {
+        // A double click raced us to the unique index: accepted all the same.
+        Err(e) if is_unique_violation(&e) => return Ok(()),
+        other => other?,
+    }
+    repo::audit::record(
+        &txn,
+        account_id,
+        Actor::Account(account_id),
+        Action::CguAccepted,
+        Some(&catalog.version),
+    )
+    .await?;
     txn.commit().await
 }
 

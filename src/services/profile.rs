@@ -60,7 +60,10 @@ pub async fn submit(
     {
         match validation::validate(state, Decider::System, &account, &row).await {
             Ok(_) | Err(DecisionError::NotPending) => {}
-            Err(e) => return Err(anyhow::anyhow!("automatic validation failed: {e}")),
+            // The profile is saved: the account simply waits for an administrator.
+            Err(e) => {
+                tracing::warn!(account_id = account.id, error = %e, "automatic validation failed")
+            }
         }
     }
     Ok(())

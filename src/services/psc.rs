@@ -67,8 +67,12 @@ pub async fn after_callback(
         if linked.is_some() || repo::psc::find_by_account(db, account_id).await?.is_some() {
             return Ok(Outcome::Conflict);
         }
-        link(state, account_id, verified).await?;
-        return Ok(Outcome::Linked { account_id });
+        return Ok(match link(state, account_id, verified).await {
+            Ok(()) => Outcome::Linked { account_id },
+            // Linked meanwhile (a concurrent callback): the unique indexes said no.
+            Err(e) if is_unique_violation(&e) => Outcome::Conflict,
+            Err(e) => return Err(e.into()),
+        });
     }
 
     if let Some(linked) = linked {
@@ -158,6 +162,8 @@ pub enum EmailOutcome {
     NeedsPassword { account: Account },
     /// The address belongs to an account already linked to someone else.
     Taken,
+    /// PSC sent no usable name: no account can be created.
+    NoName,
 }
 
 /// Creates the account of a new PSC user with the email they gave.
@@ -188,10 +194,12 @@ pub async fn register(
         .await?;
         return Ok(EmailOutcome::NeedsPassword { account });
     }
-    let nom = PersonName::trusted(&identity.nom)
-        .ok_or_else(|| anyhow::anyhow!("Pro Santé Connect sent no family name"))?;
-    let prenom = PersonName::trusted(&identity.prenom)
-        .ok_or_else(|| anyhow::anyhow!("Pro Santé Connect sent no given name"))?;
+    let (Some(nom), Some(prenom)) = (
+        PersonName::trusted(&identity.nom),
+        PersonName::trusted(&identity.prenom),
+    ) else {
+        return Ok(EmailOutcome::NoName);
+    };
     // A PSC user with a national identifier has a BAL PER; an identity without one (an EDIT
     // test identity) cannot, so it gets a BAL MED.
     let bal = if identity.national_id().is_some() {
@@ -242,29 +250,34 @@ pub async fn register(
     Ok(EmailOutcome::Created { session })
 }
 
-/// Links the held identity to `account` once its password is proven, and signs in.
+/// Links the held identity to `account` once its password is proven, and signs in. `None`
+/// when the identity or the account got linked meanwhile (the unique indexes refuse it).
 ///
 /// # Errors
-/// Database failures; a unique violation (the RPPS got linked meanwhile) is reported as an
-/// error for the caller to show as a conflict.
+/// Database failures.
 pub async fn link_with_password(
     state: &AppState,
     flow: &Flow,
     identity: &PscIdentity,
     account: &Account,
     previous_session: Option<&str>,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<Option<String>> {
     let verified = Verified {
         identity: identity.clone(),
         id_token: flow.id_token.clone().unwrap_or_default(),
     };
-    link(state, account.id, &verified).await?;
+    match link(state, account.id, &verified).await {
+        Ok(()) => {}
+        Err(e) if is_unique_violation(&e) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    }
     repo::psc::delete_flow(&state.db, flow.id).await?;
-    Ok(auth::start_session(
+    let session = auth::start_session(
         state,
         account.id,
         previous_session,
         flow.id_token.as_deref(),
     )
-    .await?)
+    .await?;
+    Ok(Some(session))
 }

@@ -12,8 +12,10 @@ use std::{
 
 pub const MAX_FAILURES: u32 = 10;
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Past this many tracked emails, expired entries are swept (memory stays bounded).
+/// Past this many tracked emails, expired entries are swept…
 const SWEEP_AT: usize = 10_000;
+/// …and past this many live ones, new emails are not tracked (memory stays bounded).
+const MAX_TRACKED: usize = 100_000;
 
 #[derive(Default)]
 pub struct LoginThrottle {
@@ -22,7 +24,9 @@ pub struct LoginThrottle {
 
 impl LoginThrottle {
     pub fn is_blocked(&self, email: &str) -> bool {
-        let key = email.trim().to_lowercase();
+        let Some(key) = key(email) else {
+            return false;
+        };
         self.failures.lock().is_ok_and(|map| {
             map.get(&key)
                 .is_some_and(|(count, since)| *count >= MAX_FAILURES && since.elapsed() < WINDOW)
@@ -30,10 +34,15 @@ impl LoginThrottle {
     }
 
     pub fn record_failure(&self, email: &str) {
-        let key = email.trim().to_lowercase();
+        let Some(key) = key(email) else {
+            return;
+        };
         if let Ok(mut map) = self.failures.lock() {
-            if map.len() >= SWEEP_AT {
+            if map.len() >= SWEEP_AT && !map.contains_key(&key) {
                 map.retain(|_, (_, since)| since.elapsed() < WINDOW);
+                if map.len() >= MAX_TRACKED {
+                    return;
+                }
             }
             let entry = map.entry(key).or_insert((0, Instant::now()));
             if entry.1.elapsed() >= WINDOW {
@@ -44,10 +53,18 @@ impl LoginThrottle {
     }
 
     pub fn reset(&self, email: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            map.remove(&email.trim().to_lowercase());
+        if let (Some(key), Ok(mut map)) = (key(email), self.failures.lock()) {
+            map.remove(&key);
         }
     }
+}
+
+/// Only well-formed addresses are counted (≤ 254 bytes each): anything else cannot match an
+/// account, and would let a flood of junk grow the map.
+fn key(email: &str) -> Option<String> {
+    crate::domain::EmailAddress::parse(email)
+        .ok()
+        .map(|e| e.as_str().to_owned())
 }
 
 #[cfg(test)]

@@ -40,3 +40,12 @@ pub fn clear(name: &str, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
     format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
 }
+
+/// Adds a `Set-Cookie` header to `response`.
+pub fn set(response: &mut axum::response::Response, cookie: &str) {
+    if let Ok(value) = axum::http::HeaderValue::from_str(cookie) {
+        response
+            .headers_mut()
+            .append(axum::http::header::SET_COOKIE, value);
+    }
+}

@@ -9,7 +9,7 @@
 use axum::{
     body::{Body, to_bytes},
     extract::{Request, State},
-    http::{HeaderValue, Method, header},
+    http::{Method, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -91,10 +91,11 @@ pub async fn protect(
         req.extensions_mut().insert(CsrfToken(token));
         next.run(req).await
     };
-    if fresh
-        && let Ok(value) = HeaderValue::from_str(&cookies::build(names.csrf, &seed, names.secure))
-    {
-        response.headers_mut().append(header::SET_COOKIE, value);
+    if fresh {
+        cookies::set(
+            &mut response,
+            &cookies::build(names.csrf, &seed, names.secure),
+        );
     }
     response
 }
@@ -134,7 +135,7 @@ async fn verify(
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
     if fresh || !bool::from(presented.as_bytes().ct_eq(expected.as_bytes())) {
-        return Err(AppError::Forbidden("CSRF token missing or invalid"));
+        return Err(AppError::Csrf);
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
 }

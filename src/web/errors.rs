@@ -23,10 +23,15 @@ pub async fn render(State(state): State<AppState>, req: Request, next: Next) -> 
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let method = req.method().clone();
-    let path = req.uri().path().to_owned();
+    let path = loggable_path(req.uri().path());
     let response = next.run(req).await;
-    let Some(ErrorExtension(error)) = response.extensions().get::<ErrorExtension>().cloned() else {
-        return response;
+    let error = match response.extensions().get::<ErrorExtension>() {
+        Some(ErrorExtension(error)) => error.clone(),
+        None if is_plain_rejection(&response) => match AppError::from_status(response.status()) {
+            Some(error) => std::sync::Arc::new(error),
+            None => return response,
+        },
+        None => return response,
     };
     if error.is_internal() {
         tracing::error!(request_id, %method, %path, error = ?error, "request failed");
@@ -49,6 +54,25 @@ pub async fn render(State(state): State<AppState>, req: Request, next: Next) -> 
         }
     }
     page
+}
+
+/// axum's own extractor rejections (a malformed `{id}` or query string) are short plain-text
+/// 4xx bodies; they get our HTML page too.
+fn is_plain_rejection(response: &Response) -> bool {
+    response.status().is_client_error()
+        && response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/plain"))
+}
+
+/// The path as logs may show it: a confirmation link's token is a credential.
+pub fn loggable_path(path: &str) -> String {
+    match path.strip_prefix("/confirmation/") {
+        Some(_) => "/confirmation/…".to_owned(),
+        None => path.to_owned(),
+    }
 }
 
 pub async fn not_found() -> AppError {

@@ -3,7 +3,7 @@
 use axum::{
     Router,
     extract::{Query, State},
-    http::{HeaderValue, StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
@@ -102,7 +102,7 @@ async fn login_post(
     let raw = auth::start_session(&state, account.id, previous.as_deref(), None).await?;
     let url = journey::landing_url(&state.db, &account, &state.cgu.version).await?;
     let mut response = Redirect::to(url).into_response();
-    set_cookie(
+    cookies::set(
         &mut response,
         &cookies::build(CookieNames::new(https).session, &raw, https),
     );
@@ -140,14 +140,8 @@ async fn logout_post(
 
 pub fn clear_session_cookie(state: &AppState, response: &mut Response) {
     let https = state.public_url.is_https();
-    set_cookie(
+    cookies::set(
         response,
         &cookies::clear(CookieNames::new(https).session, https),
     );
-}
-
-fn set_cookie(response: &mut Response, cookie: &str) {
-    if let Ok(value) = HeaderValue::from_str(cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
 }

@@ -126,7 +126,8 @@ pub fn router(state: AppState) -> Router {
                             .get(&errors::REQUEST_ID)
                             .and_then(|v| v.to_str().ok())
                             .unwrap_or("");
-                        tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                        let path = errors::loggable_path(req.uri().path());
+                        tracing::info_span!("http", method = %req.method(), path = %path, request_id = %id)
                     },
                 ))
                 .layer(PropagateRequestIdLayer::new(errors::REQUEST_ID)),

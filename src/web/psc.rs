@@ -5,7 +5,7 @@
 use axum::{
     Router,
     extract::{Query, State},
-    http::{HeaderValue, StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
     routing::get,
 };
@@ -106,7 +106,7 @@ async fn start(
     .await?;
     let names = CookieNames::new(state.public_url.is_https());
     let mut response = Redirect::to(auth.url.as_str()).into_response();
-    set_cookie(
+    cookies::set(
         &mut response,
         &cookies::build(names.psc, &browser, names.secure),
     );
@@ -160,6 +160,8 @@ async fn psc_callback_get(
             };
             return Ok(templates::pages::psc_error(&page, &view).into_response());
         }
+        // The parameter is the provider's (or an attacker's) text: keep it short.
+        let error: String = error.chars().take(64).collect();
         return refuse(
             &state,
             page,
@@ -176,7 +178,10 @@ async fn psc_callback_get(
         match psc.issuer_matches(iss).await {
             Ok(true) => {}
             Ok(false) => return refuse(&state, page, flow.account_id, "iss mismatch").await,
-            Err(e) => return Ok(failure(page, &e)),
+            Err(e) => {
+                audit_refusal(&state, flow.account_id, &e.to_string()).await?;
+                return Ok(failure(page, &e));
+            }
         }
     }
     let Some(code) = query.code.filter(|c| !c.is_empty()) else {
@@ -288,6 +293,20 @@ async fn psc_email_post(
             EmailOutcome::Taken => invalid(
                 "Cette adresse est déjà associée à un autre compte Pro Santé Connect.".into(),
             ),
+            EmailOutcome::NoName => {
+                let view = PscErrorView {
+                    title: "Identité incomplète".into(),
+                    message: "Pro Santé Connect n'a pas transmis vos nom et prénom : le compte \
+                              ne peut pas être créé. Contactez le support."
+                        .into(),
+                    retry: false,
+                };
+                (
+                    StatusCode::BAD_REQUEST,
+                    templates::pages::psc_error(&page, &view),
+                )
+                    .into_response()
+            }
         },
     )
 }
@@ -321,7 +340,8 @@ async fn psc_link_post(
     let Some(account) = (match flow.account_id {
         Some(id) => repo::accounts::find(&state.db, id).await?,
         None => None,
-    }) else {
+    })
+    .filter(|a| !a.disabled) else {
         return Ok(expired(page));
     };
     let throttled = state.login_throttle.is_blocked(&account.email);
@@ -355,8 +375,12 @@ async fn psc_link_post(
     }
     state.login_throttle.reset(&account.email);
     let previous = presented_session(&jar, state.public_url.is_https());
-    let session =
-        psc::link_with_password(&state, &flow, &identity, &account, previous.as_deref()).await?;
+    let Some(session) =
+        psc::link_with_password(&state, &flow, &identity, &account, previous.as_deref()).await?
+    else {
+        repo::psc::delete_flow(&state.db, flow.id).await?;
+        return Ok(conflict(page));
+    };
     let url = journey::landing_url(&state.db, &account, &state.cgu.version).await?;
     Ok(signed_in(&state, url, &session))
 }
@@ -467,6 +491,21 @@ fn failure(page: PageContext, error: &PscError) -> Response {
     (status, templates::pages::psc_error(&page, &view)).into_response()
 }
 
+fn conflict(page: PageContext) -> Response {
+    let view = PscErrorView {
+        title: "e-CPS déjà associée".into(),
+        message: "Cette e-CPS est déjà associée à un autre compte, ou ce compte à une autre \
+                  e-CPS. Contactez le support si vous pensez qu'il s'agit d'une erreur."
+            .into(),
+        retry: false,
+    };
+    (
+        StatusCode::CONFLICT,
+        templates::pages::psc_error(&page, &view),
+    )
+        .into_response()
+}
+
 fn expired(page: PageContext) -> Response {
     let view = PscErrorView {
         title: "Session Pro Santé Connect expirée".into(),
@@ -485,7 +524,7 @@ fn expired(page: PageContext) -> Response {
 fn signed_in(state: &AppState, url: &str, session: &str) -> Response {
     let names = CookieNames::new(state.public_url.is_https());
     let mut response = Redirect::to(url).into_response();
-    set_cookie(
+    cookies::set(
         &mut response,
         &cookies::build(names.session, session, names.secure),
     );
@@ -495,13 +534,7 @@ fn signed_in(state: &AppState, url: &str, session: &str) -> Response {
 
 fn clear_flow_cookie(state: &AppState, response: &mut Response) {
     let names = CookieNames::new(state.public_url.is_https());
-    set_cookie(response, &cookies::clear(names.psc, names.secure));
-}
-
-fn set_cookie(response: &mut Response, cookie: &str) {
-    if let Ok(value) = HeaderValue::from_str(cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    cookies::set(response, &cookies::clear(names.psc, names.secure));
 }
 
 /// `pierre.dupont@example.fr` → `p•••@e•••.fr`: enough for the owner to recognise it.

@@ -509,3 +509,35 @@ async fn the_admin_create_command_makes_an_administrator_who_signs_in_and_sees_t
         Some("Région Occitanie")
     );
 }
+
+#[tokio::test]
+async fn a_malformed_account_id_gets_the_html_bad_request_page() {
+    // Arrange
+    let app = spawn_app().await;
+    let (admin, _) = app.national_admin().await;
+
+    // Act
+    let response = admin.get("/admin/comptes/abc").await;
+
+    // Assert
+    response.assert_status(400);
+    assert!(response.is_html(), "{}", response.content_type());
+    assert!(response.body.contains("Requête invalide"));
+}
+
+#[tokio::test]
+async fn a_non_administrator_is_told_access_is_refused_not_that_a_form_expired() {
+    // Arrange
+    let app = spawn_app().await;
+    let user = TestUser::generate();
+    app.register_confirmed(&user).await;
+    app.login_user(&user).await;
+
+    // Act
+    let response = app.get("/admin").await;
+
+    // Assert
+    response.assert_status(403);
+    assert!(response.body.contains("Accès refusé"));
+    assert!(!response.body.contains("formulaire a expiré"));
+}
