@@ -47,6 +47,7 @@ pub enum Action {
     DirectoryPublished,
     PscLinked,
     PscRefused,
+    DirectoryPreferencesChanged,
 }
 
 impl Action {
@@ -67,6 +68,7 @@ impl Action {
             Self::DirectoryPublished => "directory_published",
             Self::PscLinked => "psc_linked",
             Self::PscRefused => "psc_refused",
+            Self::DirectoryPreferencesChanged => "directory_preferences_changed",
         }
     }
 }

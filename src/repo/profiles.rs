@@ -88,3 +88,22 @@ pub async fn account_with_rpps(
         .await?
         .map(|p| p.account_id))
 }
+
+/// Changes the directory visibility ticks (liste rouge).
+pub async fn set_visibility(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    annuaire_medimail: bool,
+    annuaire_mssante: bool,
+) -> Result<(), DbErr> {
+    use entities::account_profile::Column;
+    use sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
+    Entity::update_many()
+        .col_expr(Column::AnnuaireMedimail, Expr::value(annuaire_medimail))
+        .col_expr(Column::AnnuaireMssante, Expr::value(annuaire_mssante))
+        .col_expr(Column::UpdatedAt, Expr::value(now()))
+        .filter(Column::AccountId.eq(account_id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}

@@ -83,3 +83,36 @@ async fn save(db: &DatabaseConnection, account_id: i32, profile: &Profile) -> Re
     .await?;
     txn.commit().await
 }
+
+/// A validated user changes their directory visibility: unticking the MSSanté directory puts
+/// the address on the liste rouge. The change and its directory sync are one transaction.
+///
+/// # Errors
+/// Database failures.
+pub async fn set_directory_visibility(
+    state: &AppState,
+    account_id: i32,
+    annuaire_medimail: bool,
+    annuaire_mssante: bool,
+) -> Result<(), DbErr> {
+    let yes_no = |b: bool| if b { "oui" } else { "non" };
+    let detail = format!(
+        "annuaire opérateur : {} ; annuaire MSSanté : {}",
+        yes_no(annuaire_medimail),
+        yes_no(annuaire_mssante)
+    );
+    let txn = state.db.begin().await?;
+    repo::profiles::set_visibility(&txn, account_id, annuaire_medimail, annuaire_mssante).await?;
+    repo::audit::record(
+        &txn,
+        account_id,
+        Actor::Account(account_id),
+        Action::DirectoryPreferencesChanged,
+        Some(&detail),
+    )
+    .await?;
+    crate::services::publication::queue_sync(&txn, account_id).await?;
+    txn.commit().await?;
+    state.outbox.wake();
+    Ok(())
+}

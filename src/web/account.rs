@@ -4,20 +4,23 @@
 use axum::{
     Router,
     extract::State,
-    response::{IntoResponse, Response},
-    routing::get,
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
 };
+use serde::Deserialize;
 
-use super::{context::Ctx, session::SignedIn, urls};
+use super::{context::Ctx, form::AppForm, session::SignedIn, urls};
 use crate::{
     error::Result,
     repo::{self, accounts::BalType},
-    services::journey::Step,
+    services::{journey::Step, profile},
     state::AppState,
 };
 
 pub fn router() -> Router<AppState> {
-    Router::new().route(urls::ACCOUNT, get(account_get))
+    Router::new()
+        .route(urls::ACCOUNT, get(account_get))
+        .route(urls::ACCOUNT_DIRECTORY, post(directory_post))
 }
 
 async fn account_get(State(state): State<AppState>, user: SignedIn, ctx: Ctx) -> Result<Response> {
@@ -28,6 +31,7 @@ async fn account_get(State(state): State<AppState>, user: SignedIn, ctx: Ctx) ->
     let psc_linked = repo::psc::find_by_account(&state.db, account.id)
         .await?
         .is_some();
+    let visibility = repo::profiles::find(&state.db, account.id).await?;
     let view = templates::views::AccountStatusView {
         prenom: account.prenom.clone(),
         nom: account.nom.clone(),
@@ -39,6 +43,41 @@ async fn account_get(State(state): State<AppState>, user: SignedIn, ctx: Ctx) ->
         rejected: account.rejected_at.is_some(),
         psc_enabled: state.psc.is_some(),
         psc_linked,
+        annuaire_medimail: visibility.as_ref().is_some_and(|p| p.annuaire_medimail),
+        annuaire_mssante: visibility.as_ref().is_some_and(|p| p.annuaire_mssante),
     };
     Ok(templates::pages::account_status(&ctx.for_user(Some(Step::Pending)), &view).into_response())
+}
+
+/// Unticked checkboxes are absent from the body.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DirectoryForm {
+    annuaire_medimail: Option<String>,
+    annuaire_mssante: Option<String>,
+}
+
+/// A validated user's directory visibility; the entries follow through the outbox.
+async fn directory_post(
+    State(state): State<AppState>,
+    user: SignedIn,
+    AppForm(form): AppForm<DirectoryForm>,
+) -> Result<Response> {
+    if let Err(redirect) = user.require(Step::Pending) {
+        return Ok(redirect.into_response());
+    }
+    let account = user.account();
+    if account.validated_at.is_none() || account.disabled {
+        return Ok(Redirect::to(urls::ACCOUNT).into_response());
+    }
+    // A BAL MED is never in the MSSanté directory, whatever the form says.
+    let mssante = form.annuaire_mssante.is_some() && account.bal_type == Some(BalType::Per);
+    profile::set_directory_visibility(
+        &state,
+        account.id,
+        form.annuaire_medimail.is_some(),
+        mssante,
+    )
+    .await?;
+    Ok(Redirect::to(urls::ACCOUNT).into_response())
 }

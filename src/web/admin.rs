@@ -430,6 +430,7 @@ fn action_label(action: &str) -> &str {
         "directory_published" => "Publication dans l'annuaire",
         "psc_linked" => "e-CPS associée (Pro Santé Connect)",
         "psc_refused" => "Connexion Pro Santé Connect refusée",
+        "directory_preferences_changed" => "Visibilité dans les annuaires modifiée",
         other => other,
     }
 }

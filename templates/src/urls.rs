@@ -14,6 +14,8 @@ pub const CGU_DOCUMENT: &str = "/cgu/document";
 pub const IDENTIFICATION: &str = "/identification";
 pub const PROFILE: &str = "/profil";
 pub const ACCOUNT: &str = "/compte";
+/// A validated user's directory visibility (liste rouge).
+pub const ACCOUNT_DIRECTORY: &str = "/compte/annuaire";
 pub const LOGIN: &str = "/connexion";
 pub const LOGOUT: &str = "/deconnexion";
 /// The administrators' queue of accounts awaiting validation.

@@ -312,6 +312,9 @@ pub struct AuditRow {
 /// The user's account page once the account is registered: pending, validated or rejected.
 #[derive(Debug, Clone, Default)]
 pub struct AccountStatusView {
+    /// Directory visibility, editable once the account is validated.
+    pub annuaire_medimail: bool,
+    pub annuaire_mssante: bool,
     pub prenom: String,
     pub nom: String,
     pub email: String,

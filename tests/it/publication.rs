@@ -666,3 +666,59 @@ async fn a_directory_that_accepts_connections_but_never_answers_does_not_hold_ba
     );
     drop(black_hole);
 }
+
+#[tokio::test]
+async fn unticking_the_mssante_directory_puts_the_address_on_the_liste_rouge_and_back() {
+    // Arrange
+    let (app, ldap) = app_with_directory().await;
+    let user = TestUser::named("Pierre", "Dupont");
+    let (browser, id) = app.pending_user(&user, "oui", &user.profile_form()).await;
+    let (admin, _) = app.national_admin().await;
+    let address = validate(&app, &admin, id).await;
+    wait_published(&app, id, 1).await;
+    assert_eq!(
+        entries(&ldap, Who::Anonymous, &ldap.mssante_dn(), &address)
+            .await
+            .len(),
+        1
+    );
+    browser.get("/compte").await.assert_status(200);
+
+    // Act: the user keeps the operator directory and leaves the MSSanté one.
+    browser
+        .post_form("/compte/annuaire", &[("annuaire_medimail", "on")])
+        .await
+        .assert_redirect_to("/compte");
+
+    // Assert
+    wait_published(&app, id, 2).await;
+    assert!(
+        entries(&ldap, Who::Anonymous, &ldap.mssante_dn(), &address)
+            .await
+            .is_empty()
+    );
+    let operator = entries(&ldap, Who::Reader, &ldap.operateur_dn(), &address).await;
+    assert_eq!(one(&operator[0], "mssListeRouge"), Some("O"));
+    assert_eq!(
+        app.audit_actions(id, "directory_preferences_changed")
+            .await
+            .len(),
+        1
+    );
+
+    // Act: and back.
+    browser.get("/compte").await.assert_status(200);
+    browser
+        .post_form(
+            "/compte/annuaire",
+            &[("annuaire_medimail", "on"), ("annuaire_mssante", "on")],
+        )
+        .await
+        .assert_redirect_to("/compte");
+
+    // Assert
+    wait_published(&app, id, 3).await;
+    let public = entries(&ldap, Who::Anonymous, &ldap.mssante_dn(), &address).await;
+    assert_eq!(public.len(), 1);
+    assert_eq!(one(&public[0], "mssListeRouge"), Some("N"));
+}

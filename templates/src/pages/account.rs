@@ -2,7 +2,7 @@
 
 use maud::{Markup, html};
 
-use crate::components::button_link;
+use crate::components::{Checkbox, button_link, fieldset, post_form, submit_button};
 use crate::layout;
 use crate::urls;
 use crate::views::{AccountStatusView, AccountView, PageContext, Support};
@@ -163,7 +163,27 @@ fn validated_content(ctx: &PageContext, view: &AccountStatusView, summary: &Acco
             }
         }
         (account_summary(summary))
+        (directory_form(ctx, view, is_med))
     }
+}
+
+/// The guide's "Visibilité dans les annuaires", changeable after validation: unticking the
+/// MSSanté directory puts the address on the liste rouge.
+fn directory_form(ctx: &PageContext, view: &AccountStatusView, is_med: bool) -> Markup {
+    let service = ctx.service_name.as_str();
+    let body = html! {
+        (fieldset("Visibilité dans les annuaires", None, html! {
+            (Checkbox::new("annuaire_medimail",
+                &format!("Je souhaite apparaître dans l'annuaire {service}"),
+                view.annuaire_medimail))
+            @if !is_med {
+                (Checkbox::new("annuaire_mssante", "Je souhaite apparaître dans l'annuaire MSSanté",
+                    view.annuaire_mssante))
+            }
+        }))
+        (submit_button("Enregistrer mes préférences"))
+    };
+    post_form(&ctx.csrf_token, urls::ACCOUNT_DIRECTORY, body)
 }
 
 fn rejected_content(ctx: &PageContext, view: &AccountStatusView) -> Markup {
