@@ -6,20 +6,17 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use crate::domain::{Action, Actor, Scope};
 use crate::{
+    auth::password::PasswordHasher,
     config::Settings,
     directory::LdapDirectory,
     domain::{
         EmailAddress, PersonName,
         password::{Password, PasswordContext},
     },
-    repo::{
-        self,
-        admins::Scope,
-        audit::{Action, Actor},
-    },
+    repo::{self},
     services::{
-        password::PasswordHasher,
         publication,
         validation::{self, Decider},
     },

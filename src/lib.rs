@@ -4,6 +4,8 @@
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+/// Who may do what: passwords, sign-in, sessions, CSRF, cookies, throttling.
+pub mod auth;
 /// Command line: `serve`, `migrate`.
 pub mod cli;
 /// Layered, typed settings (`config/default.toml`, `--config FILE`, `MSS__…` variables).

@@ -11,12 +11,13 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
+    auth::password::PasswordHasher,
     config::{DatabaseSettings, Settings},
     directory::{Directory, LdapDirectory},
     domain::{mailbox::AddressPattern, nomenclature::Nomenclatures},
     mail::Mailer,
     psc::PscClient,
-    services::{cgu::CguCatalog, password::PasswordHasher},
+    services::cgu::CguCatalog,
     state::{AppState, OutboxSignal, PublicUrl},
     web, worker,
 };
@@ -70,7 +71,7 @@ impl App {
             hasher,
             cgu: Arc::new(cgu),
             nomenclatures: Arc::new(nomenclatures),
-            csrf_key: web::csrf::CsrfKey::from_settings(&settings.server)?,
+            csrf_key: crate::auth::csrf::CsrfKey::from_settings(&settings.server)?,
             outbox: OutboxSignal::default(),
             login_throttle: Arc::default(),
             settings: Arc::new(settings),

@@ -7,11 +7,11 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
 use crate::{
+    auth::{csrf::CsrfKey, password::PasswordHasher, throttle::LoginThrottle},
     config::Settings,
     domain::nomenclature::Nomenclatures,
     psc::PscClient,
-    services::{cgu::CguCatalog, password::PasswordHasher, throttle::LoginThrottle},
-    web::csrf::CsrfKey,
+    services::cgu::CguCatalog,
 };
 
 #[derive(Clone, FromRef)]

@@ -4,6 +4,12 @@
 //! fields guarantee the rules were checked once. Error `Display`s are the French messages shown
 //! next to the form field.
 
+/// An account, its mailbox type (BAL PER / MED) and its status.
+pub mod account;
+/// Administrators' scopes.
+pub mod admin;
+/// Who acted and what happened, for the audit trail.
+pub mod audit;
 /// Contact e-mail address (lower-cased, validated).
 pub mod email;
 /// FINESS structure numbers, Luhn-checked when all-numeric (docs/domain.md §2.5).
@@ -32,6 +38,9 @@ pub mod signup;
 /// Optional single-line free text (raison sociale, service, adresse, ville).
 pub mod text;
 
+pub use account::{Account, AccountStatus, BalType};
+pub use admin::Scope;
+pub use audit::{Action, Actor};
 pub use email::{EmailAddress, EmailError};
 pub use finess::{Finess, FinessError};
 pub use geo::{Departement, GeoError, PostalCode, Region, all_departements, all_regions};

@@ -73,7 +73,7 @@ impl PscClient {
     /// Invalid URLs in the settings.
     pub fn new(settings: &PscSettings, public_url: &str) -> anyhow::Result<Self> {
         let redirect = match settings.redirect_url.as_str() {
-            "" => format!("{public_url}{}", templates::urls::PSC_CALLBACK),
+            "" => format!("{public_url}{}", urls::PSC_CALLBACK),
             url => url.to_owned(),
         };
         let post_logout = match settings.post_logout_redirect_url.as_str() {

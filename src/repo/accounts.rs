@@ -3,65 +3,11 @@
 use entities::account::{self, ActiveModel, Column, Entity};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, Set, prelude::DateTimeWithTimeZone, sea_query::Expr,
+    QueryFilter, Set, sea_query::Expr,
 };
 
 use super::now;
-use crate::domain::{EmailAddress, PersonName};
-
-/// The type of personal mailbox, decided by the identifier question.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BalType {
-    /// Has an RPPS/ADELI: MSSanté address, visible to every MSSanté user.
-    Per,
-    /// No national identifier: visible only inside the operator.
-    Med,
-}
-
-impl BalType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Per => "PER",
-            Self::Med => "MED",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "PER" => Some(Self::Per),
-            "MED" => Some(Self::Med),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Account {
-    pub id: i32,
-    pub email: String,
-    pub password_hash: Option<String>,
-    pub nom: String,
-    pub prenom: String,
-    pub email_confirmed: bool,
-    pub bal_type: Option<BalType>,
-    pub profile_submitted: bool,
-    pub profile_submitted_at: Option<DateTimeWithTimeZone>,
-    pub last_mail_at: Option<DateTimeWithTimeZone>,
-    pub validated_at: Option<DateTimeWithTimeZone>,
-    pub rejected_at: Option<DateTimeWithTimeZone>,
-    pub rejection_reason: Option<String>,
-    pub mailbox_address: Option<String>,
-    pub disabled: bool,
-}
-
-impl Account {
-    /// Submitted its profile and waits for an administrator.
-    pub fn is_pending(&self) -> bool {
-        self.profile_submitted
-            && self.validated_at.is_none()
-            && self.rejected_at.is_none()
-            && !self.disabled
-    }
-}
+use crate::domain::{Account, BalType, EmailAddress, PersonName};
 
 impl From<account::Model> for Account {
     fn from(m: account::Model) -> Self {

@@ -5,7 +5,8 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
 
-use super::{accounts::Account, admins::Scope, profiles::ProfileRow};
+use super::profiles::ProfileRow;
+use crate::domain::{Account, Scope};
 
 #[derive(Debug, Default, Clone)]
 pub struct QueueFilter {

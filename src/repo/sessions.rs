@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::now;
-use crate::services::secrets;
+use crate::auth::secrets;
 
 /// Creates a session and returns the raw id for the cookie.
 pub async fn create(

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::now;
-use crate::services::secrets;
+use crate::auth::secrets;
 
 pub const CONFIRM_EMAIL: &str = "confirm_email";
 

@@ -3,13 +3,11 @@
 use anyhow::Context;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
+use crate::domain::{Action, Actor};
 use crate::{
     config::CguSettings,
     error::is_unique_violation,
-    repo::{
-        self,
-        audit::{Action, Actor},
-    },
+    repo::{self},
 };
 
 /// The version every user must have accepted, loaded once at start-up. Publishing a new

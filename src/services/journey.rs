@@ -3,8 +3,8 @@
 
 use sea_orm::{ConnectionTrait, DbErr};
 
-use crate::repo::{self, accounts::Account};
-use templates::urls;
+use crate::domain::Account;
+use crate::repo;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {

@@ -1,14 +1,10 @@
 //! Use cases. Handlers call these; these call `repo` and queue side effects in the outbox.
 //! Each returns its own small error enum when the caller must tell expected failures apart.
 
-pub mod auth;
 pub mod cgu;
 pub mod journey;
-pub mod password;
 pub mod profile;
 pub mod psc;
 pub mod publication;
 pub mod registration;
-pub mod secrets;
-pub mod throttle;
 pub mod validation;

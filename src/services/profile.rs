@@ -2,13 +2,10 @@
 
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 
+use crate::domain::{Account, Action, Actor, BalType};
 use crate::{
     domain::profile::Profile,
-    repo::{
-        self,
-        accounts::{Account, BalType},
-        audit::{Action, Actor},
-    },
+    repo::{self},
     services::validation::{self, Decider, DecisionError},
     state::AppState,
 };

@@ -8,17 +8,14 @@
 
 use sea_orm::{DbErr, TransactionTrait};
 
+use crate::domain::{Account, Action, Actor, BalType};
 use crate::{
+    auth::sign_in,
     domain::{EmailAddress, PersonName},
     error::is_unique_violation,
     psc::{Verified, claims::PscIdentity},
-    repo::{
-        self,
-        accounts::{Account, BalType},
-        audit::{Action, Actor},
-        psc::Flow,
-    },
-    services::{auth, registration},
+    repo::{self, psc::Flow},
+    services::registration,
     state::AppState,
 };
 
@@ -83,7 +80,7 @@ pub async fn after_callback(
             return Ok(Outcome::Conflict);
         };
         repo::psc::touch_login(db, account.id, &verified.identity).await?;
-        let session = auth::start_session(
+        let session = sign_in::start_session(
             state,
             account.id,
             previous_session,
@@ -240,7 +237,7 @@ pub async fn register(
     repo::psc::delete_flow(&txn, flow.id).await?;
     txn.commit().await?;
     state.outbox.wake();
-    let session = auth::start_session(
+    let session = sign_in::start_session(
         state,
         account.id,
         previous_session,
@@ -272,7 +269,7 @@ pub async fn link_with_password(
         Err(e) => return Err(e.into()),
     }
     repo::psc::delete_flow(&state.db, flow.id).await?;
-    let session = auth::start_session(
+    let session = sign_in::start_session(
         state,
         account.id,
         previous_session,

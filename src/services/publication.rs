@@ -13,15 +13,11 @@
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::{Account, Action, Actor, BalType};
 use crate::{
     directory::{Branch, Directory, MailboxEntry, ReconcileReport, reconcile},
     domain::{IdentifierType, NationalId},
-    repo::{
-        self,
-        accounts::{Account, BalType},
-        audit::{Action, Actor},
-        profiles::ProfileRow,
-    },
+    repo::{self, profiles::ProfileRow},
 };
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -8,19 +8,17 @@ use chrono::Duration;
 use sea_orm::{DbErr, TransactionTrait};
 use secrecy::SecretString;
 
+use crate::domain::{Account, Action, Actor};
 use crate::{
     domain::{EmailAddress, signup::NewAccount},
     error::is_unique_violation,
     mail::{self, OutgoingMail},
     repo::{
         self,
-        accounts::Account,
-        audit::{Action, Actor},
         tokens::{self, TokenState},
     },
     state::AppState,
 };
-use templates::urls;
 
 /// Creates the account and queues the confirmation mail, or, when the address is taken,
 /// queues the "account exists" mail instead.

@@ -4,21 +4,15 @@
 
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 
+use crate::domain::{Account, Action, Actor, BalType, Scope};
 use crate::{
     domain::mailbox::{AddressPattern, MailboxAddress},
     error::is_unique_violation,
     mail::{self, OutgoingMail},
-    repo::{
-        self,
-        accounts::{Account, BalType},
-        admins::Scope,
-        audit::{Action, Actor},
-        profiles::ProfileRow,
-    },
+    repo::{self, profiles::ProfileRow},
     services::publication,
     state::AppState,
 };
-use templates::urls;
 
 /// The longest rejection reason kept (it is mailed to the user).
 pub const MAX_REASON_CHARS: usize = 2000;

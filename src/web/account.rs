@@ -9,10 +9,12 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{context::Ctx, form::AppForm, session::SignedIn, urls};
+use super::{context::Ctx, form::AppForm};
+use crate::auth::session::SignedIn;
+use crate::domain::BalType;
 use crate::{
     error::Result,
-    repo::{self, accounts::BalType},
+    repo,
     services::{journey::Step, profile},
     state::AppState,
 };

@@ -14,11 +14,13 @@ use templates::views::{
     AdminAccountView, AdminQueueView, AuditRow, FieldErrors, QueueRow, SelectOption,
 };
 
-use super::{context::Ctx, form::AppForm, session::AdminUser, urls};
+use super::{context::Ctx, form::AppForm};
+use crate::auth::session::AdminUser;
+use crate::domain::{Account, Scope};
 use crate::{
     domain::{self, IdentifierType, NationalId, national_id::luhn_valid},
     error::{AppError, Result},
-    repo::{self, accounts::Account, admins::Scope, profiles::ProfileRow, queue::QueueFilter},
+    repo::{self, profiles::ProfileRow, queue::QueueFilter},
     services::validation::{self, Decider, DecisionError, MAX_REASON_CHARS},
     state::AppState,
 };
@@ -264,21 +266,12 @@ async fn detail_view(
             detail: e.detail.unwrap_or_default(),
         })
         .collect();
-    let status = if account.validated_at.is_some() {
-        "Validé"
-    } else if account.rejected_at.is_some() {
-        "Refusé"
-    } else if account.is_pending() {
-        "En attente de validation"
-    } else {
-        "Inscription en cours"
-    };
     let psc_verified = repo::psc::find_by_account(&state.db, account.id)
         .await?
         .is_some();
     Ok(AdminAccountView {
         id: account.id,
-        status: status.to_owned(),
+        status: account.status().label().to_owned(),
         pending: account.is_pending(),
         fields: fields(state, account, profile),
         psc_verified,

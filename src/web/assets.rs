@@ -2,7 +2,6 @@
 
 use axum::{Router, http::header, response::IntoResponse, routing::get};
 
-use super::urls;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

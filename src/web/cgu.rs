@@ -10,7 +10,8 @@ use axum::{
 use serde::Deserialize;
 use templates::views::{CguView, FieldErrors};
 
-use super::{context::Ctx, form::AppForm, login::clear_session_cookie, session::SignedIn, urls};
+use super::{context::Ctx, form::AppForm, login::clear_session_cookie};
+use crate::auth::session::SignedIn;
 use crate::{
     error::Result,
     repo,
@@ -61,7 +62,7 @@ async fn cgu_post(
         }
         "refuser" => {
             cgu::refuse(&state.db, &state.cgu, account_id).await?;
-            crate::services::auth::end_session(&state, &user.user.session_hash, account_id).await?;
+            crate::auth::sign_in::end_session(&state, &user.user.session_hash, account_id).await?;
             let mut response = templates::pages::cgu_refused(&ctx.anonymous(None)).into_response();
             clear_session_cookie(&state, &mut response);
             Ok(response)

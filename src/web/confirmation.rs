@@ -10,7 +10,7 @@ use axum::{
 };
 use templates::views::{ConfirmView, LinkInvalidView, Step as ViewStep};
 
-use super::{context::Ctx, urls};
+use super::context::Ctx;
 use crate::{error::Result, repo::tokens::TokenState, services::registration, state::AppState};
 
 pub fn router() -> Router<AppState> {

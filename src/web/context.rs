@@ -3,7 +3,7 @@
 use axum::{extract::FromRequestParts, http::request::Parts};
 use templates::views::PageContext;
 
-use super::csrf::CsrfToken;
+use crate::auth::csrf::CsrfToken;
 use crate::{services::journey::Step, state::AppState};
 
 /// Extracts the [`PageContext`] for an anonymous page; [`Ctx::for_user`] adapts it for a

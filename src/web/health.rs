@@ -2,7 +2,6 @@
 
 use axum::{Router, extract::State, http::StatusCode, routing::get};
 
-use super::urls;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

@@ -3,7 +3,8 @@
 use axum::{Router, routing::get};
 use maud::Markup;
 
-use super::{context::Ctx, session::MaybeUser, urls};
+use super::context::Ctx;
+use crate::auth::session::MaybeUser;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

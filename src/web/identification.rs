@@ -11,10 +11,11 @@ use axum::{
 use serde::Deserialize;
 use templates::views::{FieldErrors, IdentificationView};
 
-use super::{context::Ctx, form::AppForm, session::SignedIn, urls};
+use super::{context::Ctx, form::AppForm};
+use crate::auth::session::SignedIn;
+use crate::domain::BalType;
 use crate::{
     error::Result,
-    repo::accounts::BalType,
     services::{journey::Step, profile},
     state::AppState,
 };

@@ -11,19 +11,15 @@ use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use templates::views::LoginView;
 
-use super::{
-    context::Ctx,
-    cookies::{self, CookieNames},
-    form::AppForm,
-    session::{MaybeUser, presented_session},
-    urls,
-};
+use super::{context::Ctx, form::AppForm};
 use crate::{
-    error::Result,
-    services::{
-        auth::{self, LoginError},
-        journey,
+    auth::{
+        cookies::{self, CookieNames},
+        session::{MaybeUser, presented_session},
+        sign_in::{self, LoginError},
     },
+    error::Result,
+    services::journey,
     state::AppState,
 };
 
@@ -83,7 +79,7 @@ async fn login_post(
             TOO_MANY,
         ));
     }
-    let account = match auth::authenticate(&state, &form.email, &form.mot_de_passe).await {
+    let account = match sign_in::authenticate(&state, &form.email, &form.mot_de_passe).await {
         Ok(account) => account,
         Err(LoginError::InvalidCredentials) => {
             state.login_throttle.record_failure(&form.email);
@@ -99,7 +95,7 @@ async fn login_post(
     state.login_throttle.reset(&form.email);
     let https = state.public_url.is_https();
     let previous = presented_session(&jar, https);
-    let raw = auth::start_session(&state, account.id, previous.as_deref(), None).await?;
+    let raw = sign_in::start_session(&state, account.id, previous.as_deref(), None).await?;
     let url = journey::landing_url(&state.db, &account, &state.cgu.version).await?;
     let mut response = Redirect::to(url).into_response();
     cookies::set(
@@ -124,7 +120,7 @@ async fn logout_post(
 ) -> Result<Response> {
     let mut destination = urls::HOME.to_owned();
     if let Some(user) = user {
-        auth::end_session(&state, &user.session_hash, user.account.id).await?;
+        sign_in::end_session(&state, &user.session_hash, user.account.id).await?;
         // A PSC session also ends at PSC (RP-initiated logout), which sends the browser back
         // to `psc.post_logout_redirect_url`.
         if let (Some(psc), Some(id_token)) = (&state.psc, &user.psc_id_token)

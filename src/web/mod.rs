@@ -2,12 +2,8 @@
 //! the layers every request goes through.
 
 pub mod context;
-pub mod cookies;
-pub mod csrf;
 pub mod errors;
 pub mod form;
-pub mod session;
-pub mod urls;
 
 mod account;
 mod admin;
@@ -100,7 +96,10 @@ pub fn router(state: AppState) -> Router {
     let mut router = features
         .layer(CatchPanicLayer::custom(errors::panic_response))
         .layer(DefaultBodyLimit::max(limit))
-        .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::csrf::protect,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             errors::render,

@@ -13,15 +13,14 @@ use templates::views::{
     ActivityChoice as ActivityView, FieldErrors, OptionGroup, ProfileView, SelectOption,
 };
 
-use super::{context::Ctx, form::AppForm, session::SignedIn, urls, view_errors};
+use super::{context::Ctx, form::AppForm, view_errors};
+use crate::auth::session::SignedIn;
+use crate::domain::{Account, BalType};
 use crate::{
     domain::{self, ProfileInput, finess::Finess, parse_profile},
     error::Result,
     psc::claims::{ActivityChoice, PscIdentity},
-    repo::{
-        self,
-        accounts::{Account, BalType},
-    },
+    repo::{self},
     services::{journey::Step, profile},
     state::AppState,
 };

@@ -16,26 +16,21 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 use templates::views::{FieldErrors, PageContext, PscEmailView, PscErrorView, PscLinkView};
 
-use super::{
-    context::Ctx,
-    cookies::{self, CookieNames},
-    form::AppForm,
-    session::{SignedIn, presented_session},
-    urls,
-};
+use super::{context::Ctx, form::AppForm};
+use crate::domain::{Action, Actor};
 use crate::{
+    auth::{
+        cookies::{self, CookieNames},
+        secrets,
+        session::{SignedIn, presented_session},
+    },
     domain::EmailAddress,
     error::{AppError, Result},
     psc::{PscClient, PscError, claims::PscIdentity},
-    repo::{
-        self,
-        audit::{Action, Actor},
-        psc::Flow,
-    },
+    repo::{self, psc::Flow},
     services::{
         journey,
         psc::{self, EmailOutcome, Outcome},
-        secrets,
     },
     state::AppState,
 };

@@ -11,7 +11,8 @@ use axum::{
 use serde::Deserialize;
 use templates::views::{EmailSentView, SignupView, Step as ViewStep};
 
-use super::{context::Ctx, form::AppForm, session::MaybeUser, urls, view_errors};
+use super::{context::Ctx, form::AppForm, view_errors};
+use crate::auth::session::MaybeUser;
 use crate::{
     domain::signup::{SignupInput, parse_signup},
     error::Result,

@@ -5,7 +5,6 @@
 use maud::{DOCTYPE, Markup, html};
 
 use crate::components::CsrfField;
-use crate::urls;
 use crate::views::{PageContext, Step, Support};
 
 /// A full HTML page titled "{title} – {service}" around `body`.

@@ -14,8 +14,6 @@ pub mod email;
 pub mod layout;
 /// One function per page.
 pub mod pages;
-/// Every path the service serves.
-pub mod urls;
 /// View-models: the plain data every template takes.
 pub mod views;
 

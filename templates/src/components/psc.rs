@@ -4,7 +4,6 @@
 
 use maud::{Markup, html};
 
-use crate::urls;
 use crate::views::PageContext;
 
 /// The ANS page presenting Pro Santé Connect to professionals.

@@ -4,7 +4,6 @@ use maud::{Markup, html};
 
 use crate::components::{Checkbox, button_link, fieldset, post_form, submit_button};
 use crate::layout;
-use crate::urls;
 use crate::views::{AccountStatusView, AccountView, PageContext, Support};
 
 /// The guide's example, used when the app has no example for the user's profession.

@@ -7,7 +7,6 @@ use maud::{Markup, html};
 
 use crate::components::{Select, Textarea, error_summary, form_title, post_form};
 use crate::layout;
-use crate::urls;
 use crate::views::{
     AdminAccountView, AdminQueueView, AuditRow, PageContext, QueueRow, SelectOption,
 };

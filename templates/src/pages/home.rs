@@ -4,7 +4,6 @@ use maud::{Markup, html};
 
 use crate::components::{button_link, psc_alternative};
 use crate::layout;
-use crate::urls;
 use crate::views::{ErrorView, PageContext};
 
 /// The home page: what the service is, the two kinds of mailbox, and where to start.

@@ -22,7 +22,6 @@ pub use terms::{cgu, cgu_refused};
 use maud::{Markup, html};
 
 use crate::components::{TextField, post_form, submit_button};
-use crate::urls;
 use crate::views::PageContext;
 
 /// The hint of the email field of the sign-up forms (password and Pro Santé Connect).

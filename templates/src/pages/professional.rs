@@ -7,7 +7,6 @@ use crate::components::{
     required_note, submit_button,
 };
 use crate::layout;
-use crate::urls;
 use crate::views::{IdentificationView, PageContext, ProfileView, SelectOption};
 
 /// Shown on the profile of a user signed up through Pro Santé Connect.

@@ -8,7 +8,6 @@ use crate::components::{
 };
 use crate::layout;
 use crate::pages::EMAIL_HINT;
-use crate::urls;
 use crate::views::{PageContext, PscEmailView, PscErrorView, PscLinkView};
 
 /// A new PSC user gives an email address: PSC sends none. The same confirmation mail as the

@@ -7,7 +7,6 @@ use crate::components::{
 };
 use crate::layout;
 use crate::pages::{EMAIL_HINT, resend_form};
-use crate::urls;
 use crate::views::{ConfirmView, EmailSentView, LinkInvalidView, PageContext, SignupView};
 
 /// The password policy, announced with the password field.

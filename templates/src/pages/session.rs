@@ -6,7 +6,6 @@ use crate::components::{
     TextField, error_summary_message, form_title, post_form, psc_alternative, submit_button,
 };
 use crate::layout;
-use crate::urls;
 use crate::views::{LoginView, PageContext};
 
 /// Sign-in with Pro Santé Connect (when configured), or with email and password. A failed

@@ -4,7 +4,6 @@ use maud::{Markup, html};
 
 use crate::components::{error_id, error_summary, form_title, post_form};
 use crate::layout;
-use crate::urls;
 use crate::views::{CguView, PageContext};
 
 /// The Accept / Refuse buttons: one form, the `decision` field tells which one was pressed.

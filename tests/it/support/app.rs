@@ -601,7 +601,7 @@ impl TestApp {
     /// (hashed with the app's argon2 settings, so it signs in like anyone), granted `scope`
     /// (`national`, `region:76`, `structure:<id>`), as `admin create` does. Returns its id.
     pub async fn make_admin(&self, user: &TestUser, scope: &str) -> i32 {
-        let hasher = mss_onboarding::services::password::PasswordHasher::new(&self.settings.auth)
+        let hasher = mss_onboarding::auth::password::PasswordHasher::new(&self.settings.auth)
             .expect("password hasher");
         let hash = hasher
             .hash(secrecy::SecretString::from(user.password.clone()))

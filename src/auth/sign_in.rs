@@ -4,13 +4,10 @@ use chrono::Duration;
 use sea_orm::{DbErr, TransactionTrait};
 use secrecy::SecretString;
 
+use crate::domain::{Account, Action, Actor};
 use crate::{
     domain::EmailAddress,
-    repo::{
-        self,
-        accounts::Account,
-        audit::{Action, Actor},
-    },
+    repo::{self},
     state::AppState,
 };
 

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 use super::cookies::{self, CookieNames};
-use crate::{config::ServerSettings, error::AppError, services::secrets, state::AppState};
+use crate::{auth::secrets, config::ServerSettings, error::AppError, state::AppState};
 
 /// The form field every POST must carry.
 pub const FIELD: &str = "csrf_token";
@@ -127,7 +127,7 @@ async fn verify(
     let bytes = to_bytes(body, limit)
         .await
         .map_err(|_| AppError::PayloadTooLarge)?;
-    let pairs = super::form::strict_pairs(&bytes)
+    let pairs = crate::web::form::strict_pairs(&bytes)
         .map_err(|_| AppError::BadRequest("malformed form body".into()))?;
     let presented = pairs
         .iter()

@@ -10,14 +10,13 @@ use axum::{
 use axum_extra::extract::CookieJar;
 use chrono::Duration;
 
-use super::{cookies::CookieNames, urls};
+use super::cookies::CookieNames;
+use crate::domain::{Account, Scope};
 use crate::{
+    auth::secrets,
     error::AppError,
-    repo::{self, accounts::Account, admins::Scope},
-    services::{
-        journey::{self, Step},
-        secrets,
-    },
+    repo::{self},
+    services::journey::{self, Step},
     state::AppState,
 };
 

@@ -47,7 +47,7 @@ impl PasswordHasher {
             0 => std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             n => n,
         };
-        let dummy_hash = hash_blocking(&argon2, &crate::services::secrets::random_token())?;
+        let dummy_hash = hash_blocking(&argon2, &crate::auth::secrets::random_token())?;
         Ok(Self {
             inner: Arc::new(Inner {
                 argon2,

@@ -1,5 +1,6 @@
-//! Every path the service serves. Routes, redirects and template links all use these, so a path
-//! is spelled once. The app re-exports this module as `web::urls`.
+//! Every path the service serves, spelled once. Routes (`web`), links in mails (`services`) and
+//! links in pages (`templates`) all use these. It is its own crate, with no dependency, so the
+//! services can build links without depending on the templates, and the templates without the app.
 
 pub const HOME: &str = "/";
 pub const HEALTHZ: &str = "/healthz";

@@ -1,0 +1,17 @@
+//! Who may do what: everything that authenticates a person or a request, in one place.
+//!
+//! - [`password`]: argon2id hashing off the async workers, with a cap on concurrent hashes;
+//! - [`sign_in`]: the password sign-in use case and session creation;
+//! - [`session`]: server-side sessions and the `MaybeUser` / `SignedIn` / `AdminUser` extractors;
+//! - [`csrf`]: the signed double-submit cookie checked on every POST;
+//! - [`cookies`]: cookie names and attributes (`__Host-` under https);
+//! - [`throttle`]: failed sign-in counting;
+//! - [`secrets`]: random tokens and their digests.
+
+pub mod cookies;
+pub mod csrf;
+pub mod password;
+pub mod secrets;
+pub mod session;
+pub mod sign_in;
+pub mod throttle;

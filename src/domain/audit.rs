@@ -1,0 +1,67 @@
+//! The audit trail's vocabulary: who acted, and what happened.
+
+/// Who acted.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor {
+    /// The account holder themself.
+    Account(i32),
+    /// An administrator acting on someone else's account.
+    Admin(i32),
+    /// The service on its own (workers, command line).
+    System,
+}
+
+impl Actor {
+    /// Stored in the audit row's `actor` column.
+    pub fn label(self) -> String {
+        match self {
+            Self::Account(id) => format!("account:{id}"),
+            Self::Admin(id) => format!("admin:{id}"),
+            Self::System => "system".to_owned(),
+        }
+    }
+}
+
+/// What happened. The string forms are stable: reports and tests read them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    AccountCreated,
+    EmailConfirmed,
+    SignedIn,
+    SignedOut,
+    CguAccepted,
+    CguRefused,
+    IdentifierAnswered,
+    ProfileSubmitted,
+    AdminGranted,
+    AccountValidated,
+    AccountRejected,
+    AccountDisabled,
+    DirectoryPublished,
+    PscLinked,
+    PscRefused,
+    DirectoryPreferencesChanged,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AccountCreated => "account_created",
+            Self::EmailConfirmed => "email_confirmed",
+            Self::SignedIn => "signed_in",
+            Self::SignedOut => "signed_out",
+            Self::CguAccepted => "cgu_accepted",
+            Self::CguRefused => "cgu_refused",
+            Self::IdentifierAnswered => "identifier_answered",
+            Self::ProfileSubmitted => "profile_submitted",
+            Self::AdminGranted => "admin_granted",
+            Self::AccountValidated => "account_validated",
+            Self::AccountRejected => "account_rejected",
+            Self::AccountDisabled => "account_disabled",
+            Self::DirectoryPublished => "directory_published",
+            Self::PscLinked => "psc_linked",
+            Self::PscRefused => "psc_refused",
+            Self::DirectoryPreferencesChanged => "directory_preferences_changed",
+        }
+    }
+}
