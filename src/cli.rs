@@ -188,6 +188,17 @@ async fn admin_create(
     let email = EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("{e}"))?;
     let db = open(settings).await?;
     let account = match repo::accounts::find_by_email(&db, &email).await? {
+        // Anyone may sign up with any address: an account whose owner never proved the mailbox
+        // could be a squatter's, waiting to be promoted (OWASP ASVS 4.1.3, least privilege).
+        Some(account) if !account.email_confirmed => anyhow::bail!(
+            "{} has not confirmed its email address: an administrator's account must first prove \
+             its mailbox (follow the confirmation link, or remove the account and run this again)",
+            email.as_str()
+        ),
+        Some(account) if account.disabled => anyhow::bail!(
+            "{} is disabled: it cannot be made an administrator",
+            email.as_str()
+        ),
         Some(account) => account,
         None => {
             let nom = PersonName::parse(nom).map_err(|e| anyhow::anyhow!("--nom: {e}"))?;

@@ -141,6 +141,12 @@ impl FromRequestParts<AppState> for AdminUser {
             .await
             .map_err(NotSignedIn::Error)?;
         let user = user.ok_or(NotSignedIn::Anonymous)?;
+        // Administrative power needs a proven mailbox, whatever scopes the database holds.
+        if !user.account.email_confirmed {
+            return Err(NotSignedIn::Error(AppError::Forbidden(
+                "administrator without a confirmed email",
+            )));
+        }
         let scopes = repo::admins::scopes_of(&state.db, user.account.id)
             .await
             .map_err(|e| NotSignedIn::Error(e.into()))?;

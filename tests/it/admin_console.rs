@@ -541,3 +541,84 @@ async fn a_non_administrator_is_told_access_is_refused_not_that_a_form_expired()
     assert!(response.body.contains("Accès refusé"));
     assert!(!response.body.contains("formulaire a expiré"));
 }
+
+/// Runs `admin create` for `user` with a national scope.
+async fn admin_create(app: &TestApp, user: &TestUser) -> crate::support::app::CliOutput {
+    app.run_cli(
+        &[
+            "admin",
+            "create",
+            "--email",
+            &user.email,
+            "--scope",
+            "national",
+            "--nom",
+            &user.nom,
+            "--prenom",
+            &user.prenom,
+        ],
+        Some(&format!("{}\n", user.password)),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn admin_create_refuses_an_account_whose_email_was_never_confirmed() {
+    // Arrange: a squatter signs up first with the future administrator's address.
+    let app = spawn_app().await;
+    let squatter = TestUser::generate();
+    app.signup(&squatter)
+        .await
+        .assert_redirect_to("/inscription/email-envoye");
+    let id = db::account(&app.db, &squatter.email).await.id;
+
+    // Act
+    let output = admin_create(&app, &squatter).await;
+
+    // Assert
+    assert!(!output.success, "{}", output.stdout);
+    assert!(
+        output.stderr.contains("has not confirmed its email"),
+        "{}",
+        output.stderr
+    );
+    assert!(app.audit_actions(id, "admin_granted").await.is_empty());
+    assert_eq!(app.count_rows("admins").await, 0);
+}
+
+#[tokio::test]
+async fn admin_create_refuses_a_disabled_account() {
+    // Arrange
+    let app = spawn_app().await;
+    let user = TestUser::generate();
+    app.register_confirmed(&user).await;
+    app.run_cli(&["account", "disable", "--email", &user.email], None)
+        .await
+        .assert_success();
+
+    // Act
+    let output = admin_create(&app, &user).await;
+
+    // Assert
+    assert!(!output.success, "{}", output.stdout);
+    assert!(output.stderr.contains("is disabled"), "{}", output.stderr);
+    assert_eq!(app.count_rows("admins").await, 0);
+}
+
+#[tokio::test]
+async fn the_console_refuses_an_administrator_whose_email_is_not_confirmed() {
+    // Arrange: a scope granted before the check existed, on an unconfirmed account.
+    let app = spawn_app().await;
+    let user = TestUser::generate();
+    app.signup(&user).await;
+    let id = db::account(&app.db, &user.email).await.id;
+    app.grant_admin(id, "national").await;
+    app.login_user(&user).await;
+
+    // Act
+    let response = app.get("/admin").await;
+
+    // Assert
+    response.assert_status(403);
+    assert!(response.body.contains("Accès refusé"));
+}
