@@ -137,7 +137,6 @@ pub(crate) async fn queue_confirmation(
     let link = state.public_url.join(&urls::confirmation(&raw));
     let rendered = templates::email::confirmation(&templates::views::ConfirmationMail {
         service_name: state.settings.service_name.clone(),
-        prenom: account.prenom.clone(),
         link: link.clone(),
         valid_hours: u32::try_from(hours).unwrap_or(24),
         support: state.support(),
@@ -153,7 +152,6 @@ fn account_exists_mail(state: &AppState, account: &Account) -> OutgoingMail {
     let login_link = state.public_url.join(urls::LOGIN);
     let rendered = templates::email::account_exists(&templates::views::AccountExistsMail {
         service_name: state.settings.service_name.clone(),
-        prenom: account.prenom.clone(),
         login_link: login_link.clone(),
         support: state.support(),
     });

@@ -117,7 +117,7 @@ fn document(subject: &str, body: Markup) -> String {
 pub fn confirmation(m: &ConfirmationMail) -> Email {
     let service = m.service_name.as_str();
     let subject = format!("Confirmez votre adresse mail – {service}");
-    let greeting = greeting(&m.prenom);
+    let greeting = greeting("");
     let validity = hours(m.valid_hours);
     let ignore = "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : \
                   aucun compte ne sera activé sans confirmation.";
@@ -158,7 +158,7 @@ pub fn confirmation(m: &ConfirmationMail) -> Email {
 pub fn account_exists(m: &AccountExistsMail) -> Email {
     let service = m.service_name.as_str();
     let subject = format!("Votre compte {service}");
-    let greeting = greeting(&m.prenom);
+    let greeting = greeting("");
     let attempt = format!(
         "Quelqu'un, probablement vous, a essayé de créer un compte {service} avec cette adresse \
          mail. Un compte existe déjà pour cette adresse : il n'est pas nécessaire d'en créer un \
@@ -368,13 +368,13 @@ mod tests {
         let link = "https://mss.example.fr/confirmation/abc_DEF-123?x=1&y=2";
         let mail = confirmation(&ConfirmationMail {
             service_name: "Medimail".into(),
-            prenom: "Pierre".into(),
             link: link.into(),
             valid_hours: 24,
             support: support(),
         });
         assert_eq!(mail.subject, "Confirmez votre adresse mail – Medimail");
-        assert!(mail.text.starts_with("Bonjour Pierre,\n"));
+        // Greets neutrally: the address is not proven yet.
+        assert!(mail.text.starts_with("Bonjour,\n"));
         assert!(mail.text.lines().any(|line| line == link));
         assert!(mail.text.contains("valable 24 heures"));
         assert!(
@@ -393,7 +393,6 @@ mod tests {
     fn the_account_exists_mail_links_to_sign_in_and_support() {
         let mail = account_exists(&AccountExistsMail {
             service_name: "Medimail".into(),
-            prenom: String::new(),
             login_link: "https://mss.example.fr/connexion".into(),
             support: support(),
         });
@@ -518,14 +517,14 @@ mod tests {
 
     #[test]
     fn user_data_in_mails_is_escaped_in_html() {
-        let mail = confirmation(&ConfirmationMail {
+        let mail = validation(&ValidationMail {
             service_name: "Medimail".into(),
             prenom: "<b>Pierre</b>".into(),
-            link: "https://mss.example.fr/confirmation/t".into(),
-            valid_hours: 1,
+            address: "pierre.dupont@pharmacien.oc.mssante.fr".into(),
+            bal_type: "PER".into(),
+            login_link: "https://mss.example.fr/connexion".into(),
             support: Support::default(),
         });
         assert!(mail.html.contains("Bonjour &lt;b&gt;Pierre&lt;/b&gt;,"));
-        assert!(mail.text.contains("valable 1 heure."));
     }
 }

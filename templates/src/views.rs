@@ -215,9 +215,10 @@ pub struct Email {
 }
 
 #[derive(Debug, Clone, Default)]
+/// No name in it: the address is not proven yet, so the mail carries nothing the requester typed
+/// (a stranger could otherwise send text of their choice from our domain).
 pub struct ConfirmationMail {
     pub service_name: String,
-    pub prenom: String,
     /// Full link `{public_url}/confirmation/{token}`.
     pub link: String,
     pub valid_hours: u32,
@@ -225,9 +226,9 @@ pub struct ConfirmationMail {
 }
 
 #[derive(Debug, Clone, Default)]
+/// No name either: the account it names may itself be unconfirmed.
 pub struct AccountExistsMail {
     pub service_name: String,
-    pub prenom: String,
     /// Full link to the sign-in page.
     pub login_link: String,
     pub support: Support,

@@ -279,3 +279,22 @@ async fn resending_to_a_confirmed_account_sends_nothing() {
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(app.smtp.messages_to(&user.email).len(), 1);
 }
+
+#[tokio::test]
+async fn the_confirmation_mail_carries_nothing_the_requester_typed() {
+    // Arrange: whoever signs up may type any "name", e.g. a phishing line, for a stranger's
+    // address.
+    let app = spawn_app().await;
+    let user = TestUser::named("Appelez", "Lenumero");
+
+    // Act
+    app.signup(&user).await;
+    let mail = app.wait_for_mail_to(&user.email).await;
+
+    // Assert
+    assert!(mail.text().starts_with("Bonjour,"), "{}", mail.text());
+    for typed in ["Appelez", "Lenumero", "LENUMERO"] {
+        assert!(!mail.text().contains(typed), "{typed} in:\n{}", mail.text());
+        assert!(!mail.html().contains(typed), "{typed} in:\n{}", mail.html());
+    }
+}
