@@ -42,6 +42,9 @@ pub struct ServerSettings {
     pub secret_key: SecretString,
     /// Largest accepted request body, in bytes; larger bodies get 413.
     pub body_limit_bytes: usize,
+    /// Reverse proxies (addresses or CIDR blocks) whose `X-Forwarded-For` is believed. Empty:
+    /// the client is always the peer address.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -108,6 +111,22 @@ pub struct AuthSettings {
     pub token_validity_hours: i64,
     /// Minimum delay between two mails of the same kind to one account (resend, "account exists").
     pub mail_interval_secs: i64,
+    /// Password verifications allowed per email per throttle window (OWASP ASVS 2.2.1).
+    pub max_failed_signins: i32,
+    /// Length of the rate-limit windows below, in minutes.
+    pub throttle_window_minutes: i64,
+    /// Sign-in attempts per client address per window.
+    pub max_signins_per_client: i32,
+    /// Sign-ups per client address per window.
+    pub max_signups_per_client: i32,
+    /// Confirmation-link resend requests per client address per window.
+    pub max_resends_per_client: i32,
+    /// e-CPS linking attempts (`/psc/lier`) per client address per window.
+    pub max_psc_links_per_client: i32,
+    /// Registration mails (confirmation, resend, "account exists") to one address per day.
+    pub max_mails_per_address_per_day: i32,
+    /// Unconfirmed accounts and their tokens are purged after this many days.
+    pub unconfirmed_days: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -249,6 +268,7 @@ impl Default for ServerSettings {
             public_url: "http://127.0.0.1:8080".into(),
             secret_key: SecretString::from(""),
             body_limit_bytes: 64 * 1024,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -294,6 +314,14 @@ impl Default for AuthSettings {
             session_absolute_hours: 12,
             token_validity_hours: 24,
             mail_interval_secs: 60,
+            max_failed_signins: 10,
+            throttle_window_minutes: 15,
+            max_signins_per_client: 300,
+            max_signups_per_client: 30,
+            max_resends_per_client: 30,
+            max_psc_links_per_client: 30,
+            max_mails_per_address_per_day: 5,
+            unconfirmed_days: 7,
         }
     }
 }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::{
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use sea_orm::{DbErr, SqlErr};
@@ -28,8 +28,9 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// Over a rate limit: the page says to wait, `Retry-After` says how long (RFC 9110 §10.2.3).
     #[error("too many requests")]
-    TooManyRequests,
+    TooManyRequests { retry_after_secs: u64 },
     #[error("database error")]
     Db(#[from] DbErr),
     #[error("unexpected error")]
@@ -45,7 +46,7 @@ impl AppError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Db(_) | Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -79,7 +80,7 @@ impl AppError {
                 "Format non pris en charge",
                 "Les données doivent être envoyées depuis le formulaire du site.",
             ),
-            Self::TooManyRequests => (
+            Self::TooManyRequests { .. } => (
                 "Trop de tentatives",
                 "Veuillez patienter quelques minutes avant de réessayer.",
             ),
@@ -104,6 +105,11 @@ pub struct ErrorExtension(pub Arc<AppError>);
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let mut response = self.status().into_response();
+        if let Self::TooManyRequests { retry_after_secs } = &self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        }
         response
             .extensions_mut()
             .insert(ErrorExtension(Arc::new(self)));

@@ -73,7 +73,6 @@ impl App {
             nomenclatures: Arc::new(nomenclatures),
             csrf_key: crate::auth::csrf::CsrfKey::from_settings(&settings.server)?,
             outbox: OutboxSignal::default(),
-            login_throttle: Arc::default(),
             settings: Arc::new(settings),
         };
         let router = web::router(state.clone());
@@ -115,7 +114,11 @@ impl App {
             self.state.outbox.clone(),
             stop_rx,
         ));
-        axum::serve(self.listener, self.router)
+        // The peer address feeds the per-client rate limits (`auth::client`).
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown_signal())
             .await
             .context("serving HTTP")?;

@@ -7,7 +7,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
 use crate::{
-    auth::{csrf::CsrfKey, password::PasswordHasher, throttle::LoginThrottle},
+    auth::{csrf::CsrfKey, password::PasswordHasher},
     config::Settings,
     domain::nomenclature::Nomenclatures,
     psc::PscClient,
@@ -26,8 +26,6 @@ pub struct AppState {
     pub csrf_key: CsrfKey,
     /// The Pro Santé Connect relying party, when `psc.enabled`.
     pub psc: Option<Arc<PscClient>>,
-    /// Counts failed sign-ins per email.
-    pub login_throttle: Arc<LoginThrottle>,
     /// Wakes the outbox worker as soon as a transaction queued something.
     pub outbox: OutboxSignal,
 }

@@ -90,6 +90,16 @@ impl Worker {
         if let Err(e) = repo::psc::purge_expired_flows(&self.db).await {
             tracing::warn!(error = %e, "purging expired PSC sign-in attempts failed");
         }
+        match crate::services::registration::purge_unconfirmed(&self.db, &self.settings.auth).await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(accounts = n, "purged unconfirmed accounts"),
+            Err(e) => tracing::warn!(error = %e, "purging unconfirmed accounts failed"),
+        }
+        let now = repo::now().timestamp();
+        if let Err(e) = crate::auth::throttle::purge(&self.db, now).await {
+            tracing::warn!(error = %e, "purging rate-limit counters failed");
+        }
     }
 
     /// Delivers up to `BATCH` due rows of `kind`, one claim at a time, and returns how many

@@ -13,4 +13,5 @@ pub mod email_token;
 pub mod outbox;
 pub mod psc_flow;
 pub mod psc_identity;
+pub mod rate_limit;
 pub mod session;

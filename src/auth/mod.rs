@@ -5,9 +5,11 @@
 //! - [`session`]: server-side sessions and the `MaybeUser` / `SignedIn` / `AdminUser` extractors;
 //! - [`csrf`]: the signed double-submit cookie checked on every POST;
 //! - [`cookies`]: cookie names and attributes (`__Host-` under https);
-//! - [`throttle`]: failed sign-in counting;
+//! - [`throttle`]: rate limits shared by every instance (sign-in, sign-up, resend, mails);
+//! - [`client`]: the client address behind trusted proxies;
 //! - [`secrets`]: random tokens and their digests.
 
+pub mod client;
 pub mod cookies;
 pub mod csrf;
 pub mod password;

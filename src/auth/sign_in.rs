@@ -4,6 +4,7 @@ use chrono::Duration;
 use sea_orm::{DbErr, TransactionTrait};
 use secrecy::SecretString;
 
+use crate::auth::throttle::{self, Limit, Throttled};
 use crate::domain::{Account, Action, Actor};
 use crate::{
     domain::EmailAddress,
@@ -17,6 +18,9 @@ pub enum LoginError {
     /// (OWASP ASVS 2.2 / 3.2: generic message, no enumeration).
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// Too many attempts for this email or from this client: nothing was verified.
+    #[error("throttled")]
+    Throttled(Throttled),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -27,20 +31,44 @@ impl From<DbErr> for LoginError {
     }
 }
 
-/// Checks an email and password. An unknown email still runs a full argon2 verification, so the
-/// time taken does not tell whether the account exists.
+/// Checks an email and password, within the rate limits. `client` is the per-client limit of
+/// the calling form (sign-in, or e-CPS linking).
+///
+/// Both limits are reserved *before* the argon2 verification, so no concurrency can exceed them
+/// ([`throttle`]). An unknown email still runs a full verification, so the time taken does not
+/// tell whether the account exists. A wrong password is recorded in the account's audit trail,
+/// and so is the moment its email gets locked.
 ///
 /// # Errors
-/// [`LoginError::InvalidCredentials`] for any mismatch.
+/// [`LoginError::InvalidCredentials`] for any mismatch, [`LoginError::Throttled`] over a limit.
 pub async fn authenticate(
     state: &AppState,
+    client: Limit,
     email: &str,
     password: &str,
 ) -> Result<Account, LoginError> {
-    let account = match EmailAddress::parse(email) {
-        Ok(email) => repo::accounts::find_by_email(&state.db, &email).await?,
-        Err(_) => None,
+    let auth = &state.settings.auth;
+    let now = repo::now().timestamp();
+    throttle::reserve(&state.db, auth, &client, now)
+        .await?
+        .map_err(LoginError::Throttled)?;
+    let email = EmailAddress::parse(email).ok();
+    let account = match &email {
+        Some(email) => repo::accounts::find_by_email(&state.db, email).await?,
+        None => None,
     };
+    // Only well-formed addresses can match an account; the per-client limit covers the rest.
+    let email_limit = email.map(Limit::SignInEmail);
+    if let Some(limit) = &email_limit
+        && let Err(throttled) = throttle::reserve(&state.db, auth, limit, now).await?
+    {
+        if throttled.first_refusal
+            && let Some(account) = &account
+        {
+            audit(state, account.id, Action::SignInLocked).await?;
+        }
+        return Err(LoginError::Throttled(throttled));
+    }
     let phc = account.as_ref().and_then(|a| a.password_hash.clone());
     let ok = state
         .hasher
@@ -48,9 +76,22 @@ pub async fn authenticate(
         .await?;
     match account {
         // A disabled account gets the same answer as a wrong password.
-        Some(account) if ok && !account.disabled => Ok(account),
-        _ => Err(LoginError::InvalidCredentials),
+        Some(account) if ok && !account.disabled => {
+            if let Some(limit) = &email_limit {
+                throttle::release(&state.db, limit).await?;
+            }
+            Ok(account)
+        }
+        Some(account) => {
+            audit(state, account.id, Action::SignInFailed).await?;
+            Err(LoginError::InvalidCredentials)
+        }
+        None => Err(LoginError::InvalidCredentials),
     }
+}
+
+async fn audit(state: &AppState, account_id: i32, action: Action) -> Result<(), DbErr> {
+    repo::audit::record(&state.db, account_id, Actor::System, action, None).await
 }
 
 /// Starts a new session for `account_id`, ending `previous` (the cookie the browser came with):

@@ -1,95 +1,110 @@
-//! Sign-in throttling (OWASP ASVS 2.2.1, anti-automation): after `MAX_FAILURES` wrong passwords
-//! for one email within `WINDOW`, further attempts for that email are refused until the window
-//! ends. Keyed by the email typed, whether or not it has an account, so the refusal reveals
-//! nothing. In memory: each instance counts on its own, which bounds guessing to
-//! instances × `MAX_FAILURES` per window — enough against online guessing with argon2 in front.
+//! Rate limits (OWASP ASVS 2.2.1 anti-automation, 11.1.4): counted in the database so every
+//! instance behind a load balancer shares them, and *reserved before the work they protect*.
+//!
+//! A request first takes a slot with one atomic upsert ([`repo::rate_limits::hit`]); only a
+//! request that got a slot under the limit goes on to hash a password or send a mail. So 200
+//! concurrent wrong passwords for one email lead to at most `auth.max_failed_signins` argon2
+//! verifications: there is no "check, then count later" gap to race through. A successful
+//! sign-in gives its slot back, so only failures use up an email's allowance.
+//!
+//! Keys name the subject, never store a password: `signin-email:{email}`,
+//! `signup-client:{ip}`, `mail-address:{email}`…
 
-use std::{
-    collections::HashMap,
-    sync::Mutex,
-    time::{Duration, Instant},
-};
+use std::net::IpAddr;
 
-pub const MAX_FAILURES: u32 = 10;
-pub const WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Past this many tracked emails, expired entries are swept…
-const SWEEP_AT: usize = 10_000;
-/// …and past this many live ones, new emails are not tracked (memory stays bounded).
-const MAX_TRACKED: usize = 100_000;
+use sea_orm::{ConnectionTrait, DbErr};
 
-#[derive(Default)]
-pub struct LoginThrottle {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+use crate::{config::AuthSettings, domain::EmailAddress, repo};
+
+/// One kind of limit, with its subject.
+#[derive(Debug, Clone)]
+pub enum Limit {
+    /// Password verifications for one email (`auth.max_failed_signins`).
+    SignInEmail(EmailAddress),
+    /// Sign-in attempts from one client (`auth.max_signins_per_client`).
+    SignInClient(IpAddr),
+    /// Sign-ups from one client (`auth.max_signups_per_client`).
+    SignUpClient(IpAddr),
+    /// Confirmation-link resend requests from one client (`auth.max_resends_per_client`).
+    ResendClient(IpAddr),
+    /// e-CPS linking attempts from one client (`auth.max_psc_links_per_client`).
+    PscLinkClient(IpAddr),
+    /// Registration mails to one address per day (`auth.max_mails_per_address_per_day`).
+    MailsToAddress(EmailAddress),
 }
 
-impl LoginThrottle {
-    pub fn is_blocked(&self, email: &str) -> bool {
-        let Some(key) = key(email) else {
-            return false;
-        };
-        self.failures.lock().is_ok_and(|map| {
-            map.get(&key)
-                .is_some_and(|(count, since)| *count >= MAX_FAILURES && since.elapsed() < WINDOW)
-        })
-    }
+const DAY_SECS: i64 = 24 * 60 * 60;
 
-    pub fn record_failure(&self, email: &str) {
-        let Some(key) = key(email) else {
-            return;
-        };
-        if let Ok(mut map) = self.failures.lock() {
-            if map.len() >= SWEEP_AT && !map.contains_key(&key) {
-                map.retain(|_, (_, since)| since.elapsed() < WINDOW);
-                if map.len() >= MAX_TRACKED {
-                    return;
-                }
-            }
-            let entry = map.entry(key).or_insert((0, Instant::now()));
-            if entry.1.elapsed() >= WINDOW {
-                *entry = (0, Instant::now());
-            }
-            entry.0 += 1;
+impl Limit {
+    fn key(&self) -> String {
+        match self {
+            Self::SignInEmail(email) => format!("signin-email:{}", email.as_str()),
+            Self::SignInClient(ip) => format!("signin-client:{ip}"),
+            Self::SignUpClient(ip) => format!("signup-client:{ip}"),
+            Self::ResendClient(ip) => format!("resend-client:{ip}"),
+            Self::PscLinkClient(ip) => format!("psclink-client:{ip}"),
+            Self::MailsToAddress(email) => format!("mail-address:{}", email.as_str()),
         }
     }
 
-    pub fn reset(&self, email: &str) {
-        if let (Some(key), Ok(mut map)) = (key(email), self.failures.lock()) {
-            map.remove(&key);
+    /// (maximum per window, window in seconds).
+    fn bounds(&self, auth: &AuthSettings) -> (i32, i64) {
+        let window = auth.throttle_window_minutes * 60;
+        match self {
+            Self::SignInEmail(_) => (auth.max_failed_signins, window),
+            Self::SignInClient(_) => (auth.max_signins_per_client, window),
+            Self::SignUpClient(_) => (auth.max_signups_per_client, window),
+            Self::ResendClient(_) => (auth.max_resends_per_client, window),
+            Self::PscLinkClient(_) => (auth.max_psc_links_per_client, window),
+            Self::MailsToAddress(_) => (auth.max_mails_per_address_per_day, DAY_SECS),
         }
     }
 }
 
-/// Only well-formed addresses are counted (≤ 254 bytes each): anything else cannot match an
-/// account, and would let a flood of junk grow the map.
-fn key(email: &str) -> Option<String> {
-    crate::domain::EmailAddress::parse(email)
-        .ok()
-        .map(|e| e.as_str().to_owned())
+/// Over the limit: come back after this many seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Throttled {
+    pub retry_after_secs: u64,
+    /// This request is the first one refused in its window (worth one audit entry).
+    pub first_refusal: bool,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_email_is_blocked_after_the_maximum_number_of_failures() {
-        let t = LoginThrottle::default();
-        for _ in 0..MAX_FAILURES - 1 {
-            t.record_failure("A@b.fr");
-        }
-        assert!(!t.is_blocked("a@b.fr"));
-        t.record_failure("a@b.fr ");
-        assert!(t.is_blocked("a@b.fr"));
-        assert!(!t.is_blocked("other@b.fr"));
+/// Takes one slot of `limit` at `now` (Unix seconds).
+///
+/// # Errors
+/// `Ok(Err(Throttled))` when the window is full; `Err` on database failures.
+pub async fn reserve(
+    db: &impl ConnectionTrait,
+    auth: &AuthSettings,
+    limit: &Limit,
+    now: i64,
+) -> Result<Result<(), Throttled>, DbErr> {
+    let (max, window) = limit.bounds(auth);
+    let counter = repo::rate_limits::hit(db, &limit.key(), now, window).await?;
+    if counter.hits <= max {
+        return Ok(Ok(()));
     }
+    let retry_after_secs = u64::try_from(counter.window_start + window - now)
+        .unwrap_or(0)
+        .max(1);
+    Ok(Err(Throttled {
+        retry_after_secs,
+        first_refusal: counter.hits == max + 1,
+    }))
+}
 
-    #[test]
-    fn a_successful_sign_in_resets_the_count() {
-        let t = LoginThrottle::default();
-        for _ in 0..MAX_FAILURES {
-            t.record_failure("a@b.fr");
-        }
-        t.reset("a@b.fr");
-        assert!(!t.is_blocked("a@b.fr"));
-    }
+/// Gives back a slot taken by [`reserve`] that should not count (a successful sign-in).
+///
+/// # Errors
+/// Database failures.
+pub async fn release(db: &impl ConnectionTrait, limit: &Limit) -> Result<(), DbErr> {
+    repo::rate_limits::release(db, &limit.key()).await
+}
+
+/// Forgets counters whose window is over (the longest window is a day).
+///
+/// # Errors
+/// Database failures.
+pub async fn purge(db: &impl ConnectionTrait, now: i64) -> Result<u64, DbErr> {
+    repo::rate_limits::purge(db, now - DAY_SECS).await
 }

@@ -41,6 +41,13 @@ pub enum Action {
     PscLinked,
     PscRefused,
     DirectoryPreferencesChanged,
+    /// A wrong password for this account (never the password itself).
+    SignInFailed,
+    /// The account's email reached its limit of failed sign-ins: attempts are refused until the
+    /// window ends. Recorded once per window.
+    SignInLocked,
+    /// Deleted with its tokens after `auth.unconfirmed_days` without a confirmed email.
+    AccountPurged,
 }
 
 impl Action {
@@ -62,6 +69,9 @@ impl Action {
             Self::PscLinked => "psc_linked",
             Self::PscRefused => "psc_refused",
             Self::DirectoryPreferencesChanged => "directory_preferences_changed",
+            Self::SignInFailed => "sign_in_failed",
+            Self::SignInLocked => "sign_in_locked",
+            Self::AccountPurged => "account_purged",
         }
     }
 }

@@ -3,7 +3,7 @@
 use entities::account::{self, ActiveModel, Column, Entity};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, Set, sea_query::Expr,
+    QueryFilter, Set, prelude::DateTimeWithTimeZone, sea_query::Expr,
 };
 
 use super::now;
@@ -168,6 +168,31 @@ pub async fn set_rejected(db: &impl ConnectionTrait, id: i32, reason: &str) -> R
 
 pub async fn set_disabled(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
     update(db, id, |m| m.disabled_at = Set(Some(now()))).await
+}
+
+/// Deletes the accounts created before `before` whose email was never confirmed (their tokens,
+/// sessions and other rows go with them through `ON DELETE CASCADE`), and returns their ids.
+pub async fn purge_unconfirmed(
+    db: &impl ConnectionTrait,
+    before: DateTimeWithTimeZone,
+) -> Result<Vec<i32>, DbErr> {
+    use sea_orm::QuerySelect;
+    let ids: Vec<i32> = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::EmailConfirmedAt.is_null())
+        .filter(Column::CreatedAt.lt(before))
+        .into_tuple()
+        .all(db)
+        .await?;
+    if !ids.is_empty() {
+        Entity::delete_many()
+            .filter(Column::Id.is_in(ids.clone()))
+            .filter(Column::EmailConfirmedAt.is_null())
+            .exec(db)
+            .await?;
+    }
+    Ok(ids)
 }
 
 /// Is this address already taken (homonym check before trying it)?

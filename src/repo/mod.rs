@@ -9,6 +9,7 @@ pub mod outbox;
 pub mod profiles;
 pub mod psc;
 pub mod queue;
+pub mod rate_limits;
 pub mod sessions;
 pub mod tokens;
 

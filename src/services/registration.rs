@@ -4,10 +4,14 @@
 //! sign-up with a taken address gets the same page, and the mail sent to that address tells its
 //! owner an account exists. Both paths hash the password, so they also take the same time.
 
+use std::net::IpAddr;
+
 use chrono::Duration;
-use sea_orm::{DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 use secrecy::SecretString;
 
+use crate::auth::throttle::{self, Limit, Throttled};
+use crate::config::AuthSettings;
 use crate::domain::{Account, Action, Actor};
 use crate::{
     domain::{EmailAddress, signup::NewAccount},
@@ -25,7 +29,12 @@ use crate::{
 ///
 /// # Errors
 /// Database or hashing failures.
-pub async fn sign_up(state: &AppState, new: NewAccount) -> anyhow::Result<()> {
+pub async fn sign_up(state: &AppState, client: IpAddr, new: NewAccount) -> Result<(), SignUpError> {
+    let now = repo::now().timestamp();
+    let limit = Limit::SignUpClient(client);
+    throttle::reserve(&state.db, &state.settings.auth, &limit, now)
+        .await?
+        .map_err(SignUpError::Throttled)?;
     let hash = state
         .hasher
         .hash(SecretString::from(new.password.expose().to_owned()))
@@ -33,7 +42,9 @@ pub async fn sign_up(state: &AppState, new: NewAccount) -> anyhow::Result<()> {
     let txn = state.db.begin().await?;
     match repo::accounts::find_by_email(&txn, &new.email).await? {
         Some(existing) => {
-            if mail_due(state, existing.last_mail_at) {
+            if mail_due(state, existing.last_mail_at)
+                && mail_allowed(state, &txn, &new.email).await?
+            {
                 mail::queue(&txn, &account_exists_mail(state, &existing)).await?;
                 repo::accounts::touch_last_mail(&txn, existing.id).await?;
             }
@@ -46,7 +57,7 @@ pub async fn sign_up(state: &AppState, new: NewAccount) -> anyhow::Result<()> {
                     Ok(a) => a,
                     // A concurrent sign-up with the same address won the race: same answer.
                     Err(e) if is_unique_violation(&e) => return Ok(()),
-                    Err(e) => return Err(e.into()),
+                    Err(e) => return Err(SignUpError::Unexpected(e.into())),
                 };
             repo::audit::record(
                 &txn,
@@ -56,7 +67,9 @@ pub async fn sign_up(state: &AppState, new: NewAccount) -> anyhow::Result<()> {
                 None,
             )
             .await?;
-            queue_confirmation(state, &txn, &account).await?;
+            if mail_allowed(state, &txn, &new.email).await? {
+                queue_confirmation(state, &txn, &account).await?;
+            }
         }
     }
     txn.commit().await?;
@@ -64,27 +77,51 @@ pub async fn sign_up(state: &AppState, new: NewAccount) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum SignUpError {
+    /// Too many sign-ups from this client: nothing was hashed or written.
+    #[error("throttled")]
+    Throttled(Throttled),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<DbErr> for SignUpError {
+    fn from(e: DbErr) -> Self {
+        Self::Unexpected(e.into())
+    }
+}
+
 /// Sends a new confirmation link when `email` belongs to an unconfirmed account and the last
 /// one is older than `auth.mail_interval_secs`. Says nothing either way.
 ///
 /// # Errors
 /// Database failures.
-pub async fn resend(state: &AppState, email: &str) -> Result<(), DbErr> {
+pub async fn resend(
+    state: &AppState,
+    client: IpAddr,
+    email: &str,
+) -> Result<Result<(), Throttled>, DbErr> {
+    let now = repo::now().timestamp();
+    let limit = Limit::ResendClient(client);
+    if let Err(throttled) = throttle::reserve(&state.db, &state.settings.auth, &limit, now).await? {
+        return Ok(Err(throttled));
+    }
     let Ok(email) = EmailAddress::parse(email) else {
-        return Ok(());
+        return Ok(Ok(()));
     };
     let txn = state.db.begin().await?;
     if let Some(account) = repo::accounts::find_by_email(&txn, &email).await?
         && !account.email_confirmed
     {
         let last = tokens::latest_issued_at(&txn, account.id, tokens::CONFIRM_EMAIL).await?;
-        if mail_due(state, last) {
+        if mail_due(state, last) && mail_allowed(state, &txn, &email).await? {
             queue_confirmation(state, &txn, &account).await?;
         }
     }
     txn.commit().await?;
     state.outbox.wake();
-    Ok(())
+    Ok(Ok(()))
 }
 
 /// Whether a confirmation link may be used, without using it (the GET page).
@@ -156,6 +193,41 @@ fn account_exists_mail(state: &AppState, account: &Account) -> OutgoingMail {
         support: state.support(),
     });
     OutgoingMail::new(&account.email, rendered, Some(login_link))
+}
+
+/// Deletes the accounts whose email is still unconfirmed `auth.unconfirmed_days` after sign-up,
+/// with their tokens: nobody can hold an address they cannot read, and the real owner can then
+/// sign up. Each deletion stays in the audit trail. Returns how many went.
+///
+/// # Errors
+/// Database failures.
+pub async fn purge_unconfirmed(
+    db: &DatabaseConnection,
+    auth: &AuthSettings,
+) -> Result<usize, DbErr> {
+    let before = repo::now() - Duration::days(auth.unconfirmed_days);
+    let txn = db.begin().await?;
+    let ids = repo::accounts::purge_unconfirmed(&txn, before).await?;
+    for id in &ids {
+        repo::audit::record(&txn, *id, Actor::System, Action::AccountPurged, None).await?;
+    }
+    txn.commit().await?;
+    Ok(ids.len())
+}
+
+/// Caps the registration mails one address receives per day
+/// (`auth.max_mails_per_address_per_day`), whoever asks and through whichever form: nobody can
+/// use us to flood an inbox. Counted in `txn`, so a rolled-back sign-up sends and counts nothing.
+async fn mail_allowed(
+    state: &AppState,
+    txn: &impl ConnectionTrait,
+    email: &EmailAddress,
+) -> Result<bool, DbErr> {
+    let limit = Limit::MailsToAddress(email.clone());
+    let now = repo::now().timestamp();
+    Ok(throttle::reserve(txn, &state.settings.auth, &limit, now)
+        .await?
+        .is_ok())
 }
 
 /// Throttle: at most one mail of a kind per `auth.mail_interval_secs`, so nobody can flood

@@ -424,6 +424,8 @@ fn action_label(action: &str) -> &str {
         "psc_linked" => "e-CPS associée (Pro Santé Connect)",
         "psc_refused" => "Connexion Pro Santé Connect refusée",
         "directory_preferences_changed" => "Visibilité dans les annuaires modifiée",
+        "sign_in_failed" => "Échec de connexion (mot de passe incorrect)",
+        "sign_in_locked" => "Connexions bloquées après trop d'échecs",
         other => other,
     }
 }

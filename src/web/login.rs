@@ -3,7 +3,7 @@
 use axum::{
     Router,
     extract::{Query, State},
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
@@ -14,9 +14,11 @@ use templates::views::LoginView;
 use super::{context::Ctx, form::AppForm};
 use crate::{
     auth::{
+        client::ClientIp,
         cookies::{self, CookieNames},
         session::{MaybeUser, presented_session},
         sign_in::{self, LoginError},
+        throttle::Limit,
     },
     error::Result,
     services::journey,
@@ -67,22 +69,16 @@ struct LoginForm {
 
 async fn login_post(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     jar: CookieJar,
     ctx: Ctx,
     AppForm(form): AppForm<LoginForm>,
 ) -> Result<Response> {
-    if state.login_throttle.is_blocked(&form.email) {
-        return Ok(login_error(
-            ctx,
-            form.email,
-            StatusCode::TOO_MANY_REQUESTS,
-            TOO_MANY,
-        ));
-    }
-    let account = match sign_in::authenticate(&state, &form.email, &form.mot_de_passe).await {
+    let client = Limit::SignInClient(client);
+    let account = match sign_in::authenticate(&state, client, &form.email, &form.mot_de_passe).await
+    {
         Ok(account) => account,
         Err(LoginError::InvalidCredentials) => {
-            state.login_throttle.record_failure(&form.email);
             return Ok(login_error(
                 ctx,
                 form.email,
@@ -90,9 +86,17 @@ async fn login_post(
                 BAD_CREDENTIALS,
             ));
         }
+        Err(LoginError::Throttled(throttled)) => {
+            let mut response =
+                login_error(ctx, form.email, StatusCode::TOO_MANY_REQUESTS, TOO_MANY);
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(throttled.retry_after_secs),
+            );
+            return Ok(response);
+        }
         Err(LoginError::Unexpected(e)) => return Err(e.into()),
     };
-    state.login_throttle.reset(&form.email);
     let https = state.public_url.is_https();
     let previous = presented_session(&jar, https);
     let raw = sign_in::start_session(&state, account.id, previous.as_deref(), None).await?;

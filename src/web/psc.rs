@@ -5,13 +5,12 @@
 use axum::{
     Router,
     extract::{Query, State},
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
     routing::get,
 };
 use axum_extra::extract::CookieJar;
 use chrono::Duration;
-use secrecy::SecretString;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 use templates::views::{FieldErrors, PageContext, PscEmailView, PscErrorView, PscLinkView};
@@ -20,9 +19,12 @@ use super::{context::Ctx, form::AppForm};
 use crate::domain::{Action, Actor};
 use crate::{
     auth::{
+        client::ClientIp,
         cookies::{self, CookieNames},
         secrets,
         session::{SignedIn, presented_session},
+        sign_in::{self, LoginError},
+        throttle::Limit,
     },
     domain::EmailAddress,
     error::{AppError, Result},
@@ -324,6 +326,7 @@ struct LinkForm {
 
 async fn psc_link_post(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     jar: CookieJar,
     ctx: Ctx,
     AppForm(form): AppForm<LinkForm>,
@@ -339,36 +342,37 @@ async fn psc_link_post(
     .filter(|a| !a.disabled) else {
         return Ok(expired(page));
     };
-    let throttled = state.login_throttle.is_blocked(&account.email);
-    let ok = !throttled
-        && state
-            .hasher
-            .verify(
-                SecretString::from(form.mot_de_passe),
-                account.password_hash.clone(),
-            )
-            .await?;
-    if !ok {
-        state.login_throttle.record_failure(&account.email);
+    // The same check, limits and audit as /connexion; the per-client limit is linking's own.
+    let client = Limit::PscLinkClient(client);
+    let refusal =
+        match sign_in::authenticate(&state, client, &account.email, &form.mot_de_passe).await {
+            Ok(signed) if signed.id == account.id => None,
+            Ok(_) | Err(LoginError::InvalidCredentials) => Some((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Mot de passe incorrect.",
+                None,
+            )),
+            Err(LoginError::Throttled(t)) => Some((
+                StatusCode::TOO_MANY_REQUESTS,
+                "Trop de tentatives : réessayez dans quelques minutes.",
+                Some(t.retry_after_secs),
+            )),
+            Err(LoginError::Unexpected(e)) => return Err(e.into()),
+        };
+    if let Some((status, message, retry_after)) = refusal {
         let mut errors = FieldErrors::new();
-        errors.add(
-            "mot_de_passe",
-            if throttled {
-                "Trop de tentatives : réessayez dans quelques minutes."
-            } else {
-                "Mot de passe incorrect."
-            },
-        );
+        errors.add("mot_de_passe", message);
         let Some(view) = link_view(&state, &flow, &identity, errors).await? else {
             return Ok(expired(page));
         };
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            templates::pages::psc_link(&page, &view),
-        )
-            .into_response());
+        let mut response = (status, templates::pages::psc_link(&page, &view)).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        return Ok(response);
     }
-    state.login_throttle.reset(&account.email);
     let previous = presented_session(&jar, state.public_url.is_https());
     let Some(session) =
         psc::link_with_password(&state, &flow, &identity, &account, previous.as_deref()).await?

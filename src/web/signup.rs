@@ -12,11 +12,14 @@ use serde::Deserialize;
 use templates::views::{EmailSentView, SignupView, Step as ViewStep};
 
 use super::{context::Ctx, form::AppForm, view_errors};
-use crate::auth::session::MaybeUser;
+use crate::auth::{client::ClientIp, session::MaybeUser};
 use crate::{
     domain::signup::{SignupInput, parse_signup},
-    error::Result,
-    services::{journey, registration},
+    error::{AppError, Result},
+    services::{
+        journey,
+        registration::{self, SignUpError},
+    },
     state::AppState,
 };
 
@@ -52,6 +55,7 @@ async fn signup_get(
 
 async fn signup_post(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     ctx: Ctx,
     AppForm(form): AppForm<SignupForm>,
 ) -> Result<Response> {
@@ -64,7 +68,15 @@ async fn signup_post(
     };
     match parse_signup(&input, state.settings.auth.password_min_score) {
         Ok(new_account) => {
-            registration::sign_up(&state, new_account).await?;
+            match registration::sign_up(&state, client, new_account).await {
+                Ok(()) => {}
+                Err(SignUpError::Throttled(t)) => {
+                    return Err(AppError::TooManyRequests {
+                        retry_after_secs: t.retry_after_secs,
+                    });
+                }
+                Err(SignUpError::Unexpected(e)) => return Err(e.into()),
+            }
             Ok(Redirect::to(urls::SIGNUP_EMAIL_SENT).into_response())
         }
         Err(errors) => {
@@ -130,9 +142,14 @@ struct ResendForm {
 
 async fn resend_post(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     AppForm(form): AppForm<ResendForm>,
 ) -> Result<Redirect> {
-    registration::resend(&state, &form.email).await?;
+    if let Err(t) = registration::resend(&state, client, &form.email).await? {
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: t.retry_after_secs,
+        });
+    }
     Ok(Redirect::to(&format!(
         "{}?renvoye=1",
         urls::SIGNUP_EMAIL_SENT

@@ -298,3 +298,58 @@ async fn the_confirmation_mail_carries_nothing_the_requester_typed() {
         assert!(!mail.html().contains(typed), "{typed} in:\n{}", mail.html());
     }
 }
+
+#[tokio::test]
+async fn an_unconfirmed_account_is_purged_after_its_days_and_frees_the_address() {
+    // Arrange: a squatter signs up with someone else's address and never confirms it.
+    let app = spawn_app().await;
+    let squatter = TestUser::generate();
+    app.signup(&squatter).await;
+    let squatted = db::account(&app.db, &squatter.email).await;
+    let recent = app.another_visitor();
+    let other = TestUser::generate();
+    recent.signup(&other).await;
+    {
+        use sea_orm::{ActiveModelTrait, Set};
+        let mut aged: entities::account::ActiveModel = squatted.clone().into();
+        aged.created_at = Set(squatted.created_at - chrono::Duration::days(8));
+        aged.update(&app.db)
+            .await
+            .expect("age the squatter's account");
+    }
+
+    // Act
+    let purged =
+        mss_onboarding::services::registration::purge_unconfirmed(&app.db, &app.settings.auth)
+            .await
+            .expect("purge");
+
+    // Assert: only the old one went, with its token; the deletion is in the audit trail.
+    assert_eq!(purged, 1);
+    assert!(db::find_account(&app.db, &squatter.email).await.is_none());
+    assert!(db::find_account(&app.db, &other.email).await.is_some());
+    assert_eq!(app.count_rows("email_tokens").await, 1);
+    assert_eq!(
+        app.audit_actions(squatted.id, "account_purged").await.len(),
+        1
+    );
+
+    // The owner of the address can now sign up and confirm it.
+    let owner = TestUser {
+        email: squatter.email.clone(),
+        ..TestUser::generate()
+    };
+    let owner_browser = app.another_visitor();
+    owner_browser.signup(&owner).await;
+    let mail = app
+        .smtp
+        .wait_for_mails_to(&owner.email, 2, MAIL_TIMEOUT)
+        .await
+        .pop()
+        .expect("a second mail");
+    assert!(mail.confirmation_link().is_some(), "{}", mail.text());
+    owner_browser
+        .get(&app.confirmation_path(&mail))
+        .await
+        .assert_status(200);
+}

@@ -15,4 +15,5 @@ mod publication;
 mod security;
 mod signup_validation;
 mod steps;
+mod throttling;
 mod validation;
