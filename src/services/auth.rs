@@ -20,6 +20,10 @@ pub enum LoginError {
     /// (OWASP ASVS 2.2 / 3.2: generic message, no enumeration).
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// Too many wrong passwords for this email lately (OWASP ASVS 2.2.1): refused without
+    /// checking the password.
+    #[error("too many failed attempts")]
+    Throttled,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -53,6 +57,35 @@ pub async fn authenticate(
         // A disabled account gets the same answer as a wrong password.
         Some(account) if ok && !account.disabled => Ok(account),
         _ => Err(LoginError::InvalidCredentials),
+    }
+}
+
+/// The password check of every sign-in form (`/connexion`, and `/psc/lier` before linking an
+/// e-CPS): refused while the email is throttled, then [`authenticate`]. A failure counts
+/// towards the throttle and a success resets it, whichever form it came from, so the two
+/// forms share one budget of guesses per email.
+///
+/// # Errors
+/// [`LoginError::Throttled`] while the email is throttled; [`LoginError::InvalidCredentials`]
+/// for any mismatch.
+pub async fn check_password(
+    state: &AppState,
+    email: &str,
+    password: &str,
+) -> Result<Account, LoginError> {
+    if state.login_throttle.is_blocked(email) {
+        return Err(LoginError::Throttled);
+    }
+    match authenticate(state, email, password).await {
+        Ok(account) => {
+            state.login_throttle.reset(email);
+            Ok(account)
+        }
+        Err(LoginError::InvalidCredentials) => {
+            state.login_throttle.record_failure(email);
+            Err(LoginError::InvalidCredentials)
+        }
+        Err(e) => Err(e),
     }
 }
 

@@ -75,18 +75,17 @@ async fn login_post(
     ctx: Ctx,
     AppForm(form): AppForm<LoginForm>,
 ) -> Result<Response> {
-    if state.login_throttle.is_blocked(&form.email) {
-        return Ok(login_error(
-            ctx,
-            form.email,
-            StatusCode::TOO_MANY_REQUESTS,
-            TOO_MANY,
-        ));
-    }
-    let account = match auth::authenticate(&state, &form.email, &form.mot_de_passe).await {
+    let account = match auth::check_password(&state, &form.email, &form.mot_de_passe).await {
         Ok(account) => account,
+        Err(LoginError::Throttled) => {
+            return Ok(login_error(
+                ctx,
+                form.email,
+                StatusCode::TOO_MANY_REQUESTS,
+                TOO_MANY,
+            ));
+        }
         Err(LoginError::InvalidCredentials) => {
-            state.login_throttle.record_failure(&form.email);
             return Ok(login_error(
                 ctx,
                 form.email,
@@ -96,7 +95,6 @@ async fn login_post(
         }
         Err(LoginError::Unexpected(e)) => return Err(e.into()),
     };
-    state.login_throttle.reset(&form.email);
     let https = state.public_url.is_https();
     let previous = presented_session(&jar, https);
     let raw = auth::start_session(&state, account.id, previous.as_deref(), None).await?;
