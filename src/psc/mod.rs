@@ -7,7 +7,9 @@
 //! keys); this module adds PSC's particulars: the non-standard discovery path, the minimum
 //! `acr`, and one JWKS re-fetch when a token names an unknown key (signing-key rotation).
 
+pub mod callback;
 pub mod claims;
+pub mod refusal;
 
 use std::{sync::Arc, time::Duration};
 
@@ -25,6 +27,10 @@ use secrecy::ExposeSecret;
 use tokio::sync::RwLock;
 
 use self::claims::{PscClaims, PscIdentity};
+pub use self::{
+    callback::{CallbackParams, Pending},
+    refusal::PscRefusal,
+};
 use crate::config::PscSettings;
 
 /// What goes wrong with a sign-in, as the user should hear it.

@@ -1,52 +1,209 @@
-//! Registration and sign-in with Pro Santé Connect.
+//! Registration and sign-in with Pro Santé Connect: the use case around the relying party
+//! (`crate::psc`).
 //!
-//! After a verified callback the identity is either already linked (sign in), linked now to
-//! the signed-in account that asked for it, matched to an unlinked password account by RPPS or
-//! email (never merged silently: that account's password is asked first), or new (the user
-//! gives an email, then follows the password journey's confirmation, CGU and profile steps
-//! without the identifier question).
+//! An attempt is bound to the browser that started it by a random cookie whose hash keys the
+//! stored attempt (state, nonce, PKCE verifier), and its callback is spent once. After a
+//! verified callback the identity is either already linked (sign in), linked now to the
+//! signed-in account that asked for it, matched to an unlinked password account by RPPS or
+//! email (never merged silently: that account's password is asked first, with the sign-in
+//! check and throttle of `/connexion`), or new (the user gives an email, then follows the
+//! password journey's confirmation, CGU and profile steps without the identifier question).
+//!
+//! Every refusal is a [`PscRefusal`]; those of the start and of the callback are audited
+//! (`psc_refused`).
 
+use std::net::IpAddr;
+
+use chrono::Duration;
 use sea_orm::{DbErr, TransactionTrait};
 
 use crate::domain::{Account, Action, Actor, BalType};
 use crate::{
-    auth::sign_in,
+    auth::{
+        secrets,
+        sign_in::{self, LoginError},
+        throttle::Limit,
+    },
     domain::{EmailAddress, PersonName},
     error::is_unique_violation,
-    psc::{Verified, claims::PscIdentity},
+    psc::{CallbackParams, Pending, PscClient, PscRefusal, Verified, claims::PscIdentity},
     repo::{self, psc::Flow},
-    services::registration,
+    services::{journey, registration},
     state::AppState,
 };
 
+/// A sign-in attempt must come back within this time.
+const FLOW_TTL_MINUTES: i64 = 30;
+
+/// A started attempt: where to send the browser, and the cookie value that binds the attempt
+/// to it (only its hash is stored).
+pub struct Started {
+    pub url: String,
+    pub browser_secret: String,
+}
+
 /// What a verified callback leads to.
 pub enum Outcome {
-    /// A linked account: signed in (the raw session id for the cookie).
-    SignedIn { account: Account, session: String },
-    /// The signed-in account that started the flow is now linked.
-    Linked { account_id: i32 },
+    /// A linked account: signed in (the raw session id for the cookie), going on at `landing`.
+    SignedIn {
+        landing: &'static str,
+        session: String,
+    },
+    /// The signed-in account that started the attempt is now linked.
+    Linked,
     /// New to the service: ask for an email.
     NeedsEmail,
     /// An unlinked password account matches: ask its password.
-    NeedsPassword {
-        account: Account,
-        matched_on: &'static str,
-    },
-    /// The identity is linked to another account, or the account to another identity.
-    Conflict,
+    NeedsPassword,
 }
 
-/// Decides what a verified identity leads to, and records it on the flow when the user has
-/// more to say (email, password).
+/// The verified identity held for a browser between the callback and the email or password
+/// step.
+pub struct Held {
+    flow: Flow,
+    pub identity: PscIdentity,
+}
+
+/// What the email step may lead to.
+pub enum EmailOutcome {
+    /// Account created, confirmation mail queued, signed in.
+    Created { session: String },
+    /// The address belongs to an unlinked account: ask its password.
+    NeedsPassword,
+    /// The address belongs to an account already linked to someone else.
+    Taken,
+}
+
+/// The password account an identity was matched to, as the password step shows it.
+pub struct LinkPrompt {
+    pub email: String,
+    /// `"RPPS"` or `"adresse mail"`.
+    pub matched_on: &'static str,
+}
+
+/// What the password step may lead to.
+pub enum PasswordLink {
+    /// Linked and signed in (the raw session id for the cookie), going on at `landing`.
+    SignedIn {
+        landing: &'static str,
+        session: String,
+    },
+    /// Wrong password (counted by the sign-in throttle).
+    WrongPassword,
+    /// Too many wrong passwords for this email, or linking attempts from this client: refused
+    /// for `retry_after_secs`.
+    Throttled { retry_after_secs: u64 },
+}
+
+fn client(state: &AppState) -> Result<&PscClient, PscRefusal> {
+    state.psc.as_deref().ok_or(PscRefusal::NotEnabled)
+}
+
+/// Starts a sign-in (or sign-up) attempt.
 ///
 /// # Errors
-/// Database failures.
-pub async fn after_callback(
+/// [`PscRefusal::Unavailable`] (audited) when PSC cannot be reached.
+pub async fn start_login(state: &AppState) -> Result<Started, PscRefusal> {
+    start(state, repo::psc::PURPOSE_LOGIN, None).await
+}
+
+/// Starts an attempt to link an e-CPS to the signed-in `account_id`; `None` when the account
+/// already has one.
+///
+/// # Errors
+/// As [`start_login`].
+pub async fn start_link(state: &AppState, account_id: i32) -> Result<Option<Started>, PscRefusal> {
+    if repo::psc::find_by_account(&state.db, account_id)
+        .await?
+        .is_some()
+    {
+        return Ok(None);
+    }
+    Ok(Some(
+        start(state, repo::psc::PURPOSE_LINK, Some(account_id)).await?,
+    ))
+}
+
+async fn start(
+    state: &AppState,
+    purpose: &str,
+    account_id: Option<i32>,
+) -> Result<Started, PscRefusal> {
+    let auth = match client(state)?.start().await {
+        Ok(auth) => auth,
+        Err(e) => return Err(audited(state, account_id, e.into()).await),
+    };
+    let browser_secret = secrets::random_token();
+    repo::psc::create_flow(
+        &state.db,
+        &secrets::sha256_hex(&browser_secret),
+        &auth,
+        purpose,
+        account_id,
+        Duration::minutes(FLOW_TTL_MINUTES),
+    )
+    .await?;
+    Ok(Started {
+        url: auth.url.to_string(),
+        browser_secret,
+    })
+}
+
+/// Completes an attempt at its callback: binds it to the browser's cookie, spends it, lets
+/// the relying party check the response and verify the tokens, then decides what the
+/// identity leads to.
+///
+/// # Errors
+/// A [`PscRefusal`], audited, for every refused callback; `Unexpected` for database failures.
+pub async fn callback(
+    state: &AppState,
+    browser_secret: Option<&str>,
+    params: CallbackParams,
+    previous_session: Option<&str>,
+) -> Result<Outcome, PscRefusal> {
+    let psc = client(state)?;
+    let Some(flow) = flow_of(state, browser_secret).await? else {
+        return Err(audited(state, None, PscRefusal::UnknownAttempt).await);
+    };
+    // Single use: whatever happens next, this attempt's callback is spent.
+    if !repo::psc::consume_callback(&state.db, flow.id).await? {
+        return Err(audited(state, flow.account_id, PscRefusal::Replayed).await);
+    }
+    let pending = Pending {
+        state: &flow.state,
+        nonce: &flow.nonce,
+        pkce_verifier: &flow.pkce_verifier,
+    };
+    let verified = match psc.complete(params, &pending).await {
+        Ok(verified) => verified,
+        Err(refusal) => return Err(audited(state, flow.account_id, refusal).await),
+    };
+    match after_callback(state, &flow, &verified, previous_session).await {
+        Ok(Outcome::SignedIn { landing, session }) => {
+            repo::psc::delete_flow(&state.db, flow.id).await?;
+            Ok(Outcome::SignedIn { landing, session })
+        }
+        Ok(Outcome::Linked) => {
+            repo::psc::delete_flow(&state.db, flow.id).await?;
+            Ok(Outcome::Linked)
+        }
+        Ok(outcome @ (Outcome::NeedsEmail | Outcome::NeedsPassword)) => Ok(outcome),
+        Err(refusal @ (PscRefusal::AlreadyLinked | PscRefusal::AccountDisabled)) => {
+            repo::psc::delete_flow(&state.db, flow.id).await?;
+            Err(audited(state, flow.account_id, refusal).await)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Decides what a verified identity leads to, and records it on the attempt when the user has
+/// more to say (email, password).
+async fn after_callback(
     state: &AppState,
     flow: &Flow,
     verified: &Verified,
     previous_session: Option<&str>,
-) -> anyhow::Result<Outcome> {
+) -> Result<Outcome, PscRefusal> {
     let identity = &verified.identity;
     let db = &state.db;
     let linked = match repo::psc::find_by_sub(db, &identity.sub).await? {
@@ -59,17 +216,17 @@ pub async fn after_callback(
 
     if flow.purpose == repo::psc::PURPOSE_LINK {
         let Some(account_id) = flow.account_id else {
-            return Ok(Outcome::Conflict);
+            return Err(PscRefusal::AlreadyLinked);
         };
         if linked.is_some() || repo::psc::find_by_account(db, account_id).await?.is_some() {
-            return Ok(Outcome::Conflict);
+            return Err(PscRefusal::AlreadyLinked);
         }
-        return Ok(match link(state, account_id, verified).await {
-            Ok(()) => Outcome::Linked { account_id },
+        return match link(state, account_id, verified).await {
+            Ok(()) => Ok(Outcome::Linked),
             // Linked meanwhile (a concurrent callback): the unique indexes said no.
-            Err(e) if is_unique_violation(&e) => Outcome::Conflict,
-            Err(e) => return Err(e.into()),
-        });
+            Err(e) if is_unique_violation(&e) => Err(PscRefusal::AlreadyLinked),
+            Err(e) => Err(e.into()),
+        };
     }
 
     if let Some(linked) = linked {
@@ -77,7 +234,7 @@ pub async fn after_callback(
             .await?
             .filter(|a| !a.disabled)
         else {
-            return Ok(Outcome::Conflict);
+            return Err(PscRefusal::AccountDisabled);
         };
         repo::psc::touch_login(db, account.id, &verified.identity).await?;
         let session = sign_in::start_session(
@@ -87,12 +244,14 @@ pub async fn after_callback(
             Some(&verified.id_token),
         )
         .await?;
-        return Ok(Outcome::SignedIn { account, session });
+        let landing = journey::landing_url(db, &account, &state.cgu.version).await?;
+        return Ok(Outcome::SignedIn { landing, session });
     }
 
     // Not linked: an existing password account with the same RPPS or email?
-    let identity_json = serde_json::to_string(identity)?;
-    if let Some((account, matched_on)) = matching_account(state, identity).await? {
+    let identity_json =
+        serde_json::to_string(identity).map_err(|e| PscRefusal::Unexpected(e.into()))?;
+    if let Some(account) = matching_account(state, identity).await? {
         repo::psc::hold_identity(
             db,
             flow.id,
@@ -101,10 +260,7 @@ pub async fn after_callback(
             Some(account.id),
         )
         .await?;
-        return Ok(Outcome::NeedsPassword {
-            account,
-            matched_on,
-        });
+        return Ok(Outcome::NeedsPassword);
     }
     repo::psc::hold_identity(db, flow.id, &identity_json, &verified.id_token, None).await?;
     Ok(Outcome::NeedsEmail)
@@ -114,7 +270,7 @@ pub async fn after_callback(
 async fn matching_account(
     state: &AppState,
     identity: &PscIdentity,
-) -> Result<Option<(Account, &'static str)>, DbErr> {
+) -> Result<Option<Account>, DbErr> {
     if let Some(rpps) = &identity.rpps
         && let Some(account_id) = repo::profiles::account_with_rpps(&state.db, rpps).await?
         && repo::psc::find_by_account(&state.db, account_id)
@@ -122,7 +278,7 @@ async fn matching_account(
             .is_none()
         && let Some(account) = repo::accounts::find(&state.db, account_id).await?
     {
-        return Ok(Some((account, "RPPS")));
+        return Ok(Some(account));
     }
     if let Some(email) = identity
         .email_hint()
@@ -132,7 +288,7 @@ async fn matching_account(
             .await?
             .is_none()
     {
-        return Ok(Some((account, "adresse mail")));
+        return Ok(Some(account));
     }
     Ok(None)
 }
@@ -151,29 +307,41 @@ async fn link(state: &AppState, account_id: i32, verified: &Verified) -> Result<
     txn.commit().await
 }
 
-/// What the email step may lead to.
-pub enum EmailOutcome {
-    /// Account created, confirmation mail queued, signed in.
-    Created { session: String },
-    /// The address belongs to an unlinked account: ask its password.
-    NeedsPassword { account: Account },
-    /// The address belongs to an account already linked to someone else.
-    Taken,
-    /// PSC sent no usable name: no account can be created.
-    NoName,
+/// The verified identity held for this browser after the callback.
+///
+/// # Errors
+/// [`PscRefusal::Expired`] when the browser holds none (no attempt, expired, finished).
+pub async fn held(state: &AppState, browser_secret: Option<&str>) -> Result<Held, PscRefusal> {
+    let Some(flow) = flow_of(state, browser_secret).await? else {
+        return Err(PscRefusal::Expired);
+    };
+    let identity = flow
+        .identity
+        .as_deref()
+        .and_then(|json| serde_json::from_str::<PscIdentity>(json).ok())
+        .ok_or(PscRefusal::Expired)?;
+    Ok(Held { flow, identity })
+}
+
+/// The browser's live attempt: the cookie's hash keys it, so another browser cannot use it.
+async fn flow_of(state: &AppState, browser_secret: Option<&str>) -> Result<Option<Flow>, DbErr> {
+    match browser_secret {
+        Some(raw) => repo::psc::find_flow(&state.db, &secrets::sha256_hex(raw)).await,
+        None => Ok(None),
+    }
 }
 
 /// Creates the account of a new PSC user with the email they gave.
 ///
 /// # Errors
-/// Database failures.
+/// [`PscRefusal::IncompleteIdentity`] when PSC sent no usable name; database failures.
 pub async fn register(
     state: &AppState,
-    flow: &Flow,
-    identity: &PscIdentity,
+    held: &Held,
     email: &EmailAddress,
     previous_session: Option<&str>,
-) -> anyhow::Result<EmailOutcome> {
+) -> Result<EmailOutcome, PscRefusal> {
+    let (flow, identity) = (&held.flow, &held.identity);
     if let Some(account) = repo::accounts::find_by_email(&state.db, email).await? {
         if repo::psc::find_by_account(&state.db, account.id)
             .await?
@@ -189,13 +357,13 @@ pub async fn register(
             Some(account.id),
         )
         .await?;
-        return Ok(EmailOutcome::NeedsPassword { account });
+        return Ok(EmailOutcome::NeedsPassword);
     }
     let (Some(nom), Some(prenom)) = (
         PersonName::trusted(&identity.nom),
         PersonName::trusted(&identity.prenom),
     ) else {
-        return Ok(EmailOutcome::NoName);
+        return Err(PscRefusal::IncompleteIdentity);
     };
     // A PSC user with a national identifier has a BAL PER; an identity without one (an EDIT
     // test identity) cannot, so it gets a BAL MED.
@@ -247,28 +415,68 @@ pub async fn register(
     Ok(EmailOutcome::Created { session })
 }
 
-/// Links the held identity to `account` once its password is proven, and signs in. `None`
-/// when the identity or the account got linked meanwhile (the unique indexes refuse it).
+/// The password account the held identity was matched to, and on what.
 ///
 /// # Errors
-/// Database failures.
+/// [`PscRefusal::Expired`] when no account is held or it is gone.
+pub async fn link_prompt(state: &AppState, held: &Held) -> Result<LinkPrompt, PscRefusal> {
+    let account_id = held.flow.account_id.ok_or(PscRefusal::Expired)?;
+    let account = repo::accounts::find(&state.db, account_id)
+        .await?
+        .ok_or(PscRefusal::Expired)?;
+    let by_rpps = match &held.identity.rpps {
+        Some(rpps) => repo::profiles::account_with_rpps(&state.db, rpps).await? == Some(account_id),
+        None => false,
+    };
+    Ok(LinkPrompt {
+        email: account.email,
+        matched_on: if by_rpps { "RPPS" } else { "adresse mail" },
+    })
+}
+
+/// Links the held identity to its matched account once that account's password is proven
+/// (the sign-in check and throttle of `/connexion`, [`sign_in::authenticate`]), and signs in.
+///
+/// # Errors
+/// [`PscRefusal::Expired`] when no usable account is held; [`PscRefusal::AlreadyLinked`] when
+/// the identity or the account got linked meanwhile (the unique indexes refuse it).
 pub async fn link_with_password(
     state: &AppState,
-    flow: &Flow,
-    identity: &PscIdentity,
-    account: &Account,
+    client: IpAddr,
+    held: &Held,
+    password: &str,
     previous_session: Option<&str>,
-) -> anyhow::Result<Option<String>> {
+) -> Result<PasswordLink, PscRefusal> {
+    let flow = &held.flow;
+    let account = match flow.account_id {
+        Some(id) => repo::accounts::find(&state.db, id).await?,
+        None => None,
+    }
+    .filter(|a| !a.disabled)
+    .ok_or(PscRefusal::Expired)?;
+    let limit = Limit::PscLinkClient(client);
+    match sign_in::authenticate(state, limit, &account.email, password).await {
+        Ok(signed) if signed.id == account.id => {}
+        Ok(_) | Err(LoginError::InvalidCredentials) => return Ok(PasswordLink::WrongPassword),
+        Err(LoginError::Throttled(t)) => {
+            return Ok(PasswordLink::Throttled {
+                retry_after_secs: t.retry_after_secs,
+            });
+        }
+        Err(LoginError::Unexpected(e)) => return Err(e.into()),
+    }
     let verified = Verified {
-        identity: identity.clone(),
+        identity: held.identity.clone(),
         id_token: flow.id_token.clone().unwrap_or_default(),
     };
     match link(state, account.id, &verified).await {
-        Ok(()) => {}
-        Err(e) if is_unique_violation(&e) => return Ok(None),
+        Ok(()) => repo::psc::delete_flow(&state.db, flow.id).await?,
+        Err(e) if is_unique_violation(&e) => {
+            repo::psc::delete_flow(&state.db, flow.id).await?;
+            return Err(PscRefusal::AlreadyLinked);
+        }
         Err(e) => return Err(e.into()),
     }
-    repo::psc::delete_flow(&state.db, flow.id).await?;
     let session = sign_in::start_session(
         state,
         account.id,
@@ -276,5 +484,23 @@ pub async fn link_with_password(
         flow.id_token.as_deref(),
     )
     .await?;
-    Ok(Some(session))
+    let landing = journey::landing_url(&state.db, &account, &state.cgu.version).await?;
+    Ok(PasswordLink::SignedIn { landing, session })
+}
+
+/// Records a refusal in the audit trail (and the log) and hands it back.
+async fn audited(state: &AppState, account_id: Option<i32>, refusal: PscRefusal) -> PscRefusal {
+    tracing::info!(reason = %refusal, "Pro Santé Connect sign-in refused");
+    match repo::audit::record_for(
+        &state.db,
+        account_id,
+        Actor::System,
+        Action::PscRefused,
+        Some(&refusal.to_string()),
+    )
+    .await
+    {
+        Ok(()) => refusal,
+        Err(e) => e.into(),
+    }
 }

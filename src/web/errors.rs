@@ -1,13 +1,16 @@
 //! Turns [`AppError`] responses into French HTML pages and logs each error once, with the
 //! request id the page shows.
 
+use std::sync::Arc;
+
 use axum::{
     extract::{Request, State},
     http::{HeaderName, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use templates::views::ErrorView;
+use maud::Markup;
+use templates::views::{ErrorView, PageContext};
 
 use crate::{
     error::{AppError, ErrorExtension},
@@ -25,10 +28,15 @@ pub async fn render(State(state): State<AppState>, req: Request, next: Next) -> 
     let method = req.method().clone();
     let path = loggable_path(req.uri().path());
     let response = next.run(req).await;
+    if let Some(DeferredPage(body)) = response.extensions().get::<DeferredPage>() {
+        let ctx = super::context::base(&state, String::new());
+        let page = (response.status(), body(&ctx)).into_response();
+        return keep_headers(page, &response);
+    }
     let error = match response.extensions().get::<ErrorExtension>() {
         Some(ErrorExtension(error)) => error.clone(),
         None if is_plain_rejection(&response) => match AppError::from_status(response.status()) {
-            Some(error) => std::sync::Arc::new(error),
+            Some(error) => Arc::new(error),
             None => return response,
         },
         None => return response,
@@ -46,9 +54,19 @@ pub async fn render(State(state): State<AppState>, req: Request, next: Next) -> 
         request_id: error.is_internal().then(|| request_id.unwrap_or_default()),
     };
     let ctx = super::context::base(&state, String::new());
-    let mut page = (error.status(), templates::pages::error(&ctx, &view)).into_response();
-    // Keep what the failed response set (cookies), except its now-wrong body headers.
-    for (name, value) in response.headers() {
+    let page = (error.status(), templates::pages::error(&ctx, &view)).into_response();
+    keep_headers(page, &response)
+}
+
+/// A page whose body needs the page context, which only [`render`] can build (it needs the
+/// state): a response carrying one is rendered here, with the response's own status. This is
+/// how an error enum with its own pages (`psc::PscRefusal`) implements `IntoResponse`.
+#[derive(Clone)]
+pub struct DeferredPage(pub Arc<dyn Fn(&PageContext) -> Markup + Send + Sync>);
+
+/// Keeps what the failed response set (cookies), except its now-wrong body headers.
+fn keep_headers(mut page: Response, failed: &Response) -> Response {
+    for (name, value) in failed.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
             page.headers_mut().append(name.clone(), value.clone());
         }

@@ -100,6 +100,19 @@ pub fn unique_rpps() -> String {
     format!("{body}{}", luhn_key(&body))
 }
 
+/// A unique address for a new PSC user's email step.
+pub fn unique_email() -> String {
+    format!(
+        "{}@exemple.fr",
+        crate::support::fixtures::random_letters(12)
+    )
+}
+
+/// The simulator login of a pharmacist test identity with this RPPS.
+pub fn pharma_login(rpps: &str) -> String {
+    format!("pharma:{rpps}")
+}
+
 /// A unique EDIT-like identifier (`ANS` + 14 digits).
 pub fn unique_edit_id() -> String {
     format!("ANS{:014}", Uuid::new_v4().as_u128() % 100_000_000_000_000)

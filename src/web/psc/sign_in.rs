@@ -1,0 +1,113 @@
+//! Signing in (or up) with Pro Santé Connect: `/psc/connexion` starts an attempt,
+//! `/psc/retour` is its redirect URI, and `/inscription/email` asks a new user's email.
+
+use axum::{
+    extract::{Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+use templates::views::{FieldErrors, PscEmailView};
+
+use super::{Cookies, clear_attempt_cookie, signed_in, to_psc};
+use crate::{
+    domain::EmailAddress,
+    psc::{CallbackParams, PscRefusal},
+    services::psc::{self, EmailOutcome, Outcome},
+    state::AppState,
+    web::{context::Ctx, form::AppForm},
+};
+
+pub(super) async fn psc_login_get(State(state): State<AppState>) -> Result<Response, PscRefusal> {
+    let started = psc::start_login(&state).await?;
+    Ok(to_psc(&state, &started))
+}
+
+pub(super) async fn psc_callback_get(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Query(params): Query<CallbackParams>,
+) -> Result<Response, PscRefusal> {
+    let cookies = Cookies::new(&state, jar);
+    let outcome = psc::callback(
+        &state,
+        cookies.attempt().as_deref(),
+        params,
+        cookies.previous_session().as_deref(),
+    )
+    .await?;
+    Ok(match outcome {
+        Outcome::SignedIn { landing, session } => signed_in(&state, landing, &session),
+        Outcome::Linked => {
+            let mut response = Redirect::to(urls::ACCOUNT).into_response();
+            clear_attempt_cookie(&state, &mut response);
+            response
+        }
+        Outcome::NeedsEmail => Redirect::to(urls::PSC_EMAIL).into_response(),
+        Outcome::NeedsPassword => Redirect::to(urls::PSC_LINK).into_response(),
+    })
+}
+
+pub(super) async fn psc_email_get(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ctx: Ctx,
+) -> Result<Response, PscRefusal> {
+    let held = psc::held(&state, Cookies::new(&state, jar).attempt().as_deref()).await?;
+    let identity = &held.identity;
+    let view = PscEmailView {
+        email: identity.email_hint().unwrap_or_default().to_owned(),
+        prenom: identity.prenom.clone(),
+        nom: identity.nom.clone(),
+        errors: FieldErrors::new(),
+    };
+    Ok(templates::pages::psc_email(&ctx.anonymous(None), &view).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct EmailForm {
+    email: String,
+}
+
+pub(super) async fn psc_email_post(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ctx: Ctx,
+    AppForm(form): AppForm<EmailForm>,
+) -> Result<Response, PscRefusal> {
+    let cookies = Cookies::new(&state, jar);
+    let held = psc::held(&state, cookies.attempt().as_deref()).await?;
+    let invalid = |message: String| {
+        let mut errors = FieldErrors::new();
+        errors.add("email", message);
+        let view = PscEmailView {
+            email: form.email.clone(),
+            prenom: held.identity.prenom.clone(),
+            nom: held.identity.nom.clone(),
+            errors,
+        };
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            templates::pages::psc_email(&ctx.anonymous(None), &view),
+        )
+            .into_response()
+    };
+    let email = match EmailAddress::parse(&form.email) {
+        Ok(email) => email,
+        Err(e) => return Ok(invalid(e.to_string())),
+    };
+    let previous = cookies.previous_session();
+    Ok(
+        match psc::register(&state, &held, &email, previous.as_deref()).await? {
+            EmailOutcome::Created { session } => {
+                signed_in(&state, urls::SIGNUP_EMAIL_SENT, &session)
+            }
+            EmailOutcome::NeedsPassword => Redirect::to(urls::PSC_LINK).into_response(),
+            EmailOutcome::Taken => invalid(
+                "Cette adresse est déjà associée à un autre compte Pro Santé Connect.".into(),
+            ),
+        },
+    )
+}
