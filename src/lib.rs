@@ -4,9 +4,10 @@
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
-/// Command line: `serve`, `migrate`.
+/// Command line: `serve`, `migrate`, `admin create`, `account disable`, `directory sync|status`.
 pub mod cli;
-/// Layered, typed settings (`config/default.toml`, `--config FILE`, `MSS__…` variables).
+/// Layered, typed settings (built-in `config/default.toml`, `--config FILE`, `MSS__…` variables);
+/// unknown keys and bad values stop the start-up.
 pub mod config;
 /// The LDAP annuaire: entry mapping, publisher (ldap3), reconciliation.
 pub mod directory;
