@@ -1,5 +1,14 @@
-//! The command line. `serve` runs the web service and its workers; `migrate` applies pending
-//! migrations and exits. More subcommands (admin, directory) attach here.
+//! The command line, `mss-onboarding [--config FILE] <command>`:
+//! - `serve` runs the web service and the outbox worker;
+//! - `migrate` applies pending migrations and exits;
+//! - `admin create --email … --scope …` makes an administrator (creating the account, password
+//!   read from standard input, when it does not exist);
+//! - `account disable --email …` disables an account and queues the removal of its directory
+//!   entries;
+//! - `directory sync` reconciles the LDAP annuaire with the database, `directory status` prints
+//!   the publication queue.
+//!
+//! Every command loads the settings first, so a bad or unknown key stops any of them.
 
 use std::path::PathBuf;
 

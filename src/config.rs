@@ -1,18 +1,24 @@
-//! Typed settings, loaded once: code defaults, then `config/default.toml`, then an optional
-//! `--config FILE`, then environment variables `MSS__SECTION__KEY`. Nothing else reads the
-//! environment.
+//! Typed settings, loaded once: the built-in `config/default.toml`, then that file on disk when
+//! present, then an optional `--config FILE`, then environment variables `MSS__SECTION__KEY`.
+//! Nothing else reads the environment.
+//!
+//! Every settings struct denies unknown fields and has no `Default`: `config/default.toml` is the
+//! one place defaults are written, and a key that matches nothing is a start-up error.
 
 use std::path::{Path, PathBuf};
 
 use figment::{
-    Figment,
-    providers::{Env, Format, Serialized, Toml},
+    Figment, Metadata, Profile, Provider,
+    providers::{Env, Format, Toml},
+    value::{Dict, Map, Value},
 };
+use openidconnect::{PostLogoutRedirectUrl, RedirectUrl};
 use secrecy::SecretString;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use url::Url;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Settings {
     pub service_name: String,
     pub server: ServerSettings,
@@ -29,16 +35,17 @@ pub struct Settings {
     pub validation: ValidationSettings,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ServerSettings {
     /// Address to listen on; port 0 picks a free port (tests).
     pub bind: String,
-    /// Base of every absolute link (mails). Empty: `http://{bound address}`.
-    pub public_url: String,
+    /// Base of every absolute link (mails), `http://` or `https://`. Empty (`None`):
+    /// `http://{bound address}`.
+    #[serde(deserialize_with = "url_de::optional_http")]
+    pub public_url: Option<Url>,
     /// Key for CSRF tokens (at least 32 bytes, base64 or plain text). Empty: a random key per
     /// process, which only suits a single instance.
-    #[serde(serialize_with = "ser_secret")]
     pub secret_key: SecretString,
     /// Largest accepted request body, in bytes; larger bodies get 413.
     pub body_limit_bytes: usize,
@@ -47,8 +54,8 @@ pub struct ServerSettings {
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     /// `sqlite://path?mode=rwc` or `postgres://user@host/db`.
     pub url: String,
@@ -57,14 +64,14 @@ pub struct DatabaseSettings {
     pub migrate_on_start: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MailTransport {
     Smtp,
     File,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SmtpSecurity {
     None,
@@ -72,8 +79,8 @@ pub enum SmtpSecurity {
     Tls,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MailSettings {
     pub transport: MailTransport,
     /// `From` header of every mail, e.g. `Medimail <no-reply@example.fr>`.
@@ -82,7 +89,6 @@ pub struct MailSettings {
     pub smtp_port: u16,
     pub smtp_security: SmtpSecurity,
     pub smtp_username: String,
-    #[serde(serialize_with = "ser_secret")]
     pub smtp_password: SecretString,
     pub smtp_timeout_secs: u64,
     /// Where `.eml` files go when `transport = "file"`.
@@ -94,8 +100,8 @@ pub struct MailSettings {
     pub retry_max_secs: u64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AuthSettings {
     /// argon2id memory cost in KiB (OWASP: 19456).
     pub argon2_memory_kib: u32,
@@ -129,8 +135,8 @@ pub struct AuthSettings {
     pub unconfirmed_days: i64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CguSettings {
     /// Folder holding one `{version}.txt` per version of the terms of use.
     pub dir: PathBuf,
@@ -138,23 +144,23 @@ pub struct CguSettings {
     pub current: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NomenclatureSettings {
     /// Folder holding `TRE_G15_ProfessionSante.csv` and `TRE_R38_SpecialiteOrdinale.csv`.
     pub dir: PathBuf,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DirectorySettings {
     /// Publish to LDAP at all. Off: directory changes still queue in the outbox and wait.
     pub enabled: bool,
     /// `ldap://host:389` or `ldaps://host:636`.
-    pub url: String,
+    #[serde(deserialize_with = "url_de::ldap")]
+    pub url: Url,
     /// The service's own bind DN (the only one allowed to write).
     pub bind_dn: String,
-    #[serde(serialize_with = "ser_secret")]
     pub bind_password: SecretString,
     /// Base of the DIT; entries go under `ou=mssante,{base_dn}` and `ou=operateur,{base_dn}`.
     pub base_dn: String,
@@ -163,34 +169,49 @@ pub struct DirectorySettings {
 }
 
 /// Pro Santé Connect, the national OpenID Connect provider (domain.md §1).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PscSettings {
     pub enabled: bool,
     /// Full URL of the metadata: PSC publishes it at
     /// `…/realms/esante-wallet/.well-known/wallet-openid-configuration`, not the standard path.
-    pub discovery_url: String,
+    #[serde(deserialize_with = "url_de::http")]
+    pub discovery_url: Url,
     pub client_id: String,
-    #[serde(serialize_with = "ser_secret")]
     pub client_secret: SecretString,
-    /// Registered redirect URI. Empty: `{server.public_url}/psc/retour`.
-    pub redirect_url: String,
-    /// Registered post-logout redirect URI. Empty: `{server.public_url}/`.
-    pub post_logout_redirect_url: String,
+    /// Registered redirect URI. Empty (`None`): `{server.public_url}/psc/retour`. Kept exactly
+    /// as written: the provider compares it with the registered one as a string (OIDC Core
+    /// §3.1.2.1), so it must not be normalised.
+    #[serde(deserialize_with = "url_de::optional_redirect")]
+    pub redirect_url: Option<RedirectUrl>,
+    /// Registered post-logout redirect URI. Empty (`None`): `{server.public_url}/`. Kept exactly
+    /// as written, like `redirect_url` (OIDC RP-Initiated Logout 1.0 §2).
+    #[serde(deserialize_with = "url_de::optional_post_logout")]
+    pub post_logout_redirect_url: Option<PostLogoutRedirectUrl>,
     /// Requested scopes, space-separated.
     pub scopes: String,
     /// Requested authentication level; an ID token below it is refused.
     pub acr_values: String,
-    /// `client_secret_basic` (default) or `client_secret_post`.
-    pub token_auth_method: String,
+    /// How the client authenticates at the token endpoint.
+    pub token_auth_method: TokenAuthMethod,
     /// Timeout of each call to PSC, in seconds.
     pub timeout_secs: u64,
     /// How long discovery metadata and keys are cached, in seconds.
     pub metadata_ttl_secs: u64,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
+/// Client authentication at the token endpoint (OIDC Core §9); PSC accepts both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenAuthMethod {
+    /// The client id and secret in an HTTP Basic `Authorization` header (RFC 6749 §2.3.1).
+    ClientSecretBasic,
+    /// The client id and secret as form parameters of the request body.
+    ClientSecretPost,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ValidationSettings {
     /// Validate BAL PER accounts whose identity Pro Santé Connect verified as soon as their profile
     /// is complete, without waiting for an administrator.
@@ -198,8 +219,8 @@ pub struct ValidationSettings {
 }
 
 /// How MSSanté addresses are built at validation.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AddressSettings {
     /// Pattern of a BAL PER address; placeholders `{prenom}`, `{nom}`, `{profession}`, `{region}`.
     pub per_pattern: String,
@@ -211,218 +232,184 @@ pub struct AddressSettings {
     pub regions: std::collections::BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SupportSettings {
     pub organisation: String,
     pub phone: String,
     pub phone_note: String,
     pub hours: String,
-    pub form_url: String,
-    pub appointment_url: String,
+    /// Link to the support's web form; empty (`None`) hides it.
+    #[serde(deserialize_with = "url_de::optional_http")]
+    pub form_url: Option<Url>,
+    /// Link to book a call with the support; empty (`None`) hides it.
+    #[serde(deserialize_with = "url_de::optional_http")]
+    pub appointment_url: Option<Url>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     Text,
     Json,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LogSettings {
     pub format: LogFormat,
     /// `tracing` filter, e.g. `info` or `mss_onboarding=debug,info`. `RUST_LOG` wins when set.
     pub level: String,
 }
 
-fn ser_secret<S: serde::Serializer>(_: &SecretString, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str("")
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            service_name: "Medimail".into(),
-            server: ServerSettings::default(),
-            database: DatabaseSettings::default(),
-            mail: MailSettings::default(),
-            auth: AuthSettings::default(),
-            cgu: CguSettings::default(),
-            nomenclatures: NomenclatureSettings::default(),
-            support: SupportSettings::default(),
-            log: LogSettings::default(),
-            directory: DirectorySettings::default(),
-            addresses: AddressSettings::default(),
-            psc: PscSettings::default(),
-            validation: ValidationSettings::default(),
-        }
-    }
-}
-
-impl Default for ServerSettings {
-    fn default() -> Self {
-        Self {
-            bind: "127.0.0.1:8080".into(),
-            public_url: "http://127.0.0.1:8080".into(),
-            secret_key: SecretString::from(""),
-            body_limit_bytes: 64 * 1024,
-            trusted_proxies: Vec::new(),
-        }
-    }
-}
-
-impl Default for DatabaseSettings {
-    fn default() -> Self {
-        Self {
-            url: "sqlite://data/mss-onboarding.db?mode=rwc".into(),
-            max_connections: 10,
-            migrate_on_start: true,
-        }
-    }
-}
-
-impl Default for MailSettings {
-    fn default() -> Self {
-        Self {
-            transport: MailTransport::File,
-            from: "Medimail <no-reply@medimail.localhost>".into(),
-            smtp_host: "127.0.0.1".into(),
-            smtp_port: 25,
-            smtp_security: SmtpSecurity::None,
-            smtp_username: String::new(),
-            smtp_password: SecretString::from(""),
-            smtp_timeout_secs: 10,
-            file_dir: "data/mail".into(),
-            worker_poll_ms: 1000,
-            retry_base_ms: 2000,
-            retry_max_secs: 3600,
-        }
-    }
-}
-
-impl Default for AuthSettings {
-    fn default() -> Self {
-        Self {
-            argon2_memory_kib: 19456,
-            argon2_iterations: 2,
-            argon2_parallelism: 1,
-            max_concurrent_hashes: 0,
-            password_min_score: 3,
-            session_idle_minutes: 30,
-            session_absolute_hours: 12,
-            token_validity_hours: 24,
-            mail_interval_secs: 60,
-            max_failed_signins: 10,
-            throttle_window_minutes: 15,
-            max_signins_per_client: 300,
-            max_signups_per_client: 30,
-            max_resends_per_client: 30,
-            max_psc_links_per_client: 30,
-            max_mails_per_address_per_day: 5,
-            unconfirmed_days: 7,
-        }
-    }
-}
-
-impl Default for CguSettings {
-    fn default() -> Self {
-        Self {
-            dir: "config/cgu".into(),
-            current: "2026-01".into(),
-        }
-    }
-}
-
-impl Default for NomenclatureSettings {
-    fn default() -> Self {
-        Self {
-            dir: "config/nomenclatures".into(),
-        }
-    }
-}
-
-impl Default for SupportSettings {
-    fn default() -> Self {
-        Self {
-            organisation: "Centre de services du GRADeS Occitanie".into(),
-            phone: "0 820 250 035".into(),
-            phone_note: "Service 0,09 € / appel + prix appel".into(),
-            hours: "8h30 - 18h30 du lundi au vendredi".into(),
-            form_url: "https://assistance.esante-occitanie.fr".into(),
-            appointment_url: "https://assistance.esante-occitanie.fr/rendez-vous".into(),
-        }
-    }
-}
-
-impl Default for DirectorySettings {
-    fn default() -> Self {
-        Self {
-            enabled: false,
-            url: "ldap://127.0.0.1:389".into(),
-            bind_dn: "cn=mss-onboarding,ou=services,dc=annuaire,dc=medimail,dc=fr".into(),
-            bind_password: SecretString::from(""),
-            base_dn: "dc=annuaire,dc=medimail,dc=fr".into(),
-            timeout_secs: 5,
-        }
-    }
-}
-
-impl Default for PscSettings {
-    fn default() -> Self {
-        Self {
-            enabled: false,
-            discovery_url: "https://auth.bas.psc.esante.gouv.fr/auth/realms/esante-wallet/.well-known/wallet-openid-configuration".into(),
-            client_id: String::new(),
-            client_secret: SecretString::from(""),
-            redirect_url: String::new(),
-            post_logout_redirect_url: String::new(),
-            scopes: "openid scope_all".into(),
-            acr_values: "eidas1".into(),
-            token_auth_method: "client_secret_basic".into(),
-            timeout_secs: 10,
-            metadata_ttl_secs: 3600,
-        }
-    }
-}
-
-impl Default for AddressSettings {
-    /// Empty tables: the real ones live in `config/default.toml`.
-    fn default() -> Self {
-        Self {
-            per_pattern: "{prenom}.{nom}@{profession}.{region}.mssante.fr".into(),
-            med_pattern: "{prenom}.{nom}@medimail.fr".into(),
-            professions: std::collections::BTreeMap::new(),
-            regions: std::collections::BTreeMap::new(),
-        }
-    }
-}
-
-impl Default for LogSettings {
-    fn default() -> Self {
-        Self {
-            format: LogFormat::Text,
-            level: "info".into(),
-        }
-    }
-}
+/// The shipped defaults: `config/default.toml`, built into the binary so that the service runs
+/// on them from any directory. It is the only place a default value is written.
+pub const DEFAULTS: &str = include_str!("../config/default.toml");
 
 impl Settings {
-    /// Loads the layered configuration. `config/default.toml` is read relative to the working
-    /// directory when it exists.
+    /// Loads the layered configuration, later layers winning: the built-in [`DEFAULTS`], then
+    /// `config/default.toml` when found from the working directory (so local edits to it still
+    /// apply), then `extra_file` (`--config FILE`), then `MSS__SECTION__KEY` environment
+    /// variables.
     ///
     /// # Errors
-    /// A file that does not parse, or a value of the wrong type.
+    /// A file that does not parse, a value of the wrong type or outside its allowed values, or
+    /// a key the settings do not have (a typo would otherwise be silently ignored). Figment's
+    /// message names the key and the file or variable it came from.
     pub fn load(extra_file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
-        let mut figment = Figment::from(Serialized::defaults(Settings::default()))
-            .merge(Toml::file("config/default.toml"));
+        let mut figment =
+            Figment::from(Toml::string(DEFAULTS)).merge(Toml::file("config/default.toml"));
         if let Some(file) = extra_file {
             figment = figment.merge(Toml::file_exact(file));
         }
+        // Lossy: numbers and booleans may be written as strings, which is how every environment
+        // variable arrives (see `RawEnv`).
         figment
-            .merge(Env::prefixed("MSS__").split("__"))
+            .merge(RawEnv(Env::prefixed("MSS__").split("__")))
+            .extract_lossy()
+            .map_err(Box::new)
+    }
+
+    /// The built-in defaults alone, without files or environment (unit tests).
+    ///
+    /// # Errors
+    /// Only if the shipped `config/default.toml` is broken, which a test rules out.
+    pub fn defaults() -> Result<Self, Box<figment::Error>> {
+        Figment::from(Toml::string(DEFAULTS))
             .extract()
             .map_err(Box::new)
+    }
+}
+
+/// `MSS__SECTION__KEY` variables with their values kept as strings. figment's `Env` parses each
+/// value as TOML-like data, so an all-digit secret became a number ("invalid type: found
+/// unsigned int, expected a string") and a password starting with `[` an array. The typed
+/// settings decide instead, through the lossy extraction in [`Settings::load`].
+struct RawEnv(Env);
+
+impl Provider for RawEnv {
+    fn metadata(&self) -> Metadata {
+        // Errors then name the variable's source ("`MSS__` environment variable(s)").
+        self.0.metadata()
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        let mut dict = Dict::new();
+        for (key, value) in self.0.iter() {
+            let path: Vec<&str> = key.as_str().split('.').collect();
+            insert(&mut dict, &path, Value::from(value));
+        }
+        Ok(Profile::Default.collect(dict))
+    }
+}
+
+/// Sets `path` (e.g. `["server", "bind"]`) in `dict`, creating the tables on the way.
+fn insert(dict: &mut Dict, path: &[&str], value: Value) {
+    match path {
+        [] => {}
+        [last] => {
+            dict.insert((*last).to_owned(), value);
+        }
+        [first, rest @ ..] => {
+            let entry = dict
+                .entry((*first).to_owned())
+                .or_insert_with(|| Value::from(Dict::new()));
+            if !matches!(entry, Value::Dict(..)) {
+                *entry = Value::from(Dict::new());
+            }
+            if let Value::Dict(_, inner) = entry {
+                insert(inner, rest, value);
+            }
+        }
+    }
+}
+
+/// URL-valued keys: parsed with `url::Url` (WHATWG URL), and checked for the schemes that make
+/// sense there, so a typo stops the start-up instead of failing at the first request.
+mod url_de {
+    use openidconnect::{PostLogoutRedirectUrl, RedirectUrl};
+    use serde::{Deserialize, Deserializer, de::Error};
+    use url::Url;
+
+    fn parse<E: Error>(text: &str, schemes: &[&str], expected: &str) -> Result<Url, E> {
+        let url = Url::parse(text)
+            .map_err(|e| E::custom(format!("{text:?} is not a URL ({e}), expected {expected}")))?;
+        if schemes.contains(&url.scheme()) {
+            Ok(url)
+        } else {
+            Err(E::custom(format!("{text:?}: expected {expected}")))
+        }
+    }
+
+    const HTTP: &[&str] = &["http", "https"];
+    const HTTP_EXPECTED: &str = "an http:// or https:// URL";
+
+    /// An absolute `http://` or `https://` URL.
+    pub fn http<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
+        parse(&String::deserialize(d)?, HTTP, HTTP_EXPECTED)
+    }
+
+    /// Like [`http`], with the empty string meaning "not set" (TOML has no null).
+    pub fn optional_http<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {
+        match String::deserialize(d)?.as_str() {
+            "" => Ok(None),
+            text => parse(text, HTTP, &format!("{HTTP_EXPECTED}, or \"\"")).map(Some),
+        }
+    }
+
+    /// An http(s) redirect URI registered at the provider, kept as written (see `PscSettings`).
+    pub fn optional_redirect<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<RedirectUrl>, D::Error> {
+        optional_registered(d, RedirectUrl::new)
+    }
+
+    /// Like [`optional_redirect`], for the post-logout redirect URI.
+    pub fn optional_post_logout<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<PostLogoutRedirectUrl>, D::Error> {
+        optional_registered(d, PostLogoutRedirectUrl::new)
+    }
+
+    fn optional_registered<'de, D: Deserializer<'de>, T>(
+        d: D,
+        make: fn(String) -> Result<T, url::ParseError>,
+    ) -> Result<Option<T>, D::Error> {
+        match String::deserialize(d)?.as_str() {
+            "" => Ok(None),
+            text => {
+                parse::<D::Error>(text, HTTP, &format!("{HTTP_EXPECTED}, or \"\""))?;
+                make(text.to_owned()).map(Some).map_err(D::Error::custom)
+            }
+        }
+    }
+
+    /// An `ldap://` or `ldaps://` URL (RFC 4516), the two schemes `ldap3` connects to over TCP.
+    pub fn ldap<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
+        parse(
+            &String::deserialize(d)?,
+            &["ldap", "ldaps"],
+            "an ldap:// or ldaps:// URL",
+        )
     }
 }

@@ -6,9 +6,10 @@
 
 /// Who may do what: passwords, sign-in, sessions, CSRF, cookies, throttling.
 pub mod auth;
-/// Command line: `serve`, `migrate`.
+/// Command line: `serve`, `migrate`, `admin create`, `account disable`, `directory sync|status`.
 pub mod cli;
-/// Layered, typed settings (`config/default.toml`, `--config FILE`, `MSS__…` variables).
+/// Layered, typed settings (built-in `config/default.toml`, `--config FILE`, `MSS__…` variables);
+/// unknown keys and bad values stop the start-up.
 pub mod config;
 /// The LDAP annuaire: entry mapping, publisher (ldap3), reconciliation.
 pub mod directory;

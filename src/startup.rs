@@ -42,9 +42,9 @@ impl App {
             .await
             .with_context(|| format!("binding {}", settings.server.bind))?;
         let local = listener.local_addr()?;
-        let public_url = match settings.server.public_url.trim_end_matches('/') {
-            "" => format!("http://{local}"),
-            url => url.to_owned(),
+        let public_url = match &settings.server.public_url {
+            None => format!("http://{local}"),
+            Some(url) => url.as_str().trim_end_matches('/').to_owned(),
         };
         let cgu = CguCatalog::load(&settings.cgu).context("loading the CGU")?;
         let nomenclatures = Nomenclatures::load(&settings.nomenclatures.dir)

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
+use url::Url;
 
 use crate::{
     auth::{csrf::CsrfKey, password::PasswordHasher},
@@ -66,8 +67,12 @@ impl AppState {
             phone: s.phone.clone(),
             phone_note: s.phone_note.clone(),
             hours: s.hours.clone(),
-            form_url: s.form_url.clone(),
-            appointment_url: s.appointment_url.clone(),
+            form_url: s.form_url.as_ref().map(Url::to_string).unwrap_or_default(),
+            appointment_url: s
+                .appointment_url
+                .as_ref()
+                .map(Url::to_string)
+                .unwrap_or_default(),
         }
     }
 }

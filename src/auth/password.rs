@@ -126,7 +126,7 @@ mod tests {
         PasswordHasher::new(&AuthSettings {
             argon2_memory_kib: 1024,
             argon2_iterations: 1,
-            ..AuthSettings::default()
+            ..crate::config::Settings::defaults().unwrap().auth
         })
         .unwrap()
     }
@@ -160,7 +160,7 @@ mod tests {
 
     #[test]
     fn default_parameters_are_owasp_argon2id() {
-        let s = AuthSettings::default();
+        let s = crate::config::Settings::defaults().unwrap().auth;
         assert_eq!(
             (
                 s.argon2_memory_kib,

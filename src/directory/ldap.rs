@@ -47,7 +47,7 @@ impl std::fmt::Debug for LdapDirectory {
 impl LdapDirectory {
     pub fn new(settings: &DirectorySettings) -> Self {
         Self {
-            url: settings.url.clone(),
+            url: settings.url.to_string(),
             bind_dn: settings.bind_dn.clone(),
             bind_password: settings.bind_password.clone(),
             base_dn: settings.base_dn.trim().to_owned(),
@@ -357,7 +357,9 @@ mod tests {
     fn the_password_is_not_in_debug_output() {
         let settings = DirectorySettings {
             bind_password: SecretString::from("s3cret-pw"),
-            ..DirectorySettings::default()
+            ..crate::config::Settings::defaults()
+                .expect("the built-in defaults")
+                .directory
         };
         let debug = format!("{:?}", LdapDirectory::new(&settings));
         assert!(!debug.contains("s3cret-pw"), "{debug}");

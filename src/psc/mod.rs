@@ -31,7 +31,7 @@ pub use self::{
     callback::{CallbackParams, Pending},
     refusal::PscRefusal,
 };
-use crate::config::PscSettings;
+use crate::config::{PscSettings, TokenAuthMethod};
 
 /// What goes wrong with a sign-in, as the user should hear it.
 #[derive(Debug, thiserror::Error)]
@@ -78,13 +78,15 @@ impl PscClient {
     /// # Errors
     /// Invalid URLs in the settings.
     pub fn new(settings: &PscSettings, public_url: &str) -> anyhow::Result<Self> {
-        let redirect = match settings.redirect_url.as_str() {
-            "" => format!("{public_url}{}", urls::PSC_CALLBACK),
-            url => url.to_owned(),
+        let redirect_url = match &settings.redirect_url {
+            None => RedirectUrl::new(format!("{public_url}{}", urls::PSC_CALLBACK))
+                .context("the default psc.redirect_url")?,
+            Some(url) => url.clone(),
         };
-        let post_logout = match settings.post_logout_redirect_url.as_str() {
-            "" => format!("{public_url}/"),
-            url => url.to_owned(),
+        let post_logout_url = match &settings.post_logout_redirect_url {
+            None => PostLogoutRedirectUrl::new(format!("{public_url}/"))
+                .context("the default psc.post_logout_redirect_url")?,
+            Some(url) => url.clone(),
         };
         let http = reqwest::Client::builder()
             // No redirects: the openidconnect crate's advice against SSRF.
@@ -94,9 +96,8 @@ impl PscClient {
             .context("building the HTTP client for PSC")?;
         Ok(Self {
             settings: settings.clone(),
-            redirect_url: RedirectUrl::new(redirect).context("psc.redirect_url")?,
-            post_logout_url: PostLogoutRedirectUrl::new(post_logout)
-                .context("psc.post_logout_redirect_url")?,
+            redirect_url,
+            post_logout_url,
             http,
             cache: RwLock::new(None),
         })
@@ -239,10 +240,9 @@ impl PscClient {
     }
 
     fn client(&self, discovered: &Discovered) -> Client {
-        let auth_type = if self.settings.token_auth_method == "client_secret_post" {
-            openidconnect::AuthType::RequestBody
-        } else {
-            openidconnect::AuthType::BasicAuth
+        let auth_type = match self.settings.token_auth_method {
+            TokenAuthMethod::ClientSecretBasic => openidconnect::AuthType::BasicAuth,
+            TokenAuthMethod::ClientSecretPost => openidconnect::AuthType::RequestBody,
         };
         CoreClient::from_provider_metadata(
             discovered.metadata.clone(),
@@ -273,7 +273,7 @@ impl PscClient {
         let url = &self.settings.discovery_url;
         let body = self
             .http
-            .get(url)
+            .get(url.as_str())
             .send()
             .await
             .and_then(reqwest::Response::error_for_status)
@@ -285,6 +285,7 @@ impl PscClient {
         // OpenID Connect Discovery 1.0 §4.3: the issuer in the metadata must be the one the
         // metadata was fetched for (PSC's document sits under `{issuer}/.well-known/…`).
         let expected = url
+            .as_str()
             .split("/.well-known/")
             .next()
             .unwrap_or_default()

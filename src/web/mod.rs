@@ -39,13 +39,12 @@ use crate::state::AppState;
 /// PSC's issuer origin: signing out of a PSC session redirects the sign-out form there
 /// (end_session_endpoint), and browsers apply `form-action` to redirects.
 fn content_security_policy(state: &AppState) -> String {
-    let psc_origin = state
-        .psc
-        .is_some()
-        .then(|| url::Url::parse(&state.settings.psc.discovery_url).ok())
-        .flatten()
-        .map(|u| format!(" {}", u.origin().ascii_serialization()))
-        .unwrap_or_default();
+    let psc_origin = if state.psc.is_some() {
+        let origin = state.settings.psc.discovery_url.origin();
+        format!(" {}", origin.ascii_serialization())
+    } else {
+        String::new()
+    };
     format!(
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'{psc_origin}; \
          frame-ancestors 'none'; base-uri 'none'"

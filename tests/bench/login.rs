@@ -45,7 +45,7 @@ async fn run() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut settings = Settings::load(None).expect("settings");
     settings.server.bind = "127.0.0.1:0".into();
-    settings.server.public_url = String::new();
+    settings.server.public_url = None;
     settings.database.url = format!("sqlite://{}/bench.db?mode=rwc", dir.path().display());
     settings.mail.file_dir = dir.path().join("mail");
     settings.auth.argon2_memory_kib = memory;

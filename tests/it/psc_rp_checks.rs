@@ -7,21 +7,26 @@
 
 use crate::support::faulty_oidc::{ClientAuth, Fault, FaultyProvider};
 use crate::support::psc::{self, PSC_IDENTITIES};
+use mss_onboarding::config::TokenAuthMethod;
+
 use crate::support::{TestApp, TestResponse, html, spawn_app_with};
 
 /// A faulty provider with `fault`, and an app signing in with it.
 async fn app_with(fault: Fault) -> (TestApp, FaultyProvider) {
-    app_with_auth(fault, "client_secret_basic").await
+    app_with_auth(fault, TokenAuthMethod::ClientSecretBasic).await
 }
 
-async fn app_with_auth(fault: Fault, token_auth_method: &str) -> (TestApp, FaultyProvider) {
+async fn app_with_auth(
+    fault: Fault,
+    token_auth_method: TokenAuthMethod,
+) -> (TestApp, FaultyProvider) {
     let op = FaultyProvider::start(fault, &psc::unique_rpps()).await;
     let app = spawn_app_with(|s| {
         s.psc.enabled = true;
-        s.psc.discovery_url = op.discovery_url.clone();
+        s.psc.discovery_url = op.discovery_url.parse().expect("URL");
         s.psc.client_id = op.client_id.clone();
         s.psc.client_secret = secrecy::SecretString::from(op.client_secret.clone());
-        s.psc.token_auth_method = token_auth_method.to_owned();
+        s.psc.token_auth_method = token_auth_method;
     })
     .await;
     (app, op)
@@ -446,7 +451,7 @@ async fn a_callback_replayed_after_a_sign_in_is_refused_and_creates_nothing() {
 #[tokio::test]
 async fn client_secret_post_sends_the_secret_in_the_form_when_configured() {
     // Arrange
-    let (app, op) = app_with_auth(Fault::None, "client_secret_post").await;
+    let (app, op) = app_with_auth(Fault::None, TokenAuthMethod::ClientSecretPost).await;
 
     // Act
     let response = sign_in(&app, &op).await;

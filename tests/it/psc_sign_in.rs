@@ -192,7 +192,7 @@ async fn with_client_secret_post_the_secret_goes_in_the_request_body() {
     // client_secret_basic (it treats the two alike), so the option signs in.
     let sim = PscSimulator::start_default().await;
     let app = spawn_app_with_psc(&sim, |s| {
-        s.psc.token_auth_method = "client_secret_post".into();
+        s.psc.token_auth_method = mss_onboarding::config::TokenAuthMethod::ClientSecretPost;
     })
     .await;
 
@@ -257,7 +257,9 @@ async fn app_with_psc_down() -> TestApp {
     spawn_app_with(|s| {
         s.psc.enabled = true;
         s.psc.discovery_url =
-            format!("http://127.0.0.1:{port}{REALM_PATH}/.well-known/wallet-openid-configuration");
+            format!("http://127.0.0.1:{port}{REALM_PATH}/.well-known/wallet-openid-configuration")
+                .parse()
+                .expect("URL");
         s.psc.client_id = JSON_CLIENT_ID.into();
         s.psc.client_secret = secrecy::SecretString::from("secret".to_owned());
     })

@@ -626,7 +626,7 @@ async fn a_directory_that_accepts_connections_but_never_answers_does_not_hold_ba
     let port = black_hole.local_addr().expect("its address").port();
     let app = spawn_app_with(|s| {
         s.directory.enabled = true;
-        s.directory.url = format!("ldap://127.0.0.1:{port}");
+        s.directory.url = format!("ldap://127.0.0.1:{port}").parse().expect("URL");
         s.directory.timeout_secs = 2;
     })
     .await;

@@ -81,7 +81,7 @@ pub fn test_settings(database_url: &str, smtp_port: u16) -> Settings {
     let mut settings =
         Settings::load(Some(Path::new("config/test.toml"))).expect("load config/test.toml");
     settings.server.bind = "127.0.0.1:0".into();
-    settings.server.public_url = String::new();
+    settings.server.public_url = None;
     settings.database.url = database_url.to_owned();
     settings.mail.transport = MailTransport::Smtp;
     settings.mail.smtp_host = "127.0.0.1".into();
@@ -821,7 +821,7 @@ impl TestApp {
                 s.auth.argon2_parallelism.to_string(),
             ),
             ("MSS__DIRECTORY__ENABLED", s.directory.enabled.to_string()),
-            ("MSS__DIRECTORY__URL", s.directory.url.clone()),
+            ("MSS__DIRECTORY__URL", s.directory.url.to_string()),
             ("MSS__DIRECTORY__BIND_DN", s.directory.bind_dn.clone()),
             (
                 "MSS__DIRECTORY__BIND_PASSWORD",

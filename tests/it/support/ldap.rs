@@ -91,7 +91,7 @@ impl TestLdap {
     pub fn settings(&self) -> DirectorySettings {
         DirectorySettings {
             enabled: true,
-            url: self.url.clone(),
+            url: url::Url::parse(&self.url).expect("slapd URL"),
             bind_dn: self.service_bind_dn.clone(),
             bind_password: SecretString::from(self.service_password.clone()),
             base_dn: self.base_dn.clone(),

@@ -834,7 +834,7 @@ impl PscSimulator {
     pub fn configure(&self, settings: &mut mss_onboarding::config::Settings, client_id: &str) {
         let client = self.client(client_id);
         settings.psc.enabled = true;
-        settings.psc.discovery_url = self.discovery_url.clone();
+        settings.psc.discovery_url = self.discovery_url.parse().expect("discovery URL");
         settings.psc.client_id = client.client_id.clone();
         settings.psc.client_secret = secrecy::SecretString::from(client.client_secret.clone());
     }
