@@ -7,12 +7,14 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::{
+    clock,
     config::Settings,
     directory::LdapDirectory,
     domain::{
         EmailAddress, PersonName,
         password::{Password, PasswordContext},
     },
+    outbox::JobKind,
     repo::{
         self,
         admins::Scope,
@@ -90,7 +92,7 @@ enum DirectoryCommand {
     /// Reconcile the directory with the database: add missing entries, fix drift, remove
     /// orphans; prints the counts.
     Sync,
-    /// Print the publication queue: depth, oldest pending item, last error.
+    /// Print the directory outbox: depth, oldest pending item, last error.
     Status,
 }
 
@@ -129,7 +131,8 @@ pub fn main() -> anyhow::Result<()> {
                 let account = repo::accounts::find_by_email(&db, &email)
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("no account for {}", email.as_str()))?;
-                validation::disable(&db, Decider::System, account.id).await?;
+                validation::disable(&db, Decider::System, account.id, clock::system().now())
+                    .await?;
                 println!(
                     "account {} disabled; its directory entries will be removed",
                     account.id
@@ -148,7 +151,7 @@ pub fn main() -> anyhow::Result<()> {
             }
             Command::Directory(DirectoryCommand::Status) => {
                 let db = open(&settings).await?;
-                let status = repo::outbox::status(&db, repo::outbox::DIRECTORY).await?;
+                let status = repo::outbox::status(&db, JobKind::Directory).await?;
                 println!("pending: {}", status.pending);
                 println!(
                     "oldest pending: {}",
@@ -190,6 +193,7 @@ async fn admin_create(
     }
     let email = EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("{e}"))?;
     let db = open(settings).await?;
+    let now = clock::system().now();
     let account = match repo::accounts::find_by_email(&db, &email).await? {
         Some(account) => account,
         None => {
@@ -216,17 +220,18 @@ async fn admin_create(
             let hash = hasher
                 .hash(secrecy::SecretString::from(password.expose().to_owned()))
                 .await?;
-            repo::accounts::insert_confirmed(&db, &email, &nom, &prenom, &hash).await?
+            repo::accounts::insert_confirmed(&db, &email, &nom, &prenom, &hash, now).await?
         }
     };
     let txn = db.begin().await?;
-    repo::admins::grant(&txn, account.id, &scope).await?;
+    repo::admins::grant(&txn, account.id, &scope, now).await?;
     repo::audit::record(
         &txn,
         account.id,
         Actor::System,
         Action::AdminGranted,
         Some(&scope.as_string()),
+        now,
     )
     .await?;
     txn.commit().await?;

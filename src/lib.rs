@@ -6,6 +6,8 @@
 
 /// Command line: `serve`, `migrate`.
 pub mod cli;
+/// The time the service reads: the system clock, or a test clock that can be moved forward.
+pub mod clock;
 /// Layered, typed settings (`config/default.toml`, `--config FILE`, `MSS__…` variables).
 pub mod config;
 /// The LDAP annuaire: entry mapping, publisher (ldap3), reconciliation.
@@ -14,8 +16,10 @@ pub mod directory;
 pub mod domain;
 /// The one opaque application error and its HTTP meaning.
 pub mod error;
-/// Mail: transports over lettre, and queueing rendered messages in the outbox.
+/// Mail: transports over lettre, and the rendered messages the outbox carries.
 pub mod mail;
+/// The outbox's jobs: one serde enum, encoded and decoded here only.
+pub mod outbox;
 /// Pro Santé Connect: the OpenID Connect relying party and the claims it maps.
 pub mod psc;
 /// Database access; the only module that touches `entities`.

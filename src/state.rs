@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
 use crate::{
+    clock::SharedClock,
     config::Settings,
     domain::nomenclature::Nomenclatures,
     psc::PscClient,
@@ -28,8 +29,10 @@ pub struct AppState {
     pub psc: Option<Arc<PscClient>>,
     /// Counts failed sign-ins per email.
     pub login_throttle: Arc<LoginThrottle>,
-    /// Wakes the outbox worker as soon as a transaction queued something.
+    /// Wakes the outbox worker as soon as a transaction pushed a job.
     pub outbox: OutboxSignal,
+    /// The time every expiry and ordering decision reads (a test clock in tests).
+    pub clock: SharedClock,
 }
 
 #[derive(Clone, Debug)]

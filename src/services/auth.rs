@@ -67,12 +67,13 @@ pub async fn start_session(
     previous: Option<&str>,
     psc_id_token: Option<&str>,
 ) -> Result<String, DbErr> {
+    let now = state.clock.now();
     let txn = state.db.begin().await?;
     if let Some(previous) = previous {
         repo::sessions::delete(&txn, previous).await?;
     }
     let absolute = Duration::hours(state.settings.auth.session_absolute_hours);
-    let raw = repo::sessions::create(&txn, account_id, absolute, psc_id_token).await?;
+    let raw = repo::sessions::create(&txn, account_id, absolute, psc_id_token, now).await?;
     let method = if psc_id_token.is_some() {
         "Pro Santé Connect"
     } else {
@@ -84,6 +85,7 @@ pub async fn start_session(
         Actor::Account(account_id),
         Action::SignedIn,
         Some(method),
+        now,
     )
     .await?;
     txn.commit().await?;
@@ -95,6 +97,7 @@ pub async fn start_session(
 /// # Errors
 /// Database failures.
 pub async fn end_session(state: &AppState, id_hash: &str, account_id: i32) -> Result<(), DbErr> {
+    let now = state.clock.now();
     let txn = state.db.begin().await?;
     repo::sessions::delete(&txn, id_hash).await?;
     repo::audit::record(
@@ -103,6 +106,7 @@ pub async fn end_session(state: &AppState, id_hash: &str, account_id: i32) -> Re
         Actor::Account(account_id),
         Action::SignedOut,
         None,
+        now,
     )
     .await?;
     txn.commit().await

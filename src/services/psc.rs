@@ -82,7 +82,7 @@ pub async fn after_callback(
         else {
             return Ok(Outcome::Conflict);
         };
-        repo::psc::touch_login(db, account.id, &verified.identity).await?;
+        repo::psc::touch_login(db, account.id, &verified.identity, state.clock.now()).await?;
         let session = auth::start_session(
             state,
             account.id,
@@ -141,14 +141,16 @@ async fn matching_account(
 }
 
 async fn link(state: &AppState, account_id: i32, verified: &Verified) -> Result<(), DbErr> {
+    let now = state.clock.now();
     let txn = state.db.begin().await?;
-    repo::psc::link(&txn, account_id, &verified.identity).await?;
+    repo::psc::link(&txn, account_id, &verified.identity, now).await?;
     repo::audit::record(
         &txn,
         account_id,
         Actor::Account(account_id),
         Action::PscLinked,
         Some(&verified.identity.id_nat_ps),
+        now,
     )
     .await?;
     txn.commit().await
@@ -156,7 +158,7 @@ async fn link(state: &AppState, account_id: i32, verified: &Verified) -> Result<
 
 /// What the email step may lead to.
 pub enum EmailOutcome {
-    /// Account created, confirmation mail queued, signed in.
+    /// Account created, confirmation mail pushed to the outbox, signed in.
     Created { session: String },
     /// The address belongs to an unlinked account: ask its password.
     NeedsPassword { account: Account },
@@ -207,14 +209,15 @@ pub async fn register(
     } else {
         BalType::Med
     };
+    let now = state.clock.now();
     let txn = state.db.begin().await?;
-    let account = match repo::accounts::insert(&txn, email, &nom, &prenom, None).await {
+    let account = match repo::accounts::insert(&txn, email, &nom, &prenom, None, now).await {
         Ok(account) => account,
         Err(e) if is_unique_violation(&e) => return Ok(EmailOutcome::Taken),
         Err(e) => return Err(e.into()),
     };
-    repo::accounts::set_bal_type(&txn, account.id, bal).await?;
-    if let Err(e) = repo::psc::link(&txn, account.id, identity).await {
+    repo::accounts::set_bal_type(&txn, account.id, bal, now).await?;
+    if let Err(e) = repo::psc::link(&txn, account.id, identity, now).await {
         if is_unique_violation(&e) {
             return Ok(EmailOutcome::Taken);
         }
@@ -226,6 +229,7 @@ pub async fn register(
         Actor::Account(account.id),
         Action::AccountCreated,
         Some("Pro Santé Connect"),
+        now,
     )
     .await?;
     repo::audit::record(
@@ -234,9 +238,10 @@ pub async fn register(
         Actor::Account(account.id),
         Action::PscLinked,
         Some(&identity.id_nat_ps),
+        now,
     )
     .await?;
-    registration::queue_confirmation(state, &txn, &account).await?;
+    registration::push_confirmation(state, &txn, &account, now).await?;
     repo::psc::delete_flow(&txn, flow.id).await?;
     txn.commit().await?;
     state.outbox.wake();

@@ -9,9 +9,11 @@ use sea_orm::{DbErr, TransactionTrait};
 use secrecy::SecretString;
 
 use crate::{
+    clock::Timestamp,
     domain::{EmailAddress, signup::NewAccount},
     error::is_unique_violation,
-    mail::{self, OutgoingMail},
+    mail::OutgoingMail,
+    outbox::{self, Job},
     repo::{
         self,
         accounts::Account,
@@ -22,8 +24,8 @@ use crate::{
 };
 use templates::urls;
 
-/// Creates the account and queues the confirmation mail, or, when the address is taken,
-/// queues the "account exists" mail instead.
+/// Creates the account and pushes the confirmation mail to the outbox, or, when the address
+/// is taken, pushes the "account exists" mail instead.
 ///
 /// # Errors
 /// Database or hashing failures.
@@ -32,33 +34,42 @@ pub async fn sign_up(state: &AppState, new: NewAccount) -> anyhow::Result<()> {
         .hasher
         .hash(SecretString::from(new.password.expose().to_owned()))
         .await?;
+    let now = state.clock.now();
     let txn = state.db.begin().await?;
     match repo::accounts::find_by_email(&txn, &new.email).await? {
         Some(existing) => {
-            if mail_due(state, existing.last_mail_at) {
-                mail::queue(&txn, &account_exists_mail(state, &existing)).await?;
-                repo::accounts::touch_last_mail(&txn, existing.id).await?;
+            if mail_due(state, existing.last_mail_at, now) {
+                let mail = Job::Mail(account_exists_mail(state, &existing));
+                outbox::push(&txn, &mail, now).await?;
+                repo::accounts::touch_last_mail(&txn, existing.id, now).await?;
             }
         }
         None => {
-            let account =
-                match repo::accounts::insert(&txn, &new.email, &new.nom, &new.prenom, Some(&hash))
-                    .await
-                {
-                    Ok(a) => a,
-                    // A concurrent sign-up with the same address won the race: same answer.
-                    Err(e) if is_unique_violation(&e) => return Ok(()),
-                    Err(e) => return Err(e.into()),
-                };
+            let account = match repo::accounts::insert(
+                &txn,
+                &new.email,
+                &new.nom,
+                &new.prenom,
+                Some(&hash),
+                now,
+            )
+            .await
+            {
+                Ok(a) => a,
+                // A concurrent sign-up with the same address won the race: same answer.
+                Err(e) if is_unique_violation(&e) => return Ok(()),
+                Err(e) => return Err(e.into()),
+            };
             repo::audit::record(
                 &txn,
                 account.id,
                 Actor::Account(account.id),
                 Action::AccountCreated,
                 None,
+                now,
             )
             .await?;
-            queue_confirmation(state, &txn, &account).await?;
+            push_confirmation(state, &txn, &account, now).await?;
         }
     }
     txn.commit().await?;
@@ -75,13 +86,14 @@ pub async fn resend(state: &AppState, email: &str) -> Result<(), DbErr> {
     let Ok(email) = EmailAddress::parse(email) else {
         return Ok(());
     };
+    let now = state.clock.now();
     let txn = state.db.begin().await?;
     if let Some(account) = repo::accounts::find_by_email(&txn, &email).await?
         && !account.email_confirmed
     {
         let last = tokens::latest_issued_at(&txn, account.id, tokens::CONFIRM_EMAIL).await?;
-        if mail_due(state, last) {
-            queue_confirmation(state, &txn, &account).await?;
+        if mail_due(state, last, now) {
+            push_confirmation(state, &txn, &account, now).await?;
         }
     }
     txn.commit().await?;
@@ -94,7 +106,7 @@ pub async fn resend(state: &AppState, email: &str) -> Result<(), DbErr> {
 /// # Errors
 /// Database failures.
 pub async fn check_link(state: &AppState, raw: &str) -> Result<TokenState, DbErr> {
-    tokens::check(&state.db, raw, tokens::CONFIRM_EMAIL).await
+    tokens::check(&state.db, raw, tokens::CONFIRM_EMAIL, state.clock.now()).await
 }
 
 /// Confirms the address behind a link. Consuming the token is a compare-and-set, so a link
@@ -103,19 +115,21 @@ pub async fn check_link(state: &AppState, raw: &str) -> Result<TokenState, DbErr
 /// # Errors
 /// Database failures.
 pub async fn confirm(state: &AppState, raw: &str) -> Result<TokenState, DbErr> {
+    let now = state.clock.now();
     let txn = state.db.begin().await?;
-    let outcome = tokens::check(&txn, raw, tokens::CONFIRM_EMAIL).await?;
+    let outcome = tokens::check(&txn, raw, tokens::CONFIRM_EMAIL, now).await?;
     if let TokenState::Valid { id, account_id } = outcome {
-        if !tokens::consume(&txn, id).await? {
+        if !tokens::consume(&txn, id, now).await? {
             return Ok(TokenState::Unknown);
         }
-        repo::accounts::mark_email_confirmed(&txn, account_id).await?;
+        repo::accounts::mark_email_confirmed(&txn, account_id, now).await?;
         repo::audit::record(
             &txn,
             account_id,
             Actor::Account(account_id),
             Action::EmailConfirmed,
             None,
+            now,
         )
         .await?;
     }
@@ -123,10 +137,11 @@ pub async fn confirm(state: &AppState, raw: &str) -> Result<TokenState, DbErr> {
     Ok(outcome)
 }
 
-pub(crate) async fn queue_confirmation(
+pub(crate) async fn push_confirmation(
     state: &AppState,
     txn: &impl sea_orm::ConnectionTrait,
     account: &Account,
+    now: Timestamp,
 ) -> Result<(), DbErr> {
     let hours = state.settings.auth.token_validity_hours;
     let raw = tokens::issue(
@@ -134,6 +149,7 @@ pub(crate) async fn queue_confirmation(
         account.id,
         tokens::CONFIRM_EMAIL,
         Duration::hours(hours),
+        now,
     )
     .await?;
     let link = state.public_url.join(&urls::confirmation(&raw));
@@ -144,11 +160,8 @@ pub(crate) async fn queue_confirmation(
         valid_hours: u32::try_from(hours).unwrap_or(24),
         support: state.support(),
     });
-    mail::queue(
-        txn,
-        &OutgoingMail::new(&account.email, rendered, Some(link)),
-    )
-    .await
+    let mail = OutgoingMail::new(&account.email, rendered, Some(link));
+    outbox::push(txn, &Job::Mail(mail), now).await
 }
 
 fn account_exists_mail(state: &AppState, account: &Account) -> OutgoingMail {
@@ -164,7 +177,7 @@ fn account_exists_mail(state: &AppState, account: &Account) -> OutgoingMail {
 
 /// Throttle: at most one mail of a kind per `auth.mail_interval_secs`, so nobody can flood
 /// someone's inbox through our forms.
-fn mail_due(state: &AppState, last: Option<sea_orm::prelude::DateTimeWithTimeZone>) -> bool {
+fn mail_due(state: &AppState, last: Option<Timestamp>, now: Timestamp) -> bool {
     let interval = Duration::seconds(state.settings.auth.mail_interval_secs);
-    last.is_none_or(|t| t + interval <= repo::now())
+    last.is_none_or(|t| t + interval <= now)
 }

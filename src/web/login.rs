@@ -75,7 +75,10 @@ async fn login_post(
     ctx: Ctx,
     AppForm(form): AppForm<LoginForm>,
 ) -> Result<Response> {
-    if state.login_throttle.is_blocked(&form.email) {
+    if state
+        .login_throttle
+        .is_blocked(&form.email, state.clock.now())
+    {
         return Ok(login_error(
             ctx,
             form.email,
@@ -86,7 +89,9 @@ async fn login_post(
     let account = match auth::authenticate(&state, &form.email, &form.mot_de_passe).await {
         Ok(account) => account,
         Err(LoginError::InvalidCredentials) => {
-            state.login_throttle.record_failure(&form.email);
+            state
+                .login_throttle
+                .record_failure(&form.email, state.clock.now());
             return Ok(login_error(
                 ctx,
                 form.email,

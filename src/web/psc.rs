@@ -102,6 +102,7 @@ async fn start(
         purpose,
         account_id,
         Duration::minutes(FLOW_TTL_MINUTES),
+        state.clock.now(),
     )
     .await?;
     let names = CookieNames::new(state.public_url.is_https());
@@ -140,7 +141,7 @@ async fn psc_callback_get(
         .await;
     };
     // Single use: whatever happens next, this attempt's callback is spent.
-    if !repo::psc::consume_callback(&state.db, flow.id).await? {
+    if !repo::psc::consume_callback(&state.db, flow.id, state.clock.now()).await? {
         return refuse(&state, page, flow.account_id, "callback replayed").await;
     }
     if let Some(error) = query.error {
@@ -344,7 +345,9 @@ async fn psc_link_post(
     .filter(|a| !a.disabled) else {
         return Ok(expired(page));
     };
-    let throttled = state.login_throttle.is_blocked(&account.email);
+    let throttled = state
+        .login_throttle
+        .is_blocked(&account.email, state.clock.now());
     let ok = !throttled
         && state
             .hasher
@@ -354,7 +357,9 @@ async fn psc_link_post(
             )
             .await?;
     if !ok {
-        state.login_throttle.record_failure(&account.email);
+        state
+            .login_throttle
+            .record_failure(&account.email, state.clock.now());
         let mut errors = FieldErrors::new();
         errors.add(
             "mot_de_passe",
@@ -414,7 +419,7 @@ async fn flow_of(state: &AppState, jar: &CookieJar) -> Result<Option<Flow>> {
     let Some(raw) = jar.get(names.psc).map(|c| c.value().to_owned()) else {
         return Ok(None);
     };
-    Ok(repo::psc::find_flow(&state.db, &secrets::sha256_hex(&raw)).await?)
+    Ok(repo::psc::find_flow(&state.db, &secrets::sha256_hex(&raw), state.clock.now()).await?)
 }
 
 /// The verified identity held for this browser after the callback.
@@ -459,6 +464,7 @@ async fn audit_refusal(state: &AppState, account_id: Option<i32>, reason: &str) 
         Actor::System,
         Action::PscRefused,
         Some(reason),
+        state.clock.now(),
     )
     .await?;
     Ok(())
