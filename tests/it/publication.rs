@@ -11,7 +11,7 @@ use ldap3::{Mod, SearchEntry, ldap_escape};
 use crate::support::app::eventually;
 use crate::support::fixtures::SeedAccount;
 use crate::support::ldap::{TestLdap, Who};
-use crate::support::{TestApp, TestUser, html, spawn_app, spawn_app_with};
+use crate::support::{TestApp, TestUser, db, html, spawn_app, spawn_app_with};
 
 /// How long publication may take once the directory answers.
 const PUBLISH_TIMEOUT: Duration = Duration::from_secs(15);
@@ -52,7 +52,11 @@ async fn wait_published(app: &TestApp, id: i32, count: usize) {
         &format!("{count} directory_published audit event(s) for account {id}"),
         PUBLISH_TIMEOUT,
         || async {
-            (app.audit_actions(id, "directory_published").await.len() >= count).then_some(())
+            (db::audit_actions(&app.db, id, "directory_published")
+                .await
+                .len()
+                >= count)
+                .then_some(())
         },
     )
     .await;
@@ -64,7 +68,7 @@ async fn validate(app: &TestApp, admin: &TestApp, id: i32) -> String {
         .validate_account(id)
         .await
         .assert_redirect_to(&format!("/admin/comptes/{id}"));
-    app.account_by_id(id)
+    db::account_by_id(&app.db, id)
         .await
         .mailbox_address
         .expect("a validated account has an address")
@@ -132,7 +136,7 @@ async fn a_validated_per_mailbox_is_published_in_both_branches_and_consumers_fin
         }
         Err(e) => panic!("anonymous search of ou=operateur: {e}"),
     }
-    let published = app.audit_actions(id, "directory_published").await;
+    let published = db::audit_actions(&app.db, id, "directory_published").await;
     assert_eq!(published[0].actor, "system");
     // The detail page shows the publication in the history.
     let detail = admin.get(&format!("/admin/comptes/{id}")).await;
@@ -254,7 +258,7 @@ async fn validations_while_the_directory_is_down_are_published_once_it_is_back_w
         "three directory rows tried and failed",
         PUBLISH_TIMEOUT,
         || async {
-            let rows = app.outbox_of_kind("directory").await;
+            let rows = db::outbox_of_kind(&app.db, "directory").await;
             (rows.len() == 3
                 && rows
                     .iter()
@@ -266,7 +270,7 @@ async fn validations_while_the_directory_is_down_are_published_once_it_is_back_w
     assert!(failed.iter().all(|r| r.done_at.is_none()), "{failed:?}");
     for id in &ids {
         assert!(
-            app.audit_actions(*id, "directory_published")
+            db::audit_actions(&app.db, *id, "directory_published")
                 .await
                 .is_empty()
         );
@@ -280,7 +284,7 @@ async fn validations_while_the_directory_is_down_are_published_once_it_is_back_w
         wait_published(&app, *id, 1).await;
     }
     eventually("the directory outbox drained", PUBLISH_TIMEOUT, || async {
-        app.outbox_of_kind("directory")
+        db::outbox_of_kind(&app.db, "directory")
             .await
             .iter()
             .all(|r| r.done_at.is_some())
@@ -309,7 +313,7 @@ async fn validations_while_the_directory_is_down_are_published_once_it_is_back_w
             "{branch}"
         );
     }
-    assert_eq!(app.outbox_of_kind("directory").await.len(), 3);
+    assert_eq!(db::outbox_of_kind(&app.db, "directory").await.len(), 3);
 }
 
 #[tokio::test]
@@ -394,7 +398,7 @@ async fn the_directory_status_command_prints_the_pending_count_the_oldest_item_a
     validate(&app, &admin, first).await;
     validate(&app, &admin, second).await;
     eventually("both rows tried", PUBLISH_TIMEOUT, || async {
-        app.outbox_of_kind("directory")
+        db::outbox_of_kind(&app.db, "directory")
             .await
             .iter()
             .all(|r| r.attempts >= 1)
@@ -408,7 +412,7 @@ async fn the_directory_status_command_prints_the_pending_count_the_oldest_item_a
     wait_published(&app, first, 1).await;
     wait_published(&app, second, 1).await;
     eventually("the directory outbox drained", PUBLISH_TIMEOUT, || async {
-        app.outbox_of_kind("directory")
+        db::outbox_of_kind(&app.db, "directory")
             .await
             .iter()
             .all(|r| r.done_at.is_some())
@@ -600,14 +604,14 @@ async fn the_account_disable_command_removes_the_users_entries_once_the_worker_r
         2,
         "other accounts stay"
     );
-    let account = app.account_by_id(id).await;
+    let account = db::account_by_id(&app.db, id).await;
     assert!(account.disabled_at.is_some());
     assert_eq!(
         account.mailbox_address.as_deref(),
         Some(address.as_str()),
         "an address never changes"
     );
-    let disabled = app.audit_actions(id, "account_disabled").await;
+    let disabled = db::audit_actions(&app.db, id, "account_disabled").await;
     assert_eq!(disabled.len(), 1);
     assert_eq!(disabled[0].actor, "system");
 }
@@ -658,7 +662,7 @@ async fn a_directory_that_accepts_connections_but_never_answers_does_not_hold_ba
     }
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(
-        app.outbox_of_kind("directory")
+        db::outbox_of_kind(&app.db, "directory")
             .await
             .iter()
             .all(|r| r.done_at.is_none()),
@@ -700,7 +704,7 @@ async fn unticking_the_mssante_directory_puts_the_address_on_the_liste_rouge_and
     let operator = entries(&ldap, Who::Reader, &ldap.operateur_dn(), &address).await;
     assert_eq!(one(&operator[0], "mssListeRouge"), Some("O"));
     assert_eq!(
-        app.audit_actions(id, "directory_preferences_changed")
+        db::audit_actions(&app.db, id, "directory_preferences_changed")
             .await
             .len(),
         1

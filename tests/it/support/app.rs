@@ -7,13 +7,13 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
+use mss_onboarding::clock::{Clock, MockClock};
 use mss_onboarding::config::{MailTransport, Settings};
 use mss_onboarding::startup::App;
+use mss_onboarding::worker::{DrainReport, Worker};
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderMap, LOCATION, SET_COOKIE};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 use tokio::task::AbortHandle;
 
 use super::db::{self, TestDatabase};
@@ -41,6 +41,10 @@ pub struct TestApp {
     pub smtp: Arc<SmtpCapture>,
     /// The settings the app was built with.
     pub settings: Settings,
+    /// The app's clock: [`TestApp::advance_clock`] moves it forward.
+    pub clock: Arc<MockClock>,
+    /// The app's outbox worker: [`TestApp::drain_outbox`] delivers what is due.
+    outbox: Arc<Worker>,
     database: Arc<TestDatabase>,
     csrf: Mutex<CsrfMemory>,
     server: Arc<ServerGuard>,
@@ -73,7 +77,7 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     let smtp = Arc::new(SmtpCapture::start_new().await);
     let database = Arc::new(TestDatabase::create().await);
-    build(database, smtp, customize).await
+    build(database, smtp, Arc::default(), customize).await
 }
 
 /// Settings as every test app gets them, before the per-test customisation.
@@ -93,16 +97,18 @@ pub fn test_settings(database_url: &str, smtp_port: u16) -> Settings {
 async fn build(
     database: Arc<TestDatabase>,
     smtp: Arc<SmtpCapture>,
+    clock: Arc<MockClock>,
     customize: impl FnOnce(&mut Settings),
 ) -> TestApp {
     init_test_tracing();
     let mut settings = test_settings(&database.url, smtp.port());
     customize(&mut settings);
-    let app = App::build(settings.clone())
+    let app = App::build_with_clock(settings.clone(), clock.clone())
         .await
         .expect("App::build with the test settings");
     let port = app.port();
     let db = app.db();
+    let outbox = app.outbox_worker();
     let server = Arc::new(ServerGuard(
         tokio::spawn(app.run_until_stopped()).abort_handle(),
     ));
@@ -115,6 +121,8 @@ async fn build(
         cookies,
         smtp,
         settings,
+        clock,
+        outbox,
         database,
         csrf: Mutex::new(CsrfMemory::default()),
         server,
@@ -262,10 +270,16 @@ impl TestResponse {
 }
 
 impl TestApp {
-    /// A second app on the same database and SMTP capture (e.g. with a new CGU version), with
-    /// its own client (no cookies).
+    /// A second app on the same database, SMTP capture and clock (e.g. with a new CGU
+    /// version), with its own client (no cookies).
     pub async fn spawn_sibling_with(&self, customize: impl FnOnce(&mut Settings)) -> TestApp {
-        build(self.database.clone(), self.smtp.clone(), customize).await
+        build(
+            self.database.clone(),
+            self.smtp.clone(),
+            self.clock.clone(),
+            customize,
+        )
+        .await
     }
 
     /// Another browser on the same app: its own cookies and CSRF tokens.
@@ -279,6 +293,8 @@ impl TestApp {
             cookies,
             smtp: self.smtp.clone(),
             settings: self.settings.clone(),
+            clock: self.clock.clone(),
+            outbox: self.outbox.clone(),
             database: self.database.clone(),
             csrf: Mutex::new(CsrfMemory::default()),
             server: self.server.clone(),
@@ -423,6 +439,38 @@ impl TestApp {
             .collect()
     }
 
+    // ---- time and the outbox ---------------------------------------------------------------
+
+    /// Moves the app's clock forward by `by`: tokens, sessions, sign-in attempts, the sign-in
+    /// throttle and outbox backoff all see the later time at once. No sleep, no back-dating.
+    pub fn advance_clock(&self, by: chrono::Duration) {
+        self.clock.advance(by);
+    }
+
+    /// Now, on the app's clock (to seed rows the app will compare with its own "now").
+    pub fn now(&self) -> chrono::DateTime<chrono::FixedOffset> {
+        let clock: &dyn Clock = self.clock.as_ref();
+        clock.now()
+    }
+
+    /// Delivers every due outbox row now (mail to this test's SMTP capture, directory rows to
+    /// LDAP) and returns once none is due; rows whose target is down stay pending and are
+    /// listed in the report. Use it instead of sleeping: after it, what the app will ever send
+    /// for what happened so far has been sent (or is recorded as failed).
+    pub async fn drain_outbox(&self) -> DrainReport {
+        match self.outbox.drain().await {
+            Ok(report) => report,
+            Err(e) => panic!("draining the outbox: {e}"),
+        }
+    }
+
+    /// [`TestApp::drain_outbox`], then fails the test if any row stayed pending.
+    pub async fn deliver_outbox(&self) -> DrainReport {
+        let report = self.drain_outbox().await;
+        assert_outbox_delivered(&report);
+        report
+    }
+
     // ---- mail -----------------------------------------------------------------------------
 
     /// Waits for a mail to `address` (the latest one) in this test's SMTP capture.
@@ -551,48 +599,24 @@ impl TestApp {
             .assert_redirect_to("/compte");
     }
 
-    // ---- database -------------------------------------------------------------------------
+    // ---- database ----------------------------------------------------------------------------
+    // The DB reads live in `support::db`. These four are thin aliases kept for the PSC test
+    // files, which call them on the app; new tests call `db::…(&app.db, …)`.
 
     pub async fn count_rows(&self, table: &str) -> i64 {
         db::count_rows(&self.db, table).await
     }
 
-    /// The account row of `id`.
     pub async fn account_by_id(&self, id: i32) -> entities::account::Model {
-        entities::account::Entity::find_by_id(id)
-            .one(&self.db)
-            .await
-            .expect("query accounts")
-            .unwrap_or_else(|| panic!("no account {id}"))
+        db::account_by_id(&self.db, id).await
     }
 
-    /// Audit events of account `id`, oldest first.
-    pub async fn audit_of(&self, id: i32) -> Vec<entities::audit_event::Model> {
-        entities::audit_event::Entity::find()
-            .filter(entities::audit_event::Column::AccountId.eq(id))
-            .order_by_asc(entities::audit_event::Column::Id)
-            .all(&self.db)
-            .await
-            .expect("query audit_events")
-    }
-
-    /// Audit events of account `id` with `action`, oldest first.
     pub async fn audit_actions(&self, id: i32, action: &str) -> Vec<entities::audit_event::Model> {
-        self.audit_of(id)
-            .await
-            .into_iter()
-            .filter(|e| e.action == action)
-            .collect()
+        db::audit_actions(&self.db, id, action).await
     }
 
-    /// Outbox rows of `kind` (`mail`, `directory`), done or not, oldest first.
     pub async fn outbox_of_kind(&self, kind: &str) -> Vec<entities::outbox::Model> {
-        entities::outbox::Entity::find()
-            .filter(entities::outbox::Column::Kind.eq(kind))
-            .order_by_asc(entities::outbox::Column::Id)
-            .all(&self.db)
-            .await
-            .expect("query outbox")
+        db::outbox_of_kind(&self.db, kind).await
     }
 
     // ---- administrators and decisions (issue 3) ---------------------------------------------
@@ -607,7 +631,7 @@ impl TestApp {
             .hash(secrecy::SecretString::from(user.password.clone()))
             .await
             .expect("hash the admin's password");
-        let now = chrono::Utc::now().fixed_offset();
+        let now = self.now();
         let account = entities::account::ActiveModel {
             email: Set(user.email.to_lowercase()),
             password_hash: Set(Some(hash)),
@@ -630,7 +654,7 @@ impl TestApp {
         entities::admin::ActiveModel {
             account_id: Set(account_id),
             scope: Set(scope.to_owned()),
-            created_at: Set(chrono::Utc::now().fixed_offset()),
+            created_at: Set(self.now()),
             ..Default::default()
         }
         .insert(&self.db)
@@ -680,7 +704,7 @@ impl TestApp {
     /// submitted `seed.waiting` ago), as an import would; returns its id. No password: it
     /// cannot sign in.
     pub async fn seed_pending(&self, seed: &SeedAccount) -> i32 {
-        let now = chrono::Utc::now().fixed_offset();
+        let now = self.now();
         let submitted = now - seed.waiting;
         let account = entities::account::ActiveModel {
             email: Set(seed.email.to_lowercase()),
@@ -771,6 +795,16 @@ impl TestApp {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
+}
+
+/// Fails the test (at the caller's line) if a drain left rows pending.
+#[track_caller]
+pub fn assert_outbox_delivered(report: &DrainReport) {
+    assert!(
+        report.pending.is_empty(),
+        "outbox rows still pending after a drain: {:#?}",
+        report.pending
+    );
 }
 
 /// What a run of the `mss-onboarding` binary printed.
