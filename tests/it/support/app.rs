@@ -1,6 +1,11 @@
 //! `spawn_app()`: the real app on a free port, with its own database and SMTP capture, and a
 //! cookie-keeping HTTP client that does not follow redirects. `TestApp` drives the journey with
 //! typed helpers.
+//!
+//! Sync assertion helpers carry `#[track_caller]`, so a failure points at the test's line.
+//! Async helpers cannot (on an `async fn` the attribute is a no-op on stable Rust): they fail with a message
+//! naming what was awaited, and where it matters they return the value and leave the assertion
+//! to a sync helper (`deliver_outbox` → [`assert_outbox_delivered`]).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -216,6 +221,7 @@ impl TestResponse {
     }
 
     /// Panics with the request and (the start of) the body unless the status is `status`.
+    #[track_caller]
     pub fn assert_status(&self, status: u16) -> &Self {
         assert_eq!(
             self.status,
@@ -231,6 +237,7 @@ impl TestResponse {
     }
 
     /// Panics unless this is `303 See Other` to `path`.
+    #[track_caller]
     pub fn assert_redirect_to(&self, path: &str) -> &Self {
         self.assert_status(303);
         assert_eq!(
@@ -244,6 +251,7 @@ impl TestResponse {
     }
 
     /// Panics unless this is `422` with an error on `field` (see [`html::assert_field_error`]).
+    #[track_caller]
     pub fn assert_field_error(&self, field: &str) -> &Self {
         self.assert_status(422);
         html::assert_field_error(&self.body, field);
@@ -410,6 +418,7 @@ impl TestApp {
     }
 
     /// The CSRF token a browser would send when posting to `path`.
+    #[track_caller]
     pub fn csrf_token_for(&self, path: &str) -> Option<String> {
         let memory = self.csrf.lock().expect("csrf lock");
         let without_query = path.split('?').next().unwrap_or(path);
@@ -502,16 +511,18 @@ impl TestApp {
 
     /// The path (`/confirmation/{token}`) of the confirmation link of a mail; checks the link
     /// is absolute and points at this app.
+    #[track_caller]
     pub fn confirmation_path(&self, mail: &CapturedMail) -> String {
-        let link = mail.confirmation_link().unwrap_or_else(|| {
+        let Some(link) = mail.confirmation_link() else {
             panic!(
                 "no confirmation link in the text part of the mail:\n{}",
                 mail.text()
-            )
-        });
-        link.strip_prefix(&self.address)
-            .unwrap_or_else(|| panic!("link {link} does not start with {}", self.address))
-            .to_owned()
+            );
+        };
+        let Some(path) = link.strip_prefix(&self.address) else {
+            panic!("link {link} does not start with {}", self.address);
+        };
+        path.to_owned()
     }
 
     /// Sign-up and email confirmation, asserting each answer.
@@ -817,6 +828,7 @@ pub struct CliOutput {
 
 impl CliOutput {
     /// Panics with both outputs unless the command succeeded.
+    #[track_caller]
     pub fn assert_success(&self) -> &Self {
         assert!(
             self.success,

@@ -1,8 +1,8 @@
 //! A fresh database per test, and typed reads of what the app wrote: the one set of DB-read
 //! helpers (`TestApp` keeps a few thin aliases for the PSC test files).
 //!
-//! The helpers are async, so `#[track_caller]` cannot point a failure at the test's line
-//! (the attribute on an `async fn` is unstable); their panic messages name what was missing
+//! The helpers are async, so `#[track_caller]` cannot point a failure at the test's line (on
+//! an `async fn` it is a no-op on stable Rust): their panic messages name what was missing
 //! instead, and the tests assert on the values they return.
 //!
 //! SQLite by default: a file in a temporary folder (a file, not `sqlite::memory:`, so a second
