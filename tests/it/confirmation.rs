@@ -2,7 +2,9 @@
 
 use crate::support::html;
 use crate::support::smtp::MAIL_TIMEOUT;
-use crate::support::{Form, TestApp, TestResponse, TestUser, db, spawn_app, spawn_app_with};
+use crate::support::{
+    DrainReportExt, Form, TestApp, TestResponse, TestUser, db, spawn_app, spawn_app_with,
+};
 
 /// Asserts the "link no longer valid" page, with a way to get a new link.
 #[track_caller]
@@ -241,7 +243,7 @@ async fn resending_is_limited_to_one_mail_per_interval() {
 
     // Assert: the same answer, but no second mail
     response.assert_redirect_to("/inscription/email-envoye?renvoye=1");
-    app.deliver_outbox().await;
+    app.drain_outbox().await.assert_delivered();
     assert_eq!(app.smtp.messages_to(&user.email).len(), 1);
 }
 
@@ -276,7 +278,7 @@ async fn resending_to_an_unknown_address_answers_the_same_and_sends_nothing() {
         html::without_csrf_tokens(&known_page.body).replace(&known.email, "EMAIL"),
         html::without_csrf_tokens(&unknown_page.body).replace(&unknown.email, "EMAIL"),
     );
-    app.deliver_outbox().await;
+    app.drain_outbox().await.assert_delivered();
     assert_eq!(app.smtp.messages_to(&known.email).len(), 2);
     assert!(app.smtp.messages_to(&unknown.email).is_empty());
     assert!(db::find_account(&app.db, &unknown.email).await.is_none());
@@ -299,6 +301,6 @@ async fn resending_to_a_confirmed_account_sends_nothing() {
 
     // Assert
     response.assert_redirect_to("/inscription/email-envoye?renvoye=1");
-    app.deliver_outbox().await;
+    app.drain_outbox().await.assert_delivered();
     assert_eq!(app.smtp.messages_to(&user.email).len(), 1);
 }

@@ -2,7 +2,7 @@
 //! confirmation mail, and an SMTP outage that delays mail without losing any. The tests drain
 //! the outbox (`TestApp::drain_outbox`) rather than wait for the worker.
 
-use crate::support::{MAIL_FROM_ADDRESS, TestUser, db, spawn_app};
+use crate::support::{DrainReportExt, MAIL_FROM_ADDRESS, TestUser, db, spawn_app};
 
 #[tokio::test]
 async fn the_confirmation_mail_has_a_text_and_an_html_part_and_the_full_link() {
@@ -44,7 +44,7 @@ async fn the_confirmation_mail_has_a_text_and_an_html_part_and_the_full_link() {
     );
 
     // Exactly one mail for one sign-up.
-    app.deliver_outbox().await;
+    app.drain_outbox().await.assert_delivered();
     assert_eq!(app.smtp.messages_to(&user.email).len(), 1);
     assert!(db::pending_outbox(&app.db).await.is_empty());
 }
@@ -81,7 +81,7 @@ async fn a_mail_written_while_smtp_is_down_is_delivered_once_it_is_back() {
     app.advance_clock(chrono::Duration::seconds(
         i64::try_from(app.settings.mail.retry_max_secs).expect("small") + 1,
     ));
-    app.deliver_outbox().await;
+    app.drain_outbox().await.assert_delivered();
 
     // Assert: the mail arrived, exactly once, and its link works
     let mails = app.smtp.messages_to(&user.email);

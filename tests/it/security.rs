@@ -2,7 +2,7 @@
 //! visitors may (not) cause.
 
 use crate::support::html;
-use crate::support::{Form, TestResponse, TestUser, db, spawn_app, spawn_app_with};
+use crate::support::{DrainReportExt, Form, TestResponse, TestUser, db, spawn_app, spawn_app_with};
 
 /// Asserts a refused POST: 403, an HTML page, nothing else.
 fn assert_forbidden(response: &TestResponse) {
@@ -578,7 +578,7 @@ async fn anonymous_visits_write_nothing_to_the_database() {
     let user = TestUser::generate();
     let registered = app.another_visitor();
     registered.register_confirmed(&user).await;
-    app.deliver_outbox().await;
+    app.drain_outbox().await.assert_delivered();
     let before = db::table_counts(&app.db).await;
 
     // Act

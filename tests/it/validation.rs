@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::support::fixtures::SeedAccount;
-use crate::support::{TestApp, TestUser, db, html, spawn_app};
+use crate::support::{DrainReportExt, TestApp, TestUser, db, html, spawn_app};
 
 #[tokio::test]
 async fn validating_an_account_mails_the_user_their_mssante_address_and_shows_it_on_their_page() {
@@ -107,7 +107,7 @@ async fn validating_an_account_twice_keeps_its_one_address() {
 /// The validation mails `address` received (delivered payloads are emptied, so the captured
 /// mail is what tells), once the outbox is drained: a duplicate would have been sent by then.
 async fn validation_mails_to(app: &TestApp, address: &str) -> usize {
-    app.deliver_outbox().await;
+    app.drain_outbox().await.assert_delivered();
     app.smtp
         .messages_to(address)
         .iter()

@@ -5,7 +5,7 @@
 //! Sync assertion helpers carry `#[track_caller]`, so a failure points at the test's line.
 //! Async helpers cannot (on an `async fn` the attribute is a no-op on stable Rust): they fail with a message
 //! naming what was awaited, and where it matters they return the value and leave the assertion
-//! to a sync helper (`deliver_outbox` → [`assert_outbox_delivered`]).
+//! to a sync helper (`app.drain_outbox().await.assert_delivered()`).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -473,13 +473,6 @@ impl TestApp {
         }
     }
 
-    /// [`TestApp::drain_outbox`], then fails the test if any row stayed pending.
-    pub async fn deliver_outbox(&self) -> DrainReport {
-        let report = self.drain_outbox().await;
-        assert_outbox_delivered(&report);
-        report
-    }
-
     // ---- mail -----------------------------------------------------------------------------
 
     /// Waits for a mail to `address` (the latest one) in this test's SMTP capture.
@@ -808,14 +801,23 @@ impl TestApp {
     }
 }
 
-/// Fails the test (at the caller's line) if a drain left rows pending.
-#[track_caller]
-pub fn assert_outbox_delivered(report: &DrainReport) {
-    assert!(
-        report.pending.is_empty(),
-        "outbox rows still pending after a drain: {:#?}",
-        report.pending
-    );
+/// Assertions on what a drain did; `app.drain_outbox().await.assert_delivered()` fails at the
+/// test's line.
+pub trait DrainReportExt {
+    /// Fails the test if any outbox row stayed pending (its target was down).
+    fn assert_delivered(&self) -> &Self;
+}
+
+impl DrainReportExt for DrainReport {
+    #[track_caller]
+    fn assert_delivered(&self) -> &Self {
+        assert!(
+            self.pending.is_empty(),
+            "outbox rows still pending after a drain: {:#?}",
+            self.pending
+        );
+        self
+    }
 }
 
 /// What a run of the `mss-onboarding` binary printed.
