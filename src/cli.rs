@@ -18,13 +18,15 @@ use clap::{Parser, Subcommand};
 use crate::domain::{Action, Actor, Scope};
 use crate::{
     auth::password::PasswordHasher,
+    clock,
     config::Settings,
     directory::LdapDirectory,
     domain::{
         EmailAddress, PersonName,
         password::{Password, PasswordContext},
     },
-    repo::{self},
+    outbox::JobKind,
+    repo,
     services::{
         publication,
         validation::{self, Decider},
@@ -96,7 +98,7 @@ enum DirectoryCommand {
     /// Reconcile the directory with the database: add missing entries, fix drift, remove
     /// orphans; prints the counts.
     Sync,
-    /// Print the publication queue: depth, oldest pending item, last error.
+    /// Print the directory outbox: depth, oldest pending item, last error.
     Status,
 }
 
@@ -135,7 +137,8 @@ pub fn main() -> anyhow::Result<()> {
                 let account = repo::accounts::find_by_email(&db, &email)
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("no account for {}", email.as_str()))?;
-                validation::disable(&db, Decider::System, account.id).await?;
+                validation::disable(&db, Decider::System, account.id, clock::system().now())
+                    .await?;
                 println!(
                     "account {} disabled; its directory entries will be removed",
                     account.id
@@ -154,7 +157,7 @@ pub fn main() -> anyhow::Result<()> {
             }
             Command::Directory(DirectoryCommand::Status) => {
                 let db = open(&settings).await?;
-                let status = repo::outbox::status(&db, repo::outbox::DIRECTORY).await?;
+                let status = repo::outbox::status(&db, JobKind::Directory).await?;
                 println!("pending: {}", status.pending);
                 println!(
                     "oldest pending: {}",
@@ -196,6 +199,7 @@ async fn admin_create(
     }
     let email = EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("{e}"))?;
     let db = open(settings).await?;
+    let now = clock::system().now();
     let account = match repo::accounts::find_by_email(&db, &email).await? {
         // Anyone may sign up with any address: an account whose owner never proved the mailbox
         // could be a squatter's, waiting to be promoted (OWASP ASVS 4.1.3, least privilege).
@@ -233,17 +237,18 @@ async fn admin_create(
             let hash = hasher
                 .hash(secrecy::SecretString::from(password.expose().to_owned()))
                 .await?;
-            repo::accounts::insert_confirmed(&db, &email, &nom, &prenom, &hash).await?
+            repo::accounts::insert_confirmed(&db, &email, &nom, &prenom, &hash, now).await?
         }
     };
     let txn = db.begin().await?;
-    repo::admins::grant(&txn, account.id, &scope).await?;
+    repo::admins::grant(&txn, account.id, &scope, now).await?;
     repo::audit::record(
         &txn,
         account.id,
         Actor::System,
         Action::AdminGranted,
         Some(&scope.as_string()),
+        now,
     )
     .await?;
     txn.commit().await?;

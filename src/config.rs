@@ -154,7 +154,7 @@ pub struct NomenclatureSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DirectorySettings {
-    /// Publish to LDAP at all. Off: directory changes still queue in the outbox and wait.
+    /// Publish to LDAP at all. Off: directory changes still go to the outbox and wait.
     pub enabled: bool,
     /// `ldap://host:389` or `ldaps://host:636`.
     #[serde(deserialize_with = "url_de::ldap")]

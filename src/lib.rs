@@ -8,6 +8,8 @@
 pub mod auth;
 /// Command line: `serve`, `migrate`, `admin create`, `account disable`, `directory sync|status`.
 pub mod cli;
+/// The time the service reads: the system clock, or a test clock that can be moved forward.
+pub mod clock;
 /// Layered, typed settings (built-in `config/default.toml`, `--config FILE`, `MSS__…` variables);
 /// unknown keys and bad values stop the start-up.
 pub mod config;
@@ -17,8 +19,10 @@ pub mod directory;
 pub mod domain;
 /// The one opaque application error and its HTTP meaning.
 pub mod error;
-/// Mail: transports over lettre, and queueing rendered messages in the outbox.
+/// Mail: transports over lettre, and the rendered messages the outbox carries.
 pub mod mail;
+/// The outbox's jobs: one serde enum, encoded and decoded here only.
+pub mod outbox;
 /// Pro Santé Connect: the OpenID Connect relying party and the claims it maps.
 pub mod psc;
 /// Database access; the only module that touches `entities`.

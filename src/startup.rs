@@ -12,6 +12,7 @@ use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
     auth::password::PasswordHasher,
+    clock::{SharedClock, SystemClock},
     config::{DatabaseSettings, Settings},
     directory::{Directory, LdapDirectory},
     domain::{mailbox::AddressPattern, nomenclature::Nomenclatures},
@@ -26,14 +27,21 @@ pub struct App {
     listener: TcpListener,
     router: Router,
     state: AppState,
-    mailer: Mailer,
-    directory: Option<Arc<dyn Directory>>,
+    worker: Arc<worker::Worker>,
 }
 
 impl App {
     /// # Errors
     /// Unreadable data files (CGU, nomenclatures), database or SMTP misconfiguration, bind failure.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// [`App::build`], reading the time from `clock` (tests pass a `MockClock`).
+    ///
+    /// # Errors
+    /// As [`App::build`].
+    pub async fn build_with_clock(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
         let db = connect(&settings.database).await?;
         if settings.database.migrate_on_start {
             migrate(&db).await?;
@@ -74,15 +82,21 @@ impl App {
             csrf_key: crate::auth::csrf::CsrfKey::from_settings(&settings.server)?,
             outbox: OutboxSignal::default(),
             settings: Arc::new(settings),
+            clock: clock.clone(),
         };
         let router = web::router(state.clone());
-        let directory = directory_from(&state.settings);
+        let worker = Arc::new(worker::Worker::new(
+            state.db.clone(),
+            mailer,
+            directory_from(&state.settings),
+            state.settings.clone(),
+            clock,
+        ));
         Ok(Self {
             listener,
             router,
             state,
-            mailer,
-            directory,
+            worker,
         })
     }
 
@@ -98,22 +112,19 @@ impl App {
         self.state.db.clone()
     }
 
+    /// The outbox worker, for [`worker::Worker::drain`] (tests deliver the outbox with it
+    /// instead of waiting for the background loops).
+    pub fn outbox_worker(&self) -> Arc<worker::Worker> {
+        self.worker.clone()
+    }
+
     /// Serves HTTP and runs the outbox worker until a shutdown signal.
     ///
     /// # Errors
     /// The server failing to accept connections.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let worker = tokio::spawn(worker::run(
-            worker::Worker {
-                db: self.state.db.clone(),
-                mailer: self.mailer,
-                directory: self.directory,
-                settings: self.state.settings.clone(),
-            },
-            self.state.outbox.clone(),
-            stop_rx,
-        ));
+        let worker = tokio::spawn(worker::run(self.worker, self.state.outbox.clone(), stop_rx));
         // The peer address feeds the per-client rate limits (`auth::client`).
         let service = self
             .router

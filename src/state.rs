@@ -9,6 +9,7 @@ use url::Url;
 
 use crate::{
     auth::{csrf::CsrfKey, password::PasswordHasher},
+    clock::SharedClock,
     config::Settings,
     domain::nomenclature::Nomenclatures,
     psc::PscClient,
@@ -27,8 +28,10 @@ pub struct AppState {
     pub csrf_key: CsrfKey,
     /// The Pro Santé Connect relying party, when `psc.enabled`.
     pub psc: Option<Arc<PscClient>>,
-    /// Wakes the outbox worker as soon as a transaction queued something.
+    /// Wakes the outbox worker as soon as a transaction pushed a job.
     pub outbox: OutboxSignal,
+    /// The time every expiry and ordering decision reads (a test clock in tests).
+    pub clock: SharedClock,
 }
 
 #[derive(Clone, Debug)]

@@ -5,40 +5,69 @@
 
 use std::{sync::Arc, time::Duration};
 
-use sea_orm::DatabaseConnection;
-use tokio::sync::{Notify, watch};
+use sea_orm::{DatabaseConnection, DbErr};
+use tokio::sync::{Mutex, Notify, watch};
 
 use crate::{
+    clock::SharedClock,
     config::Settings,
     directory::Directory,
-    mail::{Mailer, OutgoingMail, SendError},
+    mail::{Mailer, SendError},
+    outbox::{Job, JobKind},
     repo,
     services::publication,
     state::OutboxSignal,
 };
 
-const BATCH: u64 = 20;
+const BATCH: usize = 20;
 
 pub struct Worker {
-    pub db: DatabaseConnection,
-    pub mailer: Mailer,
+    db: DatabaseConnection,
+    mailer: Mailer,
     /// None when `directory.enabled` is false: directory rows then wait.
-    pub directory: Option<Arc<dyn Directory>>,
-    pub settings: Arc<Settings>,
+    directory: Option<Arc<dyn Directory>>,
+    settings: Arc<Settings>,
+    clock: SharedClock,
+    /// Held for a whole delivery pass of one kind, by the background loop and by [`drain`],
+    /// so a drain that finds nothing due knows no delivery of that kind is still in flight
+    /// in this process.
+    ///
+    /// [`drain`]: Worker::drain
+    passes: [Mutex<()>; 2],
+}
+
+/// What [`Worker::drain`] did, and what it left.
+#[derive(Debug, Default)]
+pub struct DrainReport {
+    pub delivered: usize,
+    pub abandoned: usize,
+    /// Rows this worker delivers that are still waiting: their target is down (the row
+    /// carries the error, and its next attempt is pushed back by the backoff).
+    pub pending: Vec<repo::outbox::PendingRow>,
+    /// Rows of a kind this worker does not deliver (directory rows while `directory.enabled`
+    /// is off): they wait, by configuration.
+    pub parked: Vec<repo::outbox::PendingRow>,
+}
+
+/// One delivery pass over the due rows of a kind.
+#[derive(Debug, Default)]
+struct Pass {
+    tried: usize,
+    /// A transient failure ended the pass: the target is down, retrying now is pointless.
+    stopped: bool,
 }
 
 /// Runs one delivery loop per kind, so a directory that hangs never holds back mail (and the
 /// reverse), until `stop` turns true.
-pub async fn run(worker: Worker, signal: OutboxSignal, stop: watch::Receiver<bool>) {
-    let worker = Arc::new(worker);
+pub async fn run(worker: Arc<Worker>, signal: OutboxSignal, stop: watch::Receiver<bool>) {
     let mut loops = vec![tokio::spawn(worker.clone().run_kind(
-        repo::outbox::MAIL,
+        JobKind::Mail,
         signal.mail.clone(),
         stop.clone(),
     ))];
     if worker.directory.is_some() {
         loops.push(tokio::spawn(worker.clone().run_kind(
-            repo::outbox::DIRECTORY,
+            JobKind::Directory,
             signal.directory.clone(),
             stop.clone(),
         )));
@@ -49,9 +78,64 @@ pub async fn run(worker: Worker, signal: OutboxSignal, stop: watch::Receiver<boo
 }
 
 impl Worker {
+    pub fn new(
+        db: DatabaseConnection,
+        mailer: Mailer,
+        directory: Option<Arc<dyn Directory>>,
+        settings: Arc<Settings>,
+        clock: SharedClock,
+    ) -> Self {
+        Self {
+            db,
+            mailer,
+            directory,
+            settings,
+            clock,
+            passes: [Mutex::new(()), Mutex::new(())],
+        }
+    }
+
+    /// Delivers every due row now, kind after kind, and returns when none is due any more.
+    /// Rows whose target is down are tried once and stay pending (reported, with their
+    /// error); directory rows wait when the directory is disabled. Tests call this instead of
+    /// waiting for the background loops; it is safe alongside them (same lease, and the pass
+    /// lock makes it wait for a background pass in flight).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn drain(&self) -> Result<DrainReport, DbErr> {
+        let mut report = DrainReport::default();
+        for kind in JobKind::ALL {
+            if kind == JobKind::Directory && self.directory.is_none() {
+                continue;
+            }
+            let _pass = self.pass_lock(kind).lock().await;
+            loop {
+                let pass = self.deliver_unlocked(kind, &mut report).await?;
+                if pass.tried == 0 || pass.stopped {
+                    break;
+                }
+            }
+        }
+        let (pending, parked) = repo::outbox::pending(&self.db)
+            .await?
+            .into_iter()
+            .partition(|row| row.kind != JobKind::Directory.as_str() || self.directory.is_some());
+        report.pending = pending;
+        report.parked = parked;
+        Ok(report)
+    }
+
+    fn pass_lock(&self, kind: JobKind) -> &Mutex<()> {
+        match kind {
+            JobKind::Mail => &self.passes[0],
+            JobKind::Directory => &self.passes[1],
+        }
+    }
+
     async fn run_kind(
         self: Arc<Self>,
-        kind: &'static str,
+        kind: JobKind,
         wake: Arc<Notify>,
         mut stop: watch::Receiver<bool>,
     ) {
@@ -59,13 +143,13 @@ impl Worker {
         let mut last_purge = tokio::time::Instant::now();
         loop {
             let full = match self.deliver(kind).await {
-                Ok(count) => count == BATCH as usize,
+                Ok(pass) => pass.tried == BATCH,
                 Err(e) => {
-                    tracing::warn!(kind, error = %e, "outbox pass failed");
+                    tracing::warn!(%kind, error = %e, "outbox pass failed");
                     false
                 }
             };
-            if kind == repo::outbox::MAIL && last_purge.elapsed() > Duration::from_secs(3600) {
+            if kind == JobKind::Mail && last_purge.elapsed() > Duration::from_secs(3600) {
                 last_purge = tokio::time::Instant::now();
                 self.purge().await;
             }
@@ -84,50 +168,66 @@ impl Worker {
     }
 
     async fn purge(&self) {
-        if let Err(e) = repo::sessions::purge_expired(&self.db).await {
+        let now = self.clock.now();
+        if let Err(e) = repo::sessions::purge_expired(&self.db, now).await {
             tracing::warn!(error = %e, "purging expired sessions failed");
         }
-        if let Err(e) = repo::psc::purge_expired_flows(&self.db).await {
+        if let Err(e) = repo::psc::purge_expired_flows(&self.db, now).await {
             tracing::warn!(error = %e, "purging expired PSC sign-in attempts failed");
         }
-        match crate::services::registration::purge_unconfirmed(&self.db, &self.settings.auth).await
+        match crate::services::registration::purge_unconfirmed(&self.db, &self.settings.auth, now)
+            .await
         {
             Ok(0) => {}
             Ok(n) => tracing::info!(accounts = n, "purged unconfirmed accounts"),
             Err(e) => tracing::warn!(error = %e, "purging unconfirmed accounts failed"),
         }
-        let now = repo::now().timestamp();
         if let Err(e) = crate::auth::throttle::purge(&self.db, now).await {
             tracing::warn!(error = %e, "purging rate-limit counters failed");
         }
     }
 
-    /// Delivers up to `BATCH` due rows of `kind`, one claim at a time, and returns how many
-    /// it tried. A transient failure ends the pass: when the peer is down, one timeout per pass
-    /// is enough, and the failed row's backoff lets the other rows go first next time.
-    async fn deliver(&self, kind: &str) -> Result<usize, sea_orm::DbErr> {
-        let timeout = if kind == repo::outbox::MAIL {
-            self.settings.mail.smtp_timeout_secs
-        } else {
-            self.settings.directory.timeout_secs
+    async fn deliver(&self, kind: JobKind) -> Result<Pass, DbErr> {
+        let _pass = self.pass_lock(kind).lock().await;
+        self.deliver_unlocked(kind, &mut DrainReport::default())
+            .await
+    }
+
+    /// Delivers up to `BATCH` due rows of `kind`, one claim at a time. A transient failure
+    /// ends the pass: when the peer is down, one timeout per pass is enough, and the failed
+    /// row's backoff lets the other rows go first next time. The caller holds the pass lock.
+    async fn deliver_unlocked(
+        &self,
+        kind: JobKind,
+        report: &mut DrainReport,
+    ) -> Result<Pass, DbErr> {
+        let timeout = match kind {
+            JobKind::Mail => self.settings.mail.smtp_timeout_secs,
+            JobKind::Directory => self.settings.directory.timeout_secs,
         };
         // One row's lease outlasts its delivery (an SMTP timeout applies to each step of the
         // conversation), so no other instance picks it up meanwhile.
         let lease = chrono::Duration::seconds(
             i64::try_from(timeout.saturating_mul(10)).unwrap_or(3600) + 5,
         );
-        let mut tried = 0;
-        while tried < BATCH as usize {
-            let Some(row) = repo::outbox::claim_next(&self.db, kind, lease).await? else {
+        let mut pass = Pass::default();
+        while pass.tried < BATCH {
+            let Some(row) =
+                repo::outbox::claim_next(&self.db, kind, lease, self.clock.now()).await?
+            else {
                 break;
             };
-            tried += 1;
-            match self.handle(kind, &row.payload).await {
-                Ok(()) => repo::outbox::mark_done(&self.db, &row).await?,
+            pass.tried += 1;
+            match self.handle(&row).await {
+                Ok(()) => {
+                    repo::outbox::mark_done(&self.db, &row, self.clock.now()).await?;
+                    report.delivered += 1;
+                }
                 Err(Failure::Permanent(e)) => {
                     let error = format!("{e:#}");
-                    tracing::error!(outbox_id = row.id, kind, error, "outbox row abandoned");
-                    repo::outbox::abandon(&self.db, &row, &error).await?;
+                    tracing::error!(outbox_id = row.id, %kind, error, "outbox row abandoned");
+                    repo::outbox::abandon(&self.db, &row, &error, self.clock.now()).await?;
+                    report.abandoned += 1;
                 }
                 Err(Failure::Transient(e)) => {
                     let delay = backoff(
@@ -138,41 +238,46 @@ impl Worker {
                     let error = format!("{e:#}");
                     tracing::warn!(
                         outbox_id = row.id,
-                        kind,
+                        %kind,
                         attempts = row.attempts + 1,
                         error,
                         retry_in_ms = delay.num_milliseconds(),
                         "outbox delivery failed"
                     );
-                    repo::outbox::mark_failed(&self.db, &row, delay, &error).await?;
-                    return Ok(0);
+                    repo::outbox::mark_failed(&self.db, &row, delay, &error, self.clock.now())
+                        .await?;
+                    pass.stopped = true;
+                    return Ok(pass);
                 }
             }
         }
-        Ok(tried)
+        Ok(pass)
     }
 
-    async fn handle(&self, kind: &str, payload: &str) -> Result<(), Failure> {
-        match (kind, &self.directory) {
-            (repo::outbox::MAIL, _) => {
-                let mail: OutgoingMail = serde_json::from_str(payload)
-                    .map_err(|e| Failure::Permanent(anyhow::anyhow!("unreadable payload: {e}")))?;
-                self.mailer.send(&mail).await.map_err(|e| match e {
-                    SendError::Permanent(e) => Failure::Permanent(e),
-                    SendError::Transient(e) => Failure::Transient(e),
-                })
-            }
-            (repo::outbox::DIRECTORY, Some(directory)) => {
-                let account_id = publication::parse_payload(payload).map_err(Failure::Permanent)?;
+    async fn handle(&self, row: &repo::outbox::Row) -> Result<(), Failure> {
+        let job = Job::decode(&row.kind, &row.payload).map_err(|e| Failure::Permanent(e.into()))?;
+        match job {
+            Job::Mail(mail) => self.mailer.send(&mail).await.map_err(|e| match e {
+                SendError::Permanent(e) => Failure::Permanent(e),
+                SendError::Transient(e) => Failure::Transient(e),
+            }),
+            Job::Directory { account_id } => {
+                let Some(directory) = &self.directory else {
+                    return Err(Failure::Transient(anyhow::anyhow!(
+                        "the directory is disabled"
+                    )));
+                };
                 // Directory errors are retried: the sync is idempotent, and `directory sync`
                 // repairs whatever a fixed configuration lets through.
-                publication::publish_account(&self.db, directory.as_ref(), account_id)
-                    .await
-                    .map_err(Failure::Transient)
+                publication::publish_account(
+                    &self.db,
+                    directory.as_ref(),
+                    account_id,
+                    self.clock.now(),
+                )
+                .await
+                .map_err(Failure::Transient)
             }
-            _ => Err(Failure::Permanent(anyhow::anyhow!(
-                "no handler for outbox kind {kind}"
-            ))),
         }
     }
 }

@@ -42,7 +42,8 @@ impl FromRequestParts<AppState> for MaybeUser {
             return Ok(Self(None));
         };
         let idle = Duration::minutes(state.settings.auth.session_idle_minutes);
-        let Some(session) = repo::sessions::find_live(&state.db, &raw, idle).await? else {
+        let now = state.clock.now();
+        let Some(session) = repo::sessions::find_live(&state.db, &raw, idle, now).await? else {
             return Ok(Self(None));
         };
         // A disabled account's sessions stop working at once.
@@ -53,8 +54,8 @@ impl FromRequestParts<AppState> for MaybeUser {
             return Ok(Self(None));
         };
         // Slide the idle timeout at most once a minute: a page view is not a write each time.
-        if repo::now() - session.last_seen_at > Duration::minutes(1) {
-            repo::sessions::touch(&state.db, &session.id_hash).await?;
+        if now - session.last_seen_at > Duration::minutes(1) {
+            repo::sessions::touch(&state.db, &session.id_hash, now).await?;
         }
         Ok(Self(Some(SessionUser {
             session_hash: session.id_hash,

@@ -48,7 +48,7 @@ pub async fn authenticate(
     password: &str,
 ) -> Result<Account, LoginError> {
     let auth = &state.settings.auth;
-    let now = repo::now().timestamp();
+    let now = state.clock.now();
     throttle::reserve(&state.db, auth, &client, now)
         .await?
         .map_err(LoginError::Throttled)?;
@@ -91,7 +91,8 @@ pub async fn authenticate(
 }
 
 async fn audit(state: &AppState, account_id: i32, action: Action) -> Result<(), DbErr> {
-    repo::audit::record(&state.db, account_id, Actor::System, action, None).await
+    let now = state.clock.now();
+    repo::audit::record(&state.db, account_id, Actor::System, action, None, now).await
 }
 
 /// Starts a new session for `account_id`, ending `previous` (the cookie the browser came with):
@@ -105,12 +106,13 @@ pub async fn start_session(
     previous: Option<&str>,
     psc_id_token: Option<&str>,
 ) -> Result<String, DbErr> {
+    let now = state.clock.now();
     let txn = state.db.begin().await?;
     if let Some(previous) = previous {
         repo::sessions::delete(&txn, previous).await?;
     }
     let absolute = Duration::hours(state.settings.auth.session_absolute_hours);
-    let raw = repo::sessions::create(&txn, account_id, absolute, psc_id_token).await?;
+    let raw = repo::sessions::create(&txn, account_id, absolute, psc_id_token, now).await?;
     let method = if psc_id_token.is_some() {
         "Pro Santé Connect"
     } else {
@@ -122,6 +124,7 @@ pub async fn start_session(
         Actor::Account(account_id),
         Action::SignedIn,
         Some(method),
+        now,
     )
     .await?;
     txn.commit().await?;
@@ -133,6 +136,7 @@ pub async fn start_session(
 /// # Errors
 /// Database failures.
 pub async fn end_session(state: &AppState, id_hash: &str, account_id: i32) -> Result<(), DbErr> {
+    let now = state.clock.now();
     let txn = state.db.begin().await?;
     repo::sessions::delete(&txn, id_hash).await?;
     repo::audit::record(
@@ -141,6 +145,7 @@ pub async fn end_session(state: &AppState, id_hash: &str, account_id: i32) -> Re
         Actor::Account(account_id),
         Action::SignedOut,
         None,
+        now,
     )
     .await?;
     txn.commit().await

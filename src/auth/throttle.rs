@@ -14,7 +14,7 @@ use std::net::IpAddr;
 
 use sea_orm::{ConnectionTrait, DbErr};
 
-use crate::{config::AuthSettings, domain::EmailAddress, repo};
+use crate::{clock::Timestamp, config::AuthSettings, domain::EmailAddress, repo};
 
 /// One kind of limit, with its subject.
 #[derive(Debug, Clone)]
@@ -69,7 +69,7 @@ pub struct Throttled {
     pub first_refusal: bool,
 }
 
-/// Takes one slot of `limit` at `now` (Unix seconds).
+/// Takes one slot of `limit` at `now`.
 ///
 /// # Errors
 /// `Ok(Err(Throttled))` when the window is full; `Err` on database failures.
@@ -77,8 +77,9 @@ pub async fn reserve(
     db: &impl ConnectionTrait,
     auth: &AuthSettings,
     limit: &Limit,
-    now: i64,
+    now: Timestamp,
 ) -> Result<Result<(), Throttled>, DbErr> {
+    let now = now.timestamp();
     let (max, window) = limit.bounds(auth);
     let counter = repo::rate_limits::hit(db, &limit.key(), now, window).await?;
     if counter.hits <= max {
@@ -105,6 +106,6 @@ pub async fn release(db: &impl ConnectionTrait, limit: &Limit) -> Result<(), DbE
 ///
 /// # Errors
 /// Database failures.
-pub async fn purge(db: &impl ConnectionTrait, now: i64) -> Result<u64, DbErr> {
-    repo::rate_limits::purge(db, now - DAY_SECS).await
+pub async fn purge(db: &impl ConnectionTrait, now: Timestamp) -> Result<u64, DbErr> {
+    repo::rate_limits::purge(db, now.timestamp() - DAY_SECS).await
 }

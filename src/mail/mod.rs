@@ -1,6 +1,6 @@
-//! Outgoing mail. Services never talk to SMTP: they [`queue`] a rendered message in the outbox
-//! inside their transaction, and `crate::worker` delivers it with lettre, over SMTP or into
-//! `.eml` files for local runs.
+//! Outgoing mail. Services never talk to SMTP: they push a rendered message to the outbox
+//! (`crate::outbox::Job::Mail`) inside their transaction, and `crate::worker` delivers it with
+//! lettre, over SMTP or into `.eml` files for local runs.
 
 use std::time::Duration;
 
@@ -10,14 +10,10 @@ use lettre::{
     message::{Mailbox, MultiPart},
     transport::smtp::authentication::Credentials,
 };
-use sea_orm::{ConnectionTrait, DbErr};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    config::{MailSettings, MailTransport, SmtpSecurity},
-    repo,
-};
+use crate::config::{MailSettings, MailTransport, SmtpSecurity};
 
 /// Why a delivery failed, and whether trying again can help.
 #[derive(Debug, thiserror::Error)]
@@ -51,15 +47,6 @@ impl OutgoingMail {
             dev_link,
         }
     }
-}
-
-/// Queues `mail` in the outbox, in the caller's transaction.
-///
-/// # Errors
-/// Database errors.
-pub async fn queue(db: &impl ConnectionTrait, mail: &OutgoingMail) -> Result<(), DbErr> {
-    let payload = serde_json::to_string(mail).map_err(|e| DbErr::Custom(e.to_string()))?;
-    repo::outbox::push(db, repo::outbox::MAIL, payload).await
 }
 
 /// The configured transport.

@@ -6,7 +6,7 @@ use sea_orm::{
     QueryFilter, Set, prelude::DateTimeWithTimeZone, sea_query::Expr,
 };
 
-use super::now;
+use crate::clock::Timestamp;
 use crate::domain::{Account, BalType, EmailAddress, PersonName};
 
 impl From<account::Model> for Account {
@@ -53,9 +53,10 @@ pub async fn insert_confirmed(
     nom: &PersonName,
     prenom: &PersonName,
     password_hash: &str,
+    now: Timestamp,
 ) -> Result<Account, DbErr> {
-    let account = insert(db, email, nom, prenom, Some(password_hash)).await?;
-    mark_email_confirmed(db, account.id).await?;
+    let account = insert(db, email, nom, prenom, Some(password_hash), now).await?;
+    mark_email_confirmed(db, account.id, now).await?;
     Ok(Account {
         email_confirmed: true,
         ..account
@@ -71,8 +72,8 @@ pub async fn insert(
     nom: &PersonName,
     prenom: &PersonName,
     password_hash: Option<&str>,
+    now: Timestamp,
 ) -> Result<Account, DbErr> {
-    let now = now();
     let model = ActiveModel {
         email: Set(email.as_str().to_owned()),
         password_hash: Set(password_hash.map(str::to_owned)),
@@ -91,16 +92,35 @@ pub async fn insert(
     Ok(model.into())
 }
 
-pub async fn touch_last_mail(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
-    update(db, id, |m| m.last_mail_at = Set(Some(now()))).await
+pub async fn touch_last_mail(
+    db: &impl ConnectionTrait,
+    id: i32,
+    now: Timestamp,
+) -> Result<(), DbErr> {
+    update(db, id, |m| m.last_mail_at = Set(Some(now)), now).await
 }
 
-pub async fn mark_email_confirmed(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
-    update(db, id, |m| m.email_confirmed_at = Set(Some(now()))).await
+pub async fn mark_email_confirmed(
+    db: &impl ConnectionTrait,
+    id: i32,
+    now: Timestamp,
+) -> Result<(), DbErr> {
+    update(db, id, |m| m.email_confirmed_at = Set(Some(now)), now).await
 }
 
-pub async fn set_bal_type(db: &impl ConnectionTrait, id: i32, bal: BalType) -> Result<(), DbErr> {
-    update(db, id, |m| m.bal_type = Set(Some(bal.as_str().to_owned()))).await
+pub async fn set_bal_type(
+    db: &impl ConnectionTrait,
+    id: i32,
+    bal: BalType,
+    now: Timestamp,
+) -> Result<(), DbErr> {
+    update(
+        db,
+        id,
+        |m| m.bal_type = Set(Some(bal.as_str().to_owned())),
+        now,
+    )
+    .await
 }
 
 pub async fn mark_profile_submitted(
@@ -108,12 +128,18 @@ pub async fn mark_profile_submitted(
     id: i32,
     nom: &PersonName,
     prenom: &PersonName,
+    now: Timestamp,
 ) -> Result<(), DbErr> {
-    update(db, id, |m| {
-        m.nom = Set(nom.as_str().to_owned());
-        m.prenom = Set(prenom.as_str().to_owned());
-        m.profile_submitted_at = Set(Some(now()));
-    })
+    update(
+        db,
+        id,
+        |m| {
+            m.nom = Set(nom.as_str().to_owned());
+            m.prenom = Set(prenom.as_str().to_owned());
+            m.profile_submitted_at = Set(Some(now));
+        },
+        now,
+    )
     .await
 }
 
@@ -121,10 +147,11 @@ async fn update(
     db: &impl ConnectionTrait,
     id: i32,
     change: impl FnOnce(&mut ActiveModel),
+    now: Timestamp,
 ) -> Result<(), DbErr> {
     let mut model = ActiveModel {
         id: Set(id),
-        updated_at: Set(now()),
+        updated_at: Set(now),
         ..Default::default()
     };
     change(&mut model);
@@ -137,8 +164,8 @@ pub async fn set_validated(
     db: &impl ConnectionTrait,
     id: i32,
     address: &str,
+    now: Timestamp,
 ) -> Result<bool, DbErr> {
-    let now = now();
     let result = Entity::update_many()
         .col_expr(Column::ValidatedAt, Expr::value(now))
         .col_expr(Column::MailboxAddress, Expr::value(address.to_owned()))
@@ -152,8 +179,12 @@ pub async fn set_validated(
 }
 
 /// Records a rejection, only if no decision was taken meanwhile.
-pub async fn set_rejected(db: &impl ConnectionTrait, id: i32, reason: &str) -> Result<bool, DbErr> {
-    let now = now();
+pub async fn set_rejected(
+    db: &impl ConnectionTrait,
+    id: i32,
+    reason: &str,
+    now: Timestamp,
+) -> Result<bool, DbErr> {
     let result = Entity::update_many()
         .col_expr(Column::RejectedAt, Expr::value(now))
         .col_expr(Column::RejectionReason, Expr::value(reason.to_owned()))
@@ -166,8 +197,8 @@ pub async fn set_rejected(db: &impl ConnectionTrait, id: i32, reason: &str) -> R
     Ok(result.rows_affected == 1)
 }
 
-pub async fn set_disabled(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
-    update(db, id, |m| m.disabled_at = Set(Some(now()))).await
+pub async fn set_disabled(db: &impl ConnectionTrait, id: i32, now: Timestamp) -> Result<(), DbErr> {
+    update(db, id, |m| m.disabled_at = Set(Some(now)), now).await
 }
 
 /// Deletes the accounts created before `before` whose email was never confirmed (their tokens,

@@ -5,18 +5,23 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
 };
 
-use super::now;
+use crate::clock::Timestamp;
 use crate::domain::Scope;
 
 /// Grants `scope` (idempotent).
-pub async fn grant(db: &impl ConnectionTrait, account_id: i32, scope: &Scope) -> Result<(), DbErr> {
+pub async fn grant(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    scope: &Scope,
+    now: Timestamp,
+) -> Result<(), DbErr> {
     if scopes_of(db, account_id).await?.contains(scope) {
         return Ok(());
     }
     ActiveModel {
         account_id: Set(account_id),
         scope: Set(scope.as_string()),
-        created_at: Set(now()),
+        created_at: Set(now),
         ..Default::default()
     }
     .insert(db)

@@ -6,7 +6,7 @@ use sea_orm::{
     Set,
 };
 
-use super::now;
+use crate::clock::Timestamp;
 use crate::domain::{Action, Actor};
 
 pub async fn record(
@@ -15,8 +15,9 @@ pub async fn record(
     actor: Actor,
     action: Action,
     detail: Option<&str>,
+    now: Timestamp,
 ) -> Result<(), DbErr> {
-    record_for(db, Some(account_id), actor, action, detail).await
+    record_for(db, Some(account_id), actor, action, detail, now).await
 }
 
 /// Records an event that may concern no account (a refused Pro Santé Connect sign-in).
@@ -26,13 +27,14 @@ pub async fn record_for(
     actor: Actor,
     action: Action,
     detail: Option<&str>,
+    now: Timestamp,
 ) -> Result<(), DbErr> {
     ActiveModel {
         account_id: Set(account_id),
         actor: Set(actor.label()),
         action: Set(action.as_str().to_owned()),
         detail: Set(detail.map(str::to_owned)),
-        created_at: Set(now()),
+        created_at: Set(now),
         ..Default::default()
     }
     .insert(db)

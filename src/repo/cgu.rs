@@ -6,7 +6,7 @@ use sea_orm::{
     QueryFilter, Set,
 };
 
-use super::now;
+use crate::clock::Timestamp;
 
 pub async fn has_accepted(
     db: &impl ConnectionTrait,
@@ -34,11 +34,12 @@ pub async fn record_acceptance(
     db: &impl ConnectionTrait,
     account_id: i32,
     version: &str,
+    now: Timestamp,
 ) -> Result<(), DbErr> {
     ActiveModel {
         account_id: Set(account_id),
         version: Set(version.to_owned()),
-        accepted_at: Set(now()),
+        accepted_at: Set(now),
         ..Default::default()
     }
     .insert(db)

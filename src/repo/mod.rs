@@ -12,10 +12,3 @@ pub mod queue;
 pub mod rate_limits;
 pub mod sessions;
 pub mod tokens;
-
-/// Timestamps are stored in UTC, to the microsecond: PostgreSQL keeps no more, and
-/// compare-and-set updates compare a value we wrote with what was stored.
-pub fn now() -> sea_orm::prelude::DateTimeWithTimeZone {
-    use chrono::SubsecRound;
-    chrono::Utc::now().trunc_subsecs(6).fixed_offset()
-}

@@ -4,20 +4,25 @@
 
 use chrono::Duration;
 use entities::outbox::{ActiveModel, Column, Entity, Model};
+
+/// A stored row, as the worker claims it.
+pub type Row = Model;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, sea_query::Expr,
 };
 
-use super::now;
+use crate::{clock::Timestamp, outbox::JobKind};
 
-pub const MAIL: &str = "mail";
-pub const DIRECTORY: &str = "directory";
-
-pub async fn push(db: &impl ConnectionTrait, kind: &str, payload: String) -> Result<(), DbErr> {
-    let now = now();
+/// Stores an encoded job (`crate::outbox::push` is the way in).
+pub async fn push(
+    db: &impl ConnectionTrait,
+    kind: JobKind,
+    payload: String,
+    now: Timestamp,
+) -> Result<(), DbErr> {
     ActiveModel {
-        kind: Set(kind.to_owned()),
+        kind: Set(kind.as_str().to_owned()),
         payload: Set(payload),
         created_at: Set(now),
         attempts: Set(0),
@@ -38,12 +43,12 @@ pub async fn push(db: &impl ConnectionTrait, kind: &str, payload: String) -> Res
 /// due again when it ends.
 pub async fn claim_next(
     db: &impl ConnectionTrait,
-    kind: &str,
+    kind: JobKind,
     lease: Duration,
+    now: Timestamp,
 ) -> Result<Option<Model>, DbErr> {
-    let now = now();
     let due = Entity::find()
-        .filter(Column::Kind.eq(kind))
+        .filter(Column::Kind.eq(kind.as_str()))
         .filter(Column::DoneAt.is_null())
         .filter(Column::NextAttemptAt.lte(now))
         .order_by_asc(Column::NextAttemptAt)
@@ -70,23 +75,33 @@ pub async fn claim_next(
 
 /// Records a delivery, if this worker still holds the lease, and empties the payload: a sent
 /// mail's links (confirmation tokens) have no business staying in the database.
-pub async fn mark_done(db: &impl ConnectionTrait, row: &Model) -> Result<(), DbErr> {
-    finish(db, row, None).await
+pub async fn mark_done(
+    db: &impl ConnectionTrait,
+    row: &Model,
+    now: Timestamp,
+) -> Result<(), DbErr> {
+    finish(db, row, None, now).await
 }
 
 /// Gives up on a row that can never succeed (unparsable payload, refused recipient), keeping
 /// the reason; `directory status` and the logs show it.
-pub async fn abandon(db: &impl ConnectionTrait, row: &Model, error: &str) -> Result<(), DbErr> {
-    finish(db, row, Some(format!("abandoned: {error}"))).await
+pub async fn abandon(
+    db: &impl ConnectionTrait,
+    row: &Model,
+    error: &str,
+    now: Timestamp,
+) -> Result<(), DbErr> {
+    finish(db, row, Some(format!("abandoned: {error}")), now).await
 }
 
 async fn finish(
     db: &impl ConnectionTrait,
     row: &Model,
     error: Option<String>,
+    now: Timestamp,
 ) -> Result<(), DbErr> {
     let mut update = Entity::update_many()
-        .col_expr(Column::DoneAt, Expr::value(now()))
+        .col_expr(Column::DoneAt, Expr::value(now))
         .col_expr(Column::Payload, Expr::value("{}"));
     if let Some(error) = error {
         update = update.col_expr(Column::LastError, Expr::value(error));
@@ -104,10 +119,11 @@ pub async fn mark_failed(
     row: &Model,
     retry_in: Duration,
     error: &str,
+    now: Timestamp,
 ) -> Result<(), DbErr> {
     Entity::update_many()
         .col_expr(Column::Attempts, Expr::value(row.attempts + 1))
-        .col_expr(Column::NextAttemptAt, Expr::value(now() + retry_in))
+        .col_expr(Column::NextAttemptAt, Expr::value(now + retry_in))
         .col_expr(Column::LastError, Expr::value(error.to_owned()))
         .filter(Column::Id.eq(row.id))
         .filter(Column::NextAttemptAt.eq(row.next_attempt_at))
@@ -116,28 +132,54 @@ pub async fn mark_failed(
         .map(|_| ())
 }
 
+/// A row not delivered yet, as a drain reports it.
+#[derive(Debug, Clone)]
+pub struct PendingRow {
+    pub id: i32,
+    pub kind: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
+/// Every row not delivered yet, oldest first.
+pub async fn pending(db: &impl ConnectionTrait) -> Result<Vec<PendingRow>, DbErr> {
+    Ok(Entity::find()
+        .filter(Column::DoneAt.is_null())
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| PendingRow {
+            id: row.id,
+            kind: row.kind,
+            attempts: row.attempts,
+            last_error: row.last_error,
+        })
+        .collect())
+}
+
 /// What `directory status` prints.
 #[derive(Debug)]
-pub struct QueueStatus {
+pub struct OutboxStatus {
     pub pending: u64,
     pub oldest: Option<sea_orm::prelude::DateTimeWithTimeZone>,
     pub last_error: Option<String>,
 }
 
-pub async fn status(db: &impl ConnectionTrait, kind: &str) -> Result<QueueStatus, DbErr> {
+pub async fn status(db: &impl ConnectionTrait, kind: JobKind) -> Result<OutboxStatus, DbErr> {
     use sea_orm::PaginatorTrait;
     let pending = Entity::find()
-        .filter(Column::Kind.eq(kind))
+        .filter(Column::Kind.eq(kind.as_str()))
         .filter(Column::DoneAt.is_null());
     let oldest = pending.clone().order_by_asc(Column::Id).one(db).await?;
     let last_failed = Entity::find()
-        .filter(Column::Kind.eq(kind))
+        .filter(Column::Kind.eq(kind.as_str()))
         .filter(Column::LastError.is_not_null())
         .filter(Column::DoneAt.is_null())
         .order_by_desc(Column::NextAttemptAt)
         .one(db)
         .await?;
-    Ok(QueueStatus {
+    Ok(OutboxStatus {
         pending: pending.count(db).await?,
         oldest: oldest.map(|row| row.created_at),
         last_error: last_failed.and_then(|row| row.last_error),

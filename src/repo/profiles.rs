@@ -6,7 +6,7 @@ use entities::account_profile::{ActiveModel, Entity, Model};
 pub type ProfileRow = Model;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set, sea_query::OnConflict};
 
-use super::now;
+use crate::clock::Timestamp;
 use crate::domain::profile::Profile;
 
 pub async fn find(db: &impl ConnectionTrait, account_id: i32) -> Result<Option<Model>, DbErr> {
@@ -14,7 +14,12 @@ pub async fn find(db: &impl ConnectionTrait, account_id: i32) -> Result<Option<M
 }
 
 /// Inserts or replaces the account's profile.
-pub async fn upsert(db: &impl ConnectionTrait, account_id: i32, p: &Profile) -> Result<(), DbErr> {
+pub async fn upsert(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    p: &Profile,
+    now: Timestamp,
+) -> Result<(), DbErr> {
     let text =
         |t: &Option<crate::domain::text::FreeText>| t.as_ref().map(|t| t.as_str().to_owned());
     let model = ActiveModel {
@@ -37,7 +42,7 @@ pub async fn upsert(db: &impl ConnectionTrait, account_id: i32, p: &Profile) -> 
         annuaire_mssante: Set(p.annuaire_mssante),
         dematerialisation: Set(p.dematerialisation),
         notification_reception: Set(p.notification_reception),
-        updated_at: Set(now()),
+        updated_at: Set(now),
         identifiant_structure: Set(p
             .identifiant_structure
             .as_ref()
@@ -95,13 +100,14 @@ pub async fn set_visibility(
     account_id: i32,
     annuaire_medimail: bool,
     annuaire_mssante: bool,
+    now: Timestamp,
 ) -> Result<(), DbErr> {
     use entities::account_profile::Column;
     use sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
     Entity::update_many()
         .col_expr(Column::AnnuaireMedimail, Expr::value(annuaire_medimail))
         .col_expr(Column::AnnuaireMssante, Expr::value(annuaire_mssante))
-        .col_expr(Column::UpdatedAt, Expr::value(now()))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
         .filter(Column::AccountId.eq(account_id))
         .exec(db)
         .await

@@ -9,7 +9,7 @@ use sea_orm::{
     sea_query::Expr,
 };
 
-use super::now;
+use crate::clock::Timestamp;
 use crate::psc::{AuthStart, claims::PscIdentity};
 
 pub type LinkedIdentity = psc_identity::Model;
@@ -62,8 +62,8 @@ pub async fn link(
     db: &impl ConnectionTrait,
     account_id: i32,
     identity: &PscIdentity,
+    now: Timestamp,
 ) -> Result<(), DbErr> {
-    let now = now();
     let userinfo_json =
         serde_json::to_string(identity).map_err(|e| DbErr::Custom(e.to_string()))?;
     psc_identity::ActiveModel {
@@ -84,11 +84,12 @@ pub async fn touch_login(
     db: &impl ConnectionTrait,
     account_id: i32,
     identity: &PscIdentity,
+    now: Timestamp,
 ) -> Result<(), DbErr> {
     let userinfo_json =
         serde_json::to_string(identity).map_err(|e| DbErr::Custom(e.to_string()))?;
     psc_identity::Entity::update_many()
-        .col_expr(psc_identity::Column::LastLoginAt, Expr::value(now()))
+        .col_expr(psc_identity::Column::LastLoginAt, Expr::value(now))
         .col_expr(psc_identity::Column::Userinfo, Expr::value(userinfo_json))
         .filter(psc_identity::Column::AccountId.eq(account_id))
         .exec(db)
@@ -104,8 +105,8 @@ pub async fn create_flow(
     purpose: &str,
     account_id: Option<i32>,
     ttl: Duration,
+    now: Timestamp,
 ) -> Result<(), DbErr> {
-    let now = now();
     psc_flow::ActiveModel {
         browser_hash: Set(browser_hash.to_owned()),
         state: Set(start.state.clone()),
@@ -129,18 +130,23 @@ pub async fn create_flow(
 pub async fn find_flow(
     db: &impl ConnectionTrait,
     browser_hash: &str,
+    now: Timestamp,
 ) -> Result<Option<Flow>, DbErr> {
     Ok(psc_flow::Entity::find()
         .filter(psc_flow::Column::BrowserHash.eq(browser_hash))
         .one(db)
         .await?
-        .filter(|f| f.expires_at > now()))
+        .filter(|f| f.expires_at > now))
 }
 
 /// Uses up the attempt's callback (compare-and-set): a replayed callback finds it used.
-pub async fn consume_callback(db: &impl ConnectionTrait, id: i32) -> Result<bool, DbErr> {
+pub async fn consume_callback(
+    db: &impl ConnectionTrait,
+    id: i32,
+    now: Timestamp,
+) -> Result<bool, DbErr> {
     let result = psc_flow::Entity::update_many()
-        .col_expr(psc_flow::Column::CallbackAt, Expr::value(now()))
+        .col_expr(psc_flow::Column::CallbackAt, Expr::value(now))
         .filter(psc_flow::Column::Id.eq(id))
         .filter(psc_flow::Column::CallbackAt.is_null())
         .exec(db)
@@ -176,9 +182,9 @@ pub async fn delete_flow(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr
         .map(|_| ())
 }
 
-pub async fn purge_expired_flows(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+pub async fn purge_expired_flows(db: &impl ConnectionTrait, now: Timestamp) -> Result<u64, DbErr> {
     Ok(psc_flow::Entity::delete_many()
-        .filter(psc_flow::Column::ExpiresAt.lte(now()))
+        .filter(psc_flow::Column::ExpiresAt.lte(now))
         .exec(db)
         .await?
         .rows_affected)

@@ -8,8 +8,8 @@ use sea_orm::{
     sea_query::Expr,
 };
 
-use super::now;
 use crate::auth::secrets;
+use crate::clock::Timestamp;
 
 /// Creates a session and returns the raw id for the cookie.
 pub async fn create(
@@ -17,9 +17,9 @@ pub async fn create(
     account_id: i32,
     absolute: Duration,
     psc_id_token: Option<&str>,
+    now: Timestamp,
 ) -> Result<String, DbErr> {
     let raw = secrets::random_token();
-    let now = now();
     ActiveModel {
         id_hash: Set(secrets::sha256_hex(&raw)),
         account_id: Set(account_id),
@@ -39,8 +39,8 @@ pub async fn find_live(
     db: &impl ConnectionTrait,
     raw: &str,
     idle: Duration,
+    now: Timestamp,
 ) -> Result<Option<Model>, DbErr> {
-    let now = now();
     Ok(Entity::find_by_id(secrets::sha256_hex(raw))
         .one(db)
         .await?
@@ -48,9 +48,9 @@ pub async fn find_live(
 }
 
 /// Slides the idle timeout. Callers throttle this so a page view is not a write every time.
-pub async fn touch(db: &impl ConnectionTrait, id_hash: &str) -> Result<(), DbErr> {
+pub async fn touch(db: &impl ConnectionTrait, id_hash: &str, now: Timestamp) -> Result<(), DbErr> {
     Entity::update_many()
-        .col_expr(Column::LastSeenAt, Expr::value(now()))
+        .col_expr(Column::LastSeenAt, Expr::value(now))
         .filter(Column::IdHash.eq(id_hash))
         .exec(db)
         .await
@@ -65,9 +65,9 @@ pub async fn delete(db: &impl ConnectionTrait, id_hash: &str) -> Result<(), DbEr
 }
 
 /// Removes expired sessions (run by the worker now and then).
-pub async fn purge_expired(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+pub async fn purge_expired(db: &impl ConnectionTrait, now: Timestamp) -> Result<u64, DbErr> {
     Ok(Entity::delete_many()
-        .filter(Column::ExpiresAt.lte(now()))
+        .filter(Column::ExpiresAt.lte(now))
         .exec(db)
         .await?
         .rows_affected)

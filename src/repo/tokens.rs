@@ -8,8 +8,8 @@ use sea_orm::{
     Set, sea_query::Expr,
 };
 
-use super::now;
 use crate::auth::secrets;
+use crate::clock::Timestamp;
 
 pub const CONFIRM_EMAIL: &str = "confirm_email";
 
@@ -32,8 +32,8 @@ pub async fn issue(
     account_id: i32,
     purpose: &str,
     validity: Duration,
+    now: Timestamp,
 ) -> Result<String, DbErr> {
-    let now = now();
     Entity::update_many()
         .col_expr(Column::UsedAt, Expr::value(now))
         .filter(Column::AccountId.eq(account_id))
@@ -75,6 +75,7 @@ pub async fn check(
     db: &impl ConnectionTrait,
     raw: &str,
     purpose: &str,
+    now: Timestamp,
 ) -> Result<TokenState, DbErr> {
     let Some(token) = Entity::find()
         .filter(Column::TokenHash.eq(secrets::sha256_hex(raw)))
@@ -86,7 +87,7 @@ pub async fn check(
     };
     Ok(if token.used_at.is_some() {
         TokenState::Unknown
-    } else if token.expires_at <= now() {
+    } else if token.expires_at <= now {
         TokenState::Expired
     } else {
         TokenState::Valid {
@@ -98,9 +99,9 @@ pub async fn check(
 
 /// Marks the token used. Returns false when another request used it first, so a link
 /// clicked twice at once is consumed once.
-pub async fn consume(db: &impl ConnectionTrait, id: i32) -> Result<bool, DbErr> {
+pub async fn consume(db: &impl ConnectionTrait, id: i32, now: Timestamp) -> Result<bool, DbErr> {
     let result = Entity::update_many()
-        .col_expr(Column::UsedAt, Expr::value(now()))
+        .col_expr(Column::UsedAt, Expr::value(now))
         .filter(Column::Id.eq(id))
         .filter(Column::UsedAt.is_null())
         .exec(db)

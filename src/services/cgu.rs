@@ -5,6 +5,7 @@ use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use crate::domain::{Action, Actor};
 use crate::{
+    clock::Timestamp,
     config::CguSettings,
     error::is_unique_violation,
     repo::{self},
@@ -58,12 +59,13 @@ pub async fn accept(
     db: &DatabaseConnection,
     catalog: &CguCatalog,
     account_id: i32,
+    now: Timestamp,
 ) -> Result<(), sea_orm::DbErr> {
     let txn = db.begin().await?;
     if repo::cgu::has_accepted(&txn, account_id, &catalog.version).await? {
         return Ok(());
     }
-    match repo::cgu::record_acceptance(&txn, account_id, &catalog.version).await {
+    match repo::cgu::record_acceptance(&txn, account_id, &catalog.version, now).await {
         // A double click raced us to the unique index: accepted all the same.
         Err(e) if is_unique_violation(&e) => return Ok(()),
         other => other?,
@@ -74,6 +76,7 @@ pub async fn accept(
         Actor::Account(account_id),
         Action::CguAccepted,
         Some(&catalog.version),
+        now,
     )
     .await?;
     txn.commit().await
@@ -87,6 +90,7 @@ pub async fn refuse(
     db: &DatabaseConnection,
     catalog: &CguCatalog,
     account_id: i32,
+    now: Timestamp,
 ) -> Result<(), sea_orm::DbErr> {
     repo::audit::record(
         db,
@@ -94,6 +98,7 @@ pub async fn refuse(
         Actor::Account(account_id),
         Action::CguRefused,
         Some(&catalog.version),
+        now,
     )
     .await
 }

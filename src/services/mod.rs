@@ -1,4 +1,4 @@
-//! Use cases. Handlers call these; these call `repo` and queue side effects in the outbox.
+//! Use cases. Handlers call these; these call `repo` and push side effects to the outbox.
 //! Each returns its own small error enum when the caller must tell expected failures apart.
 
 pub mod cgu;

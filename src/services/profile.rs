@@ -4,8 +4,10 @@ use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 
 use crate::domain::{Account, Action, Actor, BalType};
 use crate::{
+    clock::Timestamp,
     domain::profile::Profile,
-    repo::{self},
+    outbox::{self, Job},
+    repo,
     services::validation::{self, Decider, DecisionError},
     state::AppState,
 };
@@ -18,9 +20,10 @@ pub async fn answer_identification(
     db: &DatabaseConnection,
     account_id: i32,
     bal: BalType,
+    now: Timestamp,
 ) -> Result<(), DbErr> {
     let txn = db.begin().await?;
-    repo::accounts::set_bal_type(&txn, account_id, bal).await?;
+    repo::accounts::set_bal_type(&txn, account_id, bal, now).await?;
     let answer = match bal {
         BalType::Per => "oui",
         BalType::Med => "non",
@@ -31,6 +34,7 @@ pub async fn answer_identification(
         Actor::Account(account_id),
         Action::IdentifierAnswered,
         Some(answer),
+        now,
     )
     .await?;
     txn.commit().await
@@ -48,7 +52,7 @@ pub async fn submit(
     profile: &Profile,
     psc_verified: bool,
 ) -> anyhow::Result<()> {
-    save(&state.db, account.id, profile).await?;
+    save(&state.db, account.id, profile, state.clock.now()).await?;
     if psc_verified
         && state.settings.validation.auto_approve_psc
         && account.bal_type == Some(BalType::Per)
@@ -66,16 +70,23 @@ pub async fn submit(
     Ok(())
 }
 
-async fn save(db: &DatabaseConnection, account_id: i32, profile: &Profile) -> Result<(), DbErr> {
+async fn save(
+    db: &DatabaseConnection,
+    account_id: i32,
+    profile: &Profile,
+    now: Timestamp,
+) -> Result<(), DbErr> {
     let txn = db.begin().await?;
-    repo::profiles::upsert(&txn, account_id, profile).await?;
-    repo::accounts::mark_profile_submitted(&txn, account_id, &profile.nom, &profile.prenom).await?;
+    repo::profiles::upsert(&txn, account_id, profile, now).await?;
+    repo::accounts::mark_profile_submitted(&txn, account_id, &profile.nom, &profile.prenom, now)
+        .await?;
     repo::audit::record(
         &txn,
         account_id,
         Actor::Account(account_id),
         Action::ProfileSubmitted,
         None,
+        now,
     )
     .await?;
     txn.commit().await
@@ -98,17 +109,20 @@ pub async fn set_directory_visibility(
         yes_no(annuaire_medimail),
         yes_no(annuaire_mssante)
     );
+    let now = state.clock.now();
     let txn = state.db.begin().await?;
-    repo::profiles::set_visibility(&txn, account_id, annuaire_medimail, annuaire_mssante).await?;
+    repo::profiles::set_visibility(&txn, account_id, annuaire_medimail, annuaire_mssante, now)
+        .await?;
     repo::audit::record(
         &txn,
         account_id,
         Actor::Account(account_id),
         Action::DirectoryPreferencesChanged,
         Some(&detail),
+        now,
     )
     .await?;
-    crate::services::publication::queue_sync(&txn, account_id).await?;
+    outbox::push(&txn, &Job::Directory { account_id }, now).await?;
     txn.commit().await?;
     state.outbox.wake();
     Ok(())

@@ -141,6 +141,7 @@ async fn start(
         purpose,
         account_id,
         Duration::minutes(FLOW_TTL_MINUTES),
+        state.clock.now(),
     )
     .await?;
     Ok(Started {
@@ -166,7 +167,7 @@ pub async fn callback(
         return Err(audited(state, None, PscRefusal::UnknownAttempt).await);
     };
     // Single use: whatever happens next, this attempt's callback is spent.
-    if !repo::psc::consume_callback(&state.db, flow.id).await? {
+    if !repo::psc::consume_callback(&state.db, flow.id, state.clock.now()).await? {
         return Err(audited(state, flow.account_id, PscRefusal::Replayed).await);
     }
     let pending = Pending {
@@ -236,7 +237,7 @@ async fn after_callback(
         else {
             return Err(PscRefusal::AccountDisabled);
         };
-        repo::psc::touch_login(db, account.id, &verified.identity).await?;
+        repo::psc::touch_login(db, account.id, &verified.identity, state.clock.now()).await?;
         let session = sign_in::start_session(
             state,
             account.id,
@@ -294,14 +295,16 @@ async fn matching_account(
 }
 
 async fn link(state: &AppState, account_id: i32, verified: &Verified) -> Result<(), DbErr> {
+    let now = state.clock.now();
     let txn = state.db.begin().await?;
-    repo::psc::link(&txn, account_id, &verified.identity).await?;
+    repo::psc::link(&txn, account_id, &verified.identity, now).await?;
     repo::audit::record(
         &txn,
         account_id,
         Actor::Account(account_id),
         Action::PscLinked,
         Some(&verified.identity.id_nat_ps),
+        now,
     )
     .await?;
     txn.commit().await
@@ -326,7 +329,9 @@ pub async fn held(state: &AppState, browser_secret: Option<&str>) -> Result<Held
 /// The browser's live attempt: the cookie's hash keys it, so another browser cannot use it.
 async fn flow_of(state: &AppState, browser_secret: Option<&str>) -> Result<Option<Flow>, DbErr> {
     match browser_secret {
-        Some(raw) => repo::psc::find_flow(&state.db, &secrets::sha256_hex(raw)).await,
+        Some(raw) => {
+            repo::psc::find_flow(&state.db, &secrets::sha256_hex(raw), state.clock.now()).await
+        }
         None => Ok(None),
     }
 }
@@ -372,14 +377,15 @@ pub async fn register(
     } else {
         BalType::Med
     };
+    let now = state.clock.now();
     let txn = state.db.begin().await?;
-    let account = match repo::accounts::insert(&txn, email, &nom, &prenom, None).await {
+    let account = match repo::accounts::insert(&txn, email, &nom, &prenom, None, now).await {
         Ok(account) => account,
         Err(e) if is_unique_violation(&e) => return Ok(EmailOutcome::Taken),
         Err(e) => return Err(e.into()),
     };
-    repo::accounts::set_bal_type(&txn, account.id, bal).await?;
-    if let Err(e) = repo::psc::link(&txn, account.id, identity).await {
+    repo::accounts::set_bal_type(&txn, account.id, bal, now).await?;
+    if let Err(e) = repo::psc::link(&txn, account.id, identity, now).await {
         if is_unique_violation(&e) {
             return Ok(EmailOutcome::Taken);
         }
@@ -391,6 +397,7 @@ pub async fn register(
         Actor::Account(account.id),
         Action::AccountCreated,
         Some("Pro Santé Connect"),
+        now,
     )
     .await?;
     repo::audit::record(
@@ -399,9 +406,10 @@ pub async fn register(
         Actor::Account(account.id),
         Action::PscLinked,
         Some(&identity.id_nat_ps),
+        now,
     )
     .await?;
-    registration::queue_confirmation(state, &txn, &account).await?;
+    registration::push_confirmation(state, &txn, &account, now).await?;
     repo::psc::delete_flow(&txn, flow.id).await?;
     txn.commit().await?;
     state.outbox.wake();
@@ -497,6 +505,7 @@ async fn audited(state: &AppState, account_id: Option<i32>, refusal: PscRefusal)
         Actor::System,
         Action::PscRefused,
         Some(&refusal.to_string()),
+        state.clock.now(),
     )
     .await
     {

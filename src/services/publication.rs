@@ -6,34 +6,19 @@
 //! - "annuaire Medimail" governs the operator-only branch, the only one a BAL MED ever enters;
 //! - a disabled account is in neither branch.
 //!
-//! Every change queues a `directory` outbox row naming the account, in the transaction of the
+//! Every change pushes a `Job::Directory` to the outbox, naming the account, in the transaction of the
 //! change. The worker recomputes the account's entries from the database when it runs, so it
 //! is idempotent and converges: replaying a row, or running several, gives the same directory.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
-use serde::{Deserialize, Serialize};
+use sea_orm::DatabaseConnection;
 
 use crate::domain::{Account, Action, Actor, BalType};
 use crate::{
+    clock::Timestamp,
     directory::{Branch, Directory, MailboxEntry, ReconcileReport, reconcile},
     domain::{IdentifierType, NationalId},
     repo::{self, profiles::ProfileRow},
 };
-
-#[derive(Debug, Serialize, Deserialize)]
-struct SyncAccount {
-    account_id: i32,
-}
-
-/// Queues a directory sync of `account_id` in the caller's transaction.
-///
-/// # Errors
-/// Database errors.
-pub async fn queue_sync(db: &impl ConnectionTrait, account_id: i32) -> Result<(), DbErr> {
-    let payload = serde_json::to_string(&SyncAccount { account_id })
-        .map_err(|e| DbErr::Custom(e.to_string()))?;
-    repo::outbox::push(db, repo::outbox::DIRECTORY, payload).await
-}
 
 /// The entries an account should have, per the rules above.
 pub fn desired_entries(account: &Account, profile: &ProfileRow) -> Vec<MailboxEntry> {
@@ -95,6 +80,7 @@ pub async fn publish_account(
     db: &DatabaseConnection,
     directory: &dyn Directory,
     account_id: i32,
+    now: Timestamp,
 ) -> anyhow::Result<()> {
     let Some(account) = repo::accounts::find(db, account_id).await? else {
         return Ok(()); // deleted: `directory sync` removes orphans
@@ -125,6 +111,7 @@ pub async fn publish_account(
         Actor::System,
         Action::DirectoryPublished,
         Some(&done.join(" ; ")),
+        now,
     )
     .await?;
     Ok(())
@@ -152,12 +139,4 @@ fn branch_label(branch: Branch) -> &'static str {
         Branch::Mssante => "annuaire MSSanté",
         Branch::Operateur => "annuaire opérateur",
     }
-}
-
-/// The account id a `directory` outbox row is about.
-///
-/// # Errors
-/// An unreadable payload.
-pub fn parse_payload(payload: &str) -> anyhow::Result<i32> {
-    Ok(serde_json::from_str::<SyncAccount>(payload)?.account_id)
 }

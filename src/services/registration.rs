@@ -14,9 +14,11 @@ use crate::auth::throttle::{self, Limit, Throttled};
 use crate::config::AuthSettings;
 use crate::domain::{Account, Action, Actor};
 use crate::{
+    clock::Timestamp,
     domain::{EmailAddress, signup::NewAccount},
     error::is_unique_violation,
-    mail::{self, OutgoingMail},
+    mail::OutgoingMail,
+    outbox::{self, Job},
     repo::{
         self,
         tokens::{self, TokenState},
@@ -24,51 +26,59 @@ use crate::{
     state::AppState,
 };
 
-/// Creates the account and queues the confirmation mail, or, when the address is taken,
-/// queues the "account exists" mail instead.
+/// Creates the account and pushes the confirmation mail to the outbox, or, when the address
+/// is taken, pushes the "account exists" mail instead.
 ///
 /// # Errors
 /// Database or hashing failures.
 pub async fn sign_up(state: &AppState, client: IpAddr, new: NewAccount) -> Result<(), SignUpError> {
-    let now = repo::now().timestamp();
     let limit = Limit::SignUpClient(client);
-    throttle::reserve(&state.db, &state.settings.auth, &limit, now)
+    throttle::reserve(&state.db, &state.settings.auth, &limit, state.clock.now())
         .await?
         .map_err(SignUpError::Throttled)?;
     let hash = state
         .hasher
         .hash(SecretString::from(new.password.expose().to_owned()))
         .await?;
+    let now = state.clock.now();
     let txn = state.db.begin().await?;
     match repo::accounts::find_by_email(&txn, &new.email).await? {
         Some(existing) => {
-            if mail_due(state, existing.last_mail_at)
-                && mail_allowed(state, &txn, &new.email).await?
+            if mail_due(state, existing.last_mail_at, now)
+                && mail_allowed(state, &txn, &new.email, now).await?
             {
-                mail::queue(&txn, &account_exists_mail(state, &existing)).await?;
-                repo::accounts::touch_last_mail(&txn, existing.id).await?;
+                let mail = Job::Mail(account_exists_mail(state, &existing));
+                outbox::push(&txn, &mail, now).await?;
+                repo::accounts::touch_last_mail(&txn, existing.id, now).await?;
             }
         }
         None => {
-            let account =
-                match repo::accounts::insert(&txn, &new.email, &new.nom, &new.prenom, Some(&hash))
-                    .await
-                {
-                    Ok(a) => a,
-                    // A concurrent sign-up with the same address won the race: same answer.
-                    Err(e) if is_unique_violation(&e) => return Ok(()),
-                    Err(e) => return Err(SignUpError::Unexpected(e.into())),
-                };
+            let account = match repo::accounts::insert(
+                &txn,
+                &new.email,
+                &new.nom,
+                &new.prenom,
+                Some(&hash),
+                now,
+            )
+            .await
+            {
+                Ok(a) => a,
+                // A concurrent sign-up with the same address won the race: same answer.
+                Err(e) if is_unique_violation(&e) => return Ok(()),
+                Err(e) => return Err(SignUpError::Unexpected(e.into())),
+            };
             repo::audit::record(
                 &txn,
                 account.id,
                 Actor::Account(account.id),
                 Action::AccountCreated,
                 None,
+                now,
             )
             .await?;
-            if mail_allowed(state, &txn, &new.email).await? {
-                queue_confirmation(state, &txn, &account).await?;
+            if mail_allowed(state, &txn, &new.email, now).await? {
+                push_confirmation(state, &txn, &account, now).await?;
             }
         }
     }
@@ -102,8 +112,8 @@ pub async fn resend(
     client: IpAddr,
     email: &str,
 ) -> Result<Result<(), Throttled>, DbErr> {
-    let now = repo::now().timestamp();
     let limit = Limit::ResendClient(client);
+    let now = state.clock.now();
     if let Err(throttled) = throttle::reserve(&state.db, &state.settings.auth, &limit, now).await? {
         return Ok(Err(throttled));
     }
@@ -115,8 +125,8 @@ pub async fn resend(
         && !account.email_confirmed
     {
         let last = tokens::latest_issued_at(&txn, account.id, tokens::CONFIRM_EMAIL).await?;
-        if mail_due(state, last) && mail_allowed(state, &txn, &email).await? {
-            queue_confirmation(state, &txn, &account).await?;
+        if mail_due(state, last, now) && mail_allowed(state, &txn, &email, now).await? {
+            push_confirmation(state, &txn, &account, now).await?;
         }
     }
     txn.commit().await?;
@@ -129,7 +139,7 @@ pub async fn resend(
 /// # Errors
 /// Database failures.
 pub async fn check_link(state: &AppState, raw: &str) -> Result<TokenState, DbErr> {
-    tokens::check(&state.db, raw, tokens::CONFIRM_EMAIL).await
+    tokens::check(&state.db, raw, tokens::CONFIRM_EMAIL, state.clock.now()).await
 }
 
 /// Confirms the address behind a link. Consuming the token is a compare-and-set, so a link
@@ -138,19 +148,21 @@ pub async fn check_link(state: &AppState, raw: &str) -> Result<TokenState, DbErr
 /// # Errors
 /// Database failures.
 pub async fn confirm(state: &AppState, raw: &str) -> Result<TokenState, DbErr> {
+    let now = state.clock.now();
     let txn = state.db.begin().await?;
-    let outcome = tokens::check(&txn, raw, tokens::CONFIRM_EMAIL).await?;
+    let outcome = tokens::check(&txn, raw, tokens::CONFIRM_EMAIL, now).await?;
     if let TokenState::Valid { id, account_id } = outcome {
-        if !tokens::consume(&txn, id).await? {
+        if !tokens::consume(&txn, id, now).await? {
             return Ok(TokenState::Unknown);
         }
-        repo::accounts::mark_email_confirmed(&txn, account_id).await?;
+        repo::accounts::mark_email_confirmed(&txn, account_id, now).await?;
         repo::audit::record(
             &txn,
             account_id,
             Actor::Account(account_id),
             Action::EmailConfirmed,
             None,
+            now,
         )
         .await?;
     }
@@ -158,10 +170,11 @@ pub async fn confirm(state: &AppState, raw: &str) -> Result<TokenState, DbErr> {
     Ok(outcome)
 }
 
-pub(crate) async fn queue_confirmation(
+pub(crate) async fn push_confirmation(
     state: &AppState,
     txn: &impl sea_orm::ConnectionTrait,
     account: &Account,
+    now: Timestamp,
 ) -> Result<(), DbErr> {
     let hours = state.settings.auth.token_validity_hours;
     let raw = tokens::issue(
@@ -169,6 +182,7 @@ pub(crate) async fn queue_confirmation(
         account.id,
         tokens::CONFIRM_EMAIL,
         Duration::hours(hours),
+        now,
     )
     .await?;
     let link = state.public_url.join(&urls::confirmation(&raw));
@@ -178,11 +192,8 @@ pub(crate) async fn queue_confirmation(
         valid_hours: u32::try_from(hours).unwrap_or(24),
         support: state.support(),
     });
-    mail::queue(
-        txn,
-        &OutgoingMail::new(&account.email, rendered, Some(link)),
-    )
-    .await
+    let mail = OutgoingMail::new(&account.email, rendered, Some(link));
+    outbox::push(txn, &Job::Mail(mail), now).await
 }
 
 fn account_exists_mail(state: &AppState, account: &Account) -> OutgoingMail {
@@ -204,12 +215,13 @@ fn account_exists_mail(state: &AppState, account: &Account) -> OutgoingMail {
 pub async fn purge_unconfirmed(
     db: &DatabaseConnection,
     auth: &AuthSettings,
+    now: Timestamp,
 ) -> Result<usize, DbErr> {
-    let before = repo::now() - Duration::days(auth.unconfirmed_days);
+    let before = now - Duration::days(auth.unconfirmed_days);
     let txn = db.begin().await?;
     let ids = repo::accounts::purge_unconfirmed(&txn, before).await?;
     for id in &ids {
-        repo::audit::record(&txn, *id, Actor::System, Action::AccountPurged, None).await?;
+        repo::audit::record(&txn, *id, Actor::System, Action::AccountPurged, None, now).await?;
     }
     txn.commit().await?;
     Ok(ids.len())
@@ -222,9 +234,9 @@ async fn mail_allowed(
     state: &AppState,
     txn: &impl ConnectionTrait,
     email: &EmailAddress,
+    now: Timestamp,
 ) -> Result<bool, DbErr> {
     let limit = Limit::MailsToAddress(email.clone());
-    let now = repo::now().timestamp();
     Ok(throttle::reserve(txn, &state.settings.auth, &limit, now)
         .await?
         .is_ok())
@@ -232,7 +244,7 @@ async fn mail_allowed(
 
 /// Throttle: at most one mail of a kind per `auth.mail_interval_secs`, so nobody can flood
 /// someone's inbox through our forms.
-fn mail_due(state: &AppState, last: Option<sea_orm::prelude::DateTimeWithTimeZone>) -> bool {
+fn mail_due(state: &AppState, last: Option<Timestamp>, now: Timestamp) -> bool {
     let interval = Duration::seconds(state.settings.auth.mail_interval_secs);
-    last.is_none_or(|t| t + interval <= repo::now())
+    last.is_none_or(|t| t + interval <= now)
 }

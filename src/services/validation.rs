@@ -6,11 +6,12 @@ use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 
 use crate::domain::{Account, Action, Actor, BalType, Scope};
 use crate::{
+    clock::Timestamp,
     domain::mailbox::{AddressPattern, MailboxAddress},
     error::is_unique_violation,
-    mail::{self, OutgoingMail},
+    mail::OutgoingMail,
+    outbox::{self, Job},
     repo::{self, profiles::ProfileRow},
-    services::publication,
     state::AppState,
 };
 
@@ -90,7 +91,7 @@ pub async fn load_in_scope(
 }
 
 /// Validates a pending account: assigns its address (unique; homonyms get 2, 3…), records the
-/// decision, queues the mail and the directory publication.
+/// decision, pushes the mail and the directory publication to the outbox.
 ///
 /// # Errors
 /// See [`DecisionError`].
@@ -167,11 +168,12 @@ async fn try_validate(
     account: &Account,
     address: &MailboxAddress,
 ) -> Result<bool, Attempt> {
+    let now = state.clock.now();
     let txn = state.db.begin().await?;
     if repo::accounts::address_taken(&txn, address.as_str()).await? {
         return Err(Attempt::Taken);
     }
-    if !repo::accounts::set_validated(&txn, account.id, address.as_str()).await? {
+    if !repo::accounts::set_validated(&txn, account.id, address.as_str(), now).await? {
         return Ok(false);
     }
     repo::audit::record(
@@ -180,6 +182,7 @@ async fn try_validate(
         decider.actor(),
         Action::AccountValidated,
         Some(&decider.detail(address.as_str())),
+        now,
     )
     .await?;
     let rendered = templates::email::validation(&templates::views::ValidationMail {
@@ -190,8 +193,10 @@ async fn try_validate(
         login_link: state.public_url.join(urls::LOGIN),
         support: state.support(),
     });
-    mail::queue(&txn, &OutgoingMail::new(&account.email, rendered, None)).await?;
-    publication::queue_sync(&txn, account.id).await?;
+    let mail = OutgoingMail::new(&account.email, rendered, None);
+    outbox::push(&txn, &Job::Mail(mail), now).await?;
+    let account_id = account.id;
+    outbox::push(&txn, &Job::Directory { account_id }, now).await?;
     txn.commit().await?;
     Ok(true)
 }
@@ -209,8 +214,9 @@ pub async fn reject(
     if !account.is_pending() {
         return Err(DecisionError::NotPending);
     }
+    let now = state.clock.now();
     let txn = state.db.begin().await?;
-    if !repo::accounts::set_rejected(&txn, account.id, reason).await? {
+    if !repo::accounts::set_rejected(&txn, account.id, reason, now).await? {
         return Err(DecisionError::NotPending);
     }
     repo::audit::record(
@@ -219,6 +225,7 @@ pub async fn reject(
         decider.actor(),
         Action::AccountRejected,
         Some(reason),
+        now,
     )
     .await?;
     let rendered = templates::email::rejection(&templates::views::RejectionMail {
@@ -227,7 +234,8 @@ pub async fn reject(
         reason: reason.to_owned(),
         support: state.support(),
     });
-    mail::queue(&txn, &OutgoingMail::new(&account.email, rendered, None)).await?;
+    let mail = OutgoingMail::new(&account.email, rendered, None);
+    outbox::push(&txn, &Job::Mail(mail), now).await?;
     txn.commit().await?;
     state.outbox.wake();
     Ok(())
@@ -241,17 +249,19 @@ pub async fn disable(
     db: &DatabaseConnection,
     decider: Decider,
     account_id: i32,
+    now: Timestamp,
 ) -> Result<(), DbErr> {
     let txn = db.begin().await?;
-    repo::accounts::set_disabled(&txn, account_id).await?;
+    repo::accounts::set_disabled(&txn, account_id, now).await?;
     repo::audit::record(
         &txn,
         account_id,
         decider.actor(),
         Action::AccountDisabled,
         None,
+        now,
     )
     .await?;
-    publication::queue_sync(&txn, account_id).await?;
+    outbox::push(&txn, &Job::Directory { account_id }, now).await?;
     txn.commit().await
 }

@@ -54,7 +54,7 @@ async fn queue_get(
         profession: non_empty(&query.profession),
         bal_type: non_empty(&query.bal_type),
     };
-    let now = repo::now();
+    let now = state.clock.now();
     let pending = repo::queue::pending(&state.db, &filter).await?;
     let ids: Vec<i32> = pending.iter().map(|(a, _)| a.id).collect();
     let verified = repo::psc::linked_among(&state.db, &ids).await?;

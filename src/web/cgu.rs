@@ -51,7 +51,7 @@ async fn cgu_post(
     let account_id = user.account().id;
     match form.decision.as_str() {
         "accepter" => {
-            cgu::accept(&state.db, &state.cgu, account_id).await?;
+            cgu::accept(&state.db, &state.cgu, account_id, state.clock.now()).await?;
             let next = crate::services::journey::current_step(
                 &state.db,
                 user.account(),
@@ -61,7 +61,7 @@ async fn cgu_post(
             Ok(Redirect::to(next.url()).into_response())
         }
         "refuser" => {
-            cgu::refuse(&state.db, &state.cgu, account_id).await?;
+            cgu::refuse(&state.db, &state.cgu, account_id, state.clock.now()).await?;
             crate::auth::sign_in::end_session(&state, &user.user.session_hash, account_id).await?;
             let mut response = templates::pages::cgu_refused(&ctx.anonymous(None)).into_response();
             clear_session_cookie(&state, &mut response);

@@ -71,6 +71,6 @@ async fn identification_post(
                 .into_response());
         }
     };
-    profile::answer_identification(&state.db, user.account().id, bal).await?;
+    profile::answer_identification(&state.db, user.account().id, bal, state.clock.now()).await?;
     Ok(Redirect::to(urls::PROFILE).into_response())
 }

@@ -280,8 +280,7 @@ async fn the_detail_page_shows_every_field_the_rpps_key_check_and_the_audit_hist
         .assert_redirect_to(&format!("/admin/comptes/{id}"));
     let after = page(&admin, &format!("/admin/comptes/{id}")).await;
     let rows = html::texts(&after.body, "table.data-table tbody tr");
-    let address = app
-        .account_by_id(id)
+    let address = db::account_by_id(&app.db, id)
         .await
         .mailbox_address
         .expect("an address");
@@ -363,11 +362,11 @@ async fn a_regional_administrator_gets_403_on_an_account_of_another_region_and_n
         !detail.body.contains("Parisien"),
         "the 403 page must not show the account"
     );
-    let account = app.account_by_id(out_of_scope).await;
+    let account = db::account_by_id(&app.db, out_of_scope).await;
     assert!(account.validated_at.is_none());
     assert!(account.rejected_at.is_none());
     assert!(account.mailbox_address.is_none());
-    assert!(app.audit_of(out_of_scope).await.is_empty());
+    assert!(db::audit_of(&app.db, out_of_scope).await.is_empty());
     assert_eq!(db::count_rows(&app.db, "outbox").await, outbox_before);
     // The same token works in scope: the 403s were about the scope, not the token.
     admin
@@ -412,7 +411,12 @@ async fn a_structure_administrator_sees_the_accounts_whose_profile_names_their_s
         .validate_account(member_id)
         .await
         .assert_redirect_to(&format!("/admin/comptes/{member_id}"));
-    assert!(app.account_by_id(member_id).await.mailbox_address.is_some());
+    assert!(
+        db::account_by_id(&app.db, member_id)
+            .await
+            .mailbox_address
+            .is_some()
+    );
 }
 
 #[tokio::test]
@@ -435,7 +439,7 @@ async fn a_signed_in_user_who_is_not_an_administrator_gets_403_on_the_console() 
     queue.assert_status(403);
     detail.assert_status(403);
     validate.assert_status(403);
-    let account = app.account_by_id(id).await;
+    let account = db::account_by_id(&app.db, id).await;
     assert!(account.validated_at.is_none());
     assert!(account.mailbox_address.is_none());
 }
@@ -455,7 +459,7 @@ async fn an_anonymous_visitor_of_the_console_is_sent_to_sign_in() {
     // Assert
     queue.assert_redirect_to("/connexion");
     detail.assert_redirect_to("/connexion");
-    assert!(app.account_by_id(id).await.validated_at.is_none());
+    assert!(db::account_by_id(&app.db, id).await.validated_at.is_none());
 }
 
 #[tokio::test]
@@ -498,7 +502,9 @@ async fn the_admin_create_command_makes_an_administrator_who_signs_in_and_sees_t
     assert_eq!(account.nom, "Martin");
     assert!(account.email_confirmed_at.is_some());
     assert_eq!(
-        app.audit_actions(account.id, "admin_granted").await.len(),
+        db::audit_actions(&app.db, account.id, "admin_granted")
+            .await
+            .len(),
         1
     );
     let browser = app.sign_in_as(&admin, "/admin").await;

@@ -1,12 +1,13 @@
 //! Step 3: the confirmation link (single use, expiry, mail scanners) and the resend form.
 
-use std::time::Duration;
-
 use crate::support::html;
 use crate::support::smtp::MAIL_TIMEOUT;
-use crate::support::{Form, TestApp, TestResponse, TestUser, db, spawn_app, spawn_app_with};
+use crate::support::{
+    DrainReportExt, Form, TestApp, TestResponse, TestUser, db, spawn_app, spawn_app_with,
+};
 
 /// Asserts the "link no longer valid" page, with a way to get a new link.
+#[track_caller]
 fn assert_invalid_link_page(response: &TestResponse, status: u16) {
     response.assert_status(status);
     assert!(
@@ -88,7 +89,7 @@ async fn confirming_the_address_does_not_sign_anybody_in() {
     // Assert
     app.get("/cgu").await.assert_redirect_to("/connexion");
     app.get("/compte").await.assert_redirect_to("/connexion");
-    assert_eq!(app.count_rows("sessions").await, 0);
+    assert_eq!(db::count_rows(&app.db, "sessions").await, 0);
 }
 
 #[tokio::test]
@@ -122,6 +123,32 @@ async fn an_expired_link_shows_the_invalid_link_page_with_status_410() {
     let confirmation = signed_up(&app, &user).await;
 
     // Act
+    let page = app.get(&confirmation).await;
+    let post = app.post_form(&confirmation, &Form::new()).await;
+
+    // Assert
+    assert_invalid_link_page(&page, 410);
+    assert_invalid_link_page(&post, 410);
+    assert!(
+        db::account(&app.db, &user.email)
+            .await
+            .email_confirmed_at
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_link_works_until_its_validity_ends_and_not_after() {
+    // Arrange: the production validity (24 h); the app's clock moves, nothing sleeps
+    let app = spawn_app().await;
+    let validity = chrono::Duration::hours(app.settings.auth.token_validity_hours);
+    let user = TestUser::generate();
+    let confirmation = signed_up(&app, &user).await;
+    app.advance_clock(validity - chrono::Duration::minutes(1));
+    app.get(&confirmation).await.assert_status(200);
+
+    // Act
+    app.advance_clock(chrono::Duration::minutes(1));
     let page = app.get(&confirmation).await;
     let post = app.post_form(&confirmation, &Form::new()).await;
 
@@ -216,7 +243,7 @@ async fn resending_is_limited_to_one_mail_per_interval() {
 
     // Assert: the same answer, but no second mail
     response.assert_redirect_to("/inscription/email-envoye?renvoye=1");
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    app.drain_outbox().await.assert_delivered();
     assert_eq!(app.smtp.messages_to(&user.email).len(), 1);
 }
 
@@ -251,10 +278,8 @@ async fn resending_to_an_unknown_address_answers_the_same_and_sends_nothing() {
         html::without_csrf_tokens(&known_page.body).replace(&known.email, "EMAIL"),
         html::without_csrf_tokens(&unknown_page.body).replace(&unknown.email, "EMAIL"),
     );
-    app.smtp
-        .wait_for_mails_to(&known.email, 2, MAIL_TIMEOUT)
-        .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.drain_outbox().await.assert_delivered();
+    assert_eq!(app.smtp.messages_to(&known.email).len(), 2);
     assert!(app.smtp.messages_to(&unknown.email).is_empty());
     assert!(db::find_account(&app.db, &unknown.email).await.is_none());
 }
@@ -276,7 +301,7 @@ async fn resending_to_a_confirmed_account_sends_nothing() {
 
     // Assert
     response.assert_redirect_to("/inscription/email-envoye?renvoye=1");
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    app.drain_outbox().await.assert_delivered();
     assert_eq!(app.smtp.messages_to(&user.email).len(), 1);
 }
 
@@ -306,23 +331,20 @@ async fn an_unconfirmed_account_is_purged_after_its_days_and_frees_the_address()
     let squatter = TestUser::generate();
     app.signup(&squatter).await;
     let squatted = db::account(&app.db, &squatter.email).await;
+    app.advance_clock(chrono::Duration::days(6));
     let recent = app.another_visitor();
     let other = TestUser::generate();
     recent.signup(&other).await;
-    {
-        use sea_orm::{ActiveModelTrait, Set};
-        let mut aged: entities::account::ActiveModel = squatted.clone().into();
-        aged.created_at = Set(squatted.created_at - chrono::Duration::days(8));
-        aged.update(&app.db)
-            .await
-            .expect("age the squatter's account");
-    }
+    app.advance_clock(chrono::Duration::days(2));
 
     // Act
-    let purged =
-        mss_onboarding::services::registration::purge_unconfirmed(&app.db, &app.settings.auth)
-            .await
-            .expect("purge");
+    let purged = mss_onboarding::services::registration::purge_unconfirmed(
+        &app.db,
+        &app.settings.auth,
+        app.now(),
+    )
+    .await
+    .expect("purge");
 
     // Assert: only the old one went, with its token; the deletion is in the audit trail.
     assert_eq!(purged, 1);

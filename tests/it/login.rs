@@ -4,6 +4,7 @@ use crate::support::html;
 use crate::support::{LOGIN_ERROR, TestResponse, TestUser, db, spawn_app, strong_password};
 
 /// The generic error of a refused sign-in: 422, the one message, the email kept.
+#[track_caller]
 fn assert_login_refused(response: &TestResponse) -> String {
     response.assert_status(422);
     let summary = html::text(&response.body, "#error-summary").unwrap_or_else(|| {
@@ -155,4 +156,69 @@ async fn a_disabled_account_can_neither_sign_in_nor_keep_its_session() {
     // Assert
     app.get("/cgu").await.assert_redirect_to("/connexion");
     assert_login_refused(&app.login_user(&user).await);
+}
+
+// ---- time: the app's clock is moved forward, no test sleeps ---------------------------------
+
+#[tokio::test]
+async fn a_session_idle_for_longer_than_the_idle_timeout_is_over() {
+    // Arrange: signed in, then a page view inside the idle timeout
+    let app = spawn_app().await;
+    let idle = chrono::Duration::minutes(app.settings.auth.session_idle_minutes);
+    let user = TestUser::generate();
+    app.signed_in_at_cgu(&user).await;
+    app.advance_clock(idle - chrono::Duration::minutes(1));
+    app.get("/cgu").await.assert_status(200);
+
+    // Act: the page view slid the timeout; then nothing for longer than it
+    app.advance_clock(idle - chrono::Duration::minutes(1));
+    let still_in = app.get("/cgu").await;
+    app.advance_clock(idle + chrono::Duration::seconds(1));
+    let after = app.get("/cgu").await;
+
+    // Assert
+    still_in.assert_status(200);
+    after.assert_redirect_to("/connexion");
+}
+
+#[tokio::test]
+async fn a_session_ends_at_its_absolute_timeout_however_active() {
+    // Arrange: signed in, and active every few minutes
+    let app = spawn_app().await;
+    let absolute = chrono::Duration::hours(app.settings.auth.session_absolute_hours);
+    let step = chrono::Duration::minutes(app.settings.auth.session_idle_minutes / 2);
+    let user = TestUser::generate();
+    app.signed_in_at_cgu(&user).await;
+    let mut elapsed = chrono::Duration::zero();
+    while elapsed + step < absolute {
+        app.advance_clock(step);
+        elapsed += step;
+        app.get("/cgu").await.assert_status(200);
+    }
+
+    // Act
+    app.advance_clock(absolute - elapsed);
+    let response = app.get("/cgu").await;
+
+    // Assert
+    response.assert_redirect_to("/connexion");
+}
+
+#[tokio::test]
+async fn a_throttled_email_can_sign_in_again_once_the_window_is_over() {
+    // Arrange: ten wrong passwords block the email (OWASP ASVS 2.2.1)
+    let app = spawn_app().await;
+    let user = TestUser::generate();
+    app.register_confirmed(&user).await;
+    for _ in 0..10 {
+        assert_login_refused(&app.login(&user.email, "Mauvais-mot-de-passe-42").await);
+    }
+    app.login_user(&user).await.assert_status(429);
+
+    // Act: 15 minutes later (the throttle window)
+    app.advance_clock(chrono::Duration::minutes(15));
+    let response = app.login_user(&user).await;
+
+    // Assert
+    response.assert_redirect_to("/cgu");
 }

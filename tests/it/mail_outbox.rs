@@ -1,10 +1,8 @@
 //! Mail goes through the database outbox and a background worker: the format of the
-//! confirmation mail, and an SMTP outage that delays mail without losing any.
+//! confirmation mail, and an SMTP outage that delays mail without losing any. The tests drain
+//! the outbox (`TestApp::drain_outbox`) rather than wait for the worker.
 
-use std::time::Duration;
-
-use crate::support::smtp::MAIL_TIMEOUT;
-use crate::support::{MAIL_FROM_ADDRESS, TestUser, db, spawn_app};
+use crate::support::{DrainReportExt, MAIL_FROM_ADDRESS, TestUser, db, spawn_app};
 
 #[tokio::test]
 async fn the_confirmation_mail_has_a_text_and_an_html_part_and_the_full_link() {
@@ -46,7 +44,7 @@ async fn the_confirmation_mail_has_a_text_and_an_html_part_and_the_full_link() {
     );
 
     // Exactly one mail for one sign-up.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.drain_outbox().await.assert_delivered();
     assert_eq!(app.smtp.messages_to(&user.email).len(), 1);
     assert!(db::pending_outbox(&app.db).await.is_empty());
 }
@@ -63,7 +61,9 @@ async fn a_mail_written_while_smtp_is_down_is_delivered_once_it_is_back() {
 
     // Assert: the user sees no difference, the mail waits in the outbox
     response.assert_redirect_to("/inscription/email-envoye");
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    let report = app.drain_outbox().await;
+    assert_eq!(report.pending.len(), 1, "{report:#?}");
+    assert_eq!(report.delivered, 0, "{report:#?}");
     let pending = db::pending_outbox(&app.db).await;
     assert_eq!(pending.len(), 1, "{pending:#?}");
     assert!(pending[0].done_at.is_none());
@@ -76,15 +76,18 @@ async fn a_mail_written_while_smtp_is_down_is_delivered_once_it_is_back() {
         "no error recorded: {pending:#?}"
     );
 
-    // Act: the relay comes back
+    // Act: the relay comes back, and the backoff (at most `mail.retry_max_secs`) runs out
     app.smtp.start().await;
+    app.advance_clock(chrono::Duration::seconds(
+        i64::try_from(app.settings.mail.retry_max_secs).expect("small") + 1,
+    ));
+    app.drain_outbox().await.assert_delivered();
 
-    // Assert: the mail arrives, exactly once, and its link works
-    let mail = app.smtp.wait_for_mail_to(&user.email, MAIL_TIMEOUT).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(app.smtp.messages_to(&user.email).len(), 1);
+    // Assert: the mail arrived, exactly once, and its link works
+    let mails = app.smtp.messages_to(&user.email);
+    assert_eq!(mails.len(), 1);
     assert!(db::pending_outbox(&app.db).await.is_empty());
-    let confirmation = app.confirmation_path(&mail);
+    let confirmation = app.confirmation_path(&mails[0]);
     app.get(&confirmation).await.assert_status(200);
     app.post_form(&confirmation, &crate::support::Form::new())
         .await

@@ -8,13 +8,10 @@ use std::time::Duration;
 
 use ldap3::{Mod, SearchEntry, ldap_escape};
 
-use crate::support::app::eventually;
 use crate::support::fixtures::SeedAccount;
 use crate::support::ldap::{TestLdap, Who};
-use crate::support::{TestApp, TestUser, html, spawn_app, spawn_app_with};
+use crate::support::{DrainReportExt, TestApp, TestUser, db, html, spawn_app, spawn_app_with};
 
-/// How long publication may take once the directory answers.
-const PUBLISH_TIMEOUT: Duration = Duration::from_secs(15);
 const NO_SUCH_OBJECT: u32 = 32;
 
 /// A slapd from the shipped files, and an app publishing to it (`directory.enabled = true`).
@@ -46,16 +43,35 @@ async fn entries(ldap: &TestLdap, who: Who, branch_dn: &str, address: &str) -> V
         .unwrap_or_else(|e| panic!("search {address} in {branch_dn} as {who:?}: {e}"))
 }
 
-/// Waits until the worker recorded `count` publications of the account.
+/// Drains the outbox (every due row delivered, LDAP up), then checks the worker recorded
+/// exactly `count` publications of the account.
 async fn wait_published(app: &TestApp, id: i32, count: usize) {
-    eventually(
-        &format!("{count} directory_published audit event(s) for account {id}"),
-        PUBLISH_TIMEOUT,
-        || async {
-            (app.audit_actions(id, "directory_published").await.len() >= count).then_some(())
-        },
-    )
-    .await;
+    app.drain_outbox().await.assert_delivered();
+    let published = db::audit_actions(&app.db, id, "directory_published").await;
+    assert_eq!(
+        published.len(),
+        count,
+        "directory_published audit events of account {id}: {published:#?}"
+    );
+}
+
+/// The directory is down: drains `rows` times, skipping the backoff in between, so every
+/// directory row is tried (a drain's pass stops at the first failure, and tries the row due
+/// first: one never tried). Returns the directory rows.
+async fn tried_while_down(app: &TestApp, rows: usize) -> Vec<entities::outbox::Model> {
+    for _ in 0..rows {
+        app.drain_outbox().await;
+        skip_backoff(app);
+    }
+    db::outbox_of_kind(&app.db, "directory").await
+}
+
+/// The directory is back: moves the app's clock past the longest backoff, so the failed rows
+/// are due again, without waiting for it.
+fn skip_backoff(app: &TestApp) {
+    app.advance_clock(chrono::Duration::seconds(
+        i64::try_from(app.settings.mail.retry_max_secs).expect("small") + 1,
+    ));
 }
 
 /// Validates account `id` through the console; returns its new address.
@@ -64,7 +80,7 @@ async fn validate(app: &TestApp, admin: &TestApp, id: i32) -> String {
         .validate_account(id)
         .await
         .assert_redirect_to(&format!("/admin/comptes/{id}"));
-    app.account_by_id(id)
+    db::account_by_id(&app.db, id)
         .await
         .mailbox_address
         .expect("a validated account has an address")
@@ -83,12 +99,8 @@ async fn a_validated_per_mailbox_is_published_in_both_branches_and_consumers_fin
 
     // Assert
     assert_eq!(address, "pierre.dupont@pharmacien.oc.mssante.fr");
-    let public = eventually("the entry in ou=mssante", PUBLISH_TIMEOUT, || async {
-        let found = entries(&ldap, Who::Anonymous, &ldap.mssante_dn(), &address).await;
-        (!found.is_empty()).then_some(found)
-    })
-    .await;
     wait_published(&app, id, 1).await;
+    let public = entries(&ldap, Who::Anonymous, &ldap.mssante_dn(), &address).await;
     assert_eq!(public.len(), 1);
     let e = &public[0];
     assert_eq!(
@@ -132,7 +144,7 @@ async fn a_validated_per_mailbox_is_published_in_both_branches_and_consumers_fin
         }
         Err(e) => panic!("anonymous search of ou=operateur: {e}"),
     }
-    let published = app.audit_actions(id, "directory_published").await;
+    let published = db::audit_actions(&app.db, id, "directory_published").await;
     assert_eq!(published[0].actor, "system");
     // The detail page shows the publication in the history.
     let detail = admin.get(&format!("/admin/comptes/{id}")).await;
@@ -250,23 +262,17 @@ async fn validations_while_the_directory_is_down_are_published_once_it_is_back_w
             .await;
         assert!(mail.text().contains(address.as_str()), "{}", mail.text());
     }
-    let failed = eventually(
-        "three directory rows tried and failed",
-        PUBLISH_TIMEOUT,
-        || async {
-            let rows = app.outbox_of_kind("directory").await;
-            (rows.len() == 3
-                && rows
-                    .iter()
-                    .all(|r| r.attempts >= 1 && r.last_error.is_some()))
-            .then_some(rows)
-        },
-    )
-    .await;
-    assert!(failed.iter().all(|r| r.done_at.is_none()), "{failed:?}");
+    let failed = tried_while_down(&app, 3).await;
+    assert_eq!(failed.len(), 3, "{failed:#?}");
+    assert!(
+        failed
+            .iter()
+            .all(|r| r.attempts >= 1 && r.last_error.is_some() && r.done_at.is_none()),
+        "{failed:#?}"
+    );
     for id in &ids {
         assert!(
-            app.audit_actions(*id, "directory_published")
+            db::audit_actions(&app.db, *id, "directory_published")
                 .await
                 .is_empty()
         );
@@ -274,19 +280,14 @@ async fn validations_while_the_directory_is_down_are_published_once_it_is_back_w
 
     // Act: the directory comes back.
     ldap.restart().await;
+    skip_backoff(&app);
 
     // Assert: every entry appears, once per branch, and the outbox is drained.
     for id in &ids {
         wait_published(&app, *id, 1).await;
     }
-    eventually("the directory outbox drained", PUBLISH_TIMEOUT, || async {
-        app.outbox_of_kind("directory")
-            .await
-            .iter()
-            .all(|r| r.done_at.is_some())
-            .then_some(())
-    })
-    .await;
+    let rows = db::outbox_of_kind(&app.db, "directory").await;
+    assert!(rows.iter().all(|r| r.done_at.is_some()), "{rows:#?}");
     for address in &addresses {
         for branch in [ldap.mssante_dn(), ldap.operateur_dn()] {
             let found = entries(&ldap, Who::Service, &branch, address).await;
@@ -309,7 +310,7 @@ async fn validations_while_the_directory_is_down_are_published_once_it_is_back_w
             "{branch}"
         );
     }
-    assert_eq!(app.outbox_of_kind("directory").await.len(), 3);
+    assert_eq!(db::outbox_of_kind(&app.db, "directory").await.len(), 3);
 }
 
 #[tokio::test]
@@ -393,28 +394,15 @@ async fn the_directory_status_command_prints_the_pending_count_the_oldest_item_a
     ldap.stop();
     validate(&app, &admin, first).await;
     validate(&app, &admin, second).await;
-    eventually("both rows tried", PUBLISH_TIMEOUT, || async {
-        app.outbox_of_kind("directory")
-            .await
-            .iter()
-            .all(|r| r.attempts >= 1)
-            .then_some(())
-    })
-    .await;
+    let tried = tried_while_down(&app, 2).await;
+    assert!(tried.iter().all(|r| r.attempts >= 1), "{tried:#?}");
 
     // Act
     let down = app.run_cli(&["directory", "status"], None).await;
     ldap.restart().await;
+    skip_backoff(&app);
     wait_published(&app, first, 1).await;
     wait_published(&app, second, 1).await;
-    eventually("the directory outbox drained", PUBLISH_TIMEOUT, || async {
-        app.outbox_of_kind("directory")
-            .await
-            .iter()
-            .all(|r| r.done_at.is_some())
-            .then_some(())
-    })
-    .await;
     let up = app.run_cli(&["directory", "status"], None).await;
 
     // Assert
@@ -600,14 +588,14 @@ async fn the_account_disable_command_removes_the_users_entries_once_the_worker_r
         2,
         "other accounts stay"
     );
-    let account = app.account_by_id(id).await;
+    let account = db::account_by_id(&app.db, id).await;
     assert!(account.disabled_at.is_some());
     assert_eq!(
         account.mailbox_address.as_deref(),
         Some(address.as_str()),
         "an address never changes"
     );
-    let disabled = app.audit_actions(id, "account_disabled").await;
+    let disabled = db::audit_actions(&app.db, id, "account_disabled").await;
     assert_eq!(disabled.len(), 1);
     assert_eq!(disabled[0].actor, "system");
 }
@@ -658,7 +646,7 @@ async fn a_directory_that_accepts_connections_but_never_answers_does_not_hold_ba
     }
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(
-        app.outbox_of_kind("directory")
+        db::outbox_of_kind(&app.db, "directory")
             .await
             .iter()
             .all(|r| r.done_at.is_none()),
@@ -700,7 +688,7 @@ async fn unticking_the_mssante_directory_puts_the_address_on_the_liste_rouge_and
     let operator = entries(&ldap, Who::Reader, &ldap.operateur_dn(), &address).await;
     assert_eq!(one(&operator[0], "mssListeRouge"), Some("O"));
     assert_eq!(
-        app.audit_actions(id, "directory_preferences_changed")
+        db::audit_actions(&app.db, id, "directory_preferences_changed")
             .await
             .len(),
         1

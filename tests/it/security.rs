@@ -1,10 +1,8 @@
 //! CSRF, session cookie, security headers, request limits, error pages, and what anonymous
 //! visitors may (not) cause.
 
-use std::time::Duration;
-
 use crate::support::html;
-use crate::support::{Form, TestResponse, TestUser, db, spawn_app, spawn_app_with};
+use crate::support::{DrainReportExt, Form, TestResponse, TestUser, db, spawn_app, spawn_app_with};
 
 /// Asserts a refused POST: 403, an HTML page, nothing else.
 fn assert_forbidden(response: &TestResponse) {
@@ -99,7 +97,7 @@ async fn anonymous_forms_posted_without_a_csrf_token_are_forbidden() {
             .email_confirmed_at
             .is_none()
     );
-    assert_eq!(app.count_rows("sessions").await, 0);
+    assert_eq!(db::count_rows(&app.db, "sessions").await, 0);
 }
 
 #[tokio::test]
@@ -142,7 +140,7 @@ async fn anonymous_forms_posted_with_a_forged_csrf_token_are_forbidden() {
         assert_forbidden(response);
     }
     assert!(db::find_account(&app.db, &newcomer.email).await.is_none());
-    assert_eq!(app.count_rows("sessions").await, 0);
+    assert_eq!(db::count_rows(&app.db, "sessions").await, 0);
 }
 
 #[tokio::test]
@@ -436,7 +434,7 @@ async fn a_body_larger_than_the_limit_is_refused_with_413() {
 
     // Assert
     response.assert_status(413);
-    assert_eq!(app.count_rows("accounts").await, 0);
+    assert_eq!(db::count_rows(&app.db, "accounts").await, 0);
 }
 
 #[tokio::test]
@@ -480,7 +478,7 @@ async fn a_form_body_with_invalid_utf8_is_refused_with_400() {
 
     // Assert
     response.assert_status(400);
-    assert_eq!(app.count_rows("accounts").await, 0);
+    assert_eq!(db::count_rows(&app.db, "accounts").await, 0);
 }
 
 #[tokio::test]
@@ -590,7 +588,7 @@ async fn anonymous_visits_write_nothing_to_the_database() {
     let user = TestUser::generate();
     let registered = app.another_visitor();
     registered.register_confirmed(&user).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.drain_outbox().await.assert_delivered();
     let before = db::table_counts(&app.db).await;
 
     // Act

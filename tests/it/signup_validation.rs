@@ -4,7 +4,7 @@
 use crate::support::fixtures::random_letters;
 use crate::support::html;
 use crate::support::{
-    Form, TestApp, TestResponse, TestUser, spawn_app, spawn_app_with, strong_password,
+    Form, TestApp, TestResponse, TestUser, db, spawn_app, spawn_app_with, strong_password,
 };
 
 /// Posts `form` on a fresh app and asserts it is refused with an error on `field` only, and
@@ -25,7 +25,7 @@ async fn assert_signup_refused(form: Form, field: &str) -> (TestApp, TestRespons
         }
     }
     assert_eq!(
-        app.count_rows("accounts").await,
+        db::count_rows(&app.db, "accounts").await,
         0,
         "an account was created"
     );

@@ -4,13 +4,9 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::support::fixtures::SeedAccount;
-use crate::support::{TestApp, TestUser, html, spawn_app};
-
-/// How long a test waits for a mail.
-const MAIL_WAIT: Duration = Duration::from_secs(10);
+use crate::support::{DrainReportExt, TestApp, TestUser, db, html, spawn_app};
 
 #[tokio::test]
 async fn validating_an_account_mails_the_user_their_mssante_address_and_shows_it_on_their_page() {
@@ -61,10 +57,10 @@ async fn validating_an_account_mails_the_user_their_mssante_address_and_shows_it
         html::text(&page.body, ".mailbox-address-value").as_deref(),
         Some(address)
     );
-    let account = app.account_by_id(id).await;
+    let account = db::account_by_id(&app.db, id).await;
     assert_eq!(account.mailbox_address.as_deref(), Some(address));
     assert!(account.validated_at.is_some());
-    let validated = app.audit_actions(id, "account_validated").await;
+    let validated = db::audit_actions(&app.db, id, "account_validated").await;
     assert_eq!(validated.len(), 1, "{validated:?}");
     assert_eq!(validated[0].actor, format!("admin:{admin_id}"));
     assert_eq!(validated[0].detail.as_deref(), Some(address));
@@ -93,21 +89,25 @@ async fn validating_an_account_twice_keeps_its_one_address() {
         .get(&format!("/admin/comptes/{id}"))
         .await
         .assert_status(200);
-    let account = app.account_by_id(id).await;
+    let account = db::account_by_id(&app.db, id).await;
     assert_eq!(
         account.mailbox_address.as_deref(),
         Some("pierre.dupont@pharmacien.oc.mssante.fr")
     );
-    assert_eq!(app.audit_actions(id, "account_validated").await.len(), 1);
-    assert_eq!(app.outbox_of_kind("directory").await.len(), 1);
+    assert_eq!(
+        db::audit_actions(&app.db, id, "account_validated")
+            .await
+            .len(),
+        1
+    );
+    assert_eq!(db::outbox_of_kind(&app.db, "directory").await.len(), 1);
     assert_eq!(validation_mails_to(&app, &user.email).await, 1);
 }
 
 /// The validation mails `address` received (delivered payloads are emptied, so the captured
-/// mail is what tells): waits for one, then leaves time for a duplicate to show up.
+/// mail is what tells), once the outbox is drained: a duplicate would have been sent by then.
 async fn validation_mails_to(app: &TestApp, address: &str) -> usize {
-    app.smtp.wait_for_mails_to(address, 1, MAIL_WAIT).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.drain_outbox().await.assert_delivered();
     app.smtp
         .messages_to(address)
         .iter()
@@ -131,7 +131,10 @@ async fn a_compound_name_with_an_apostrophe_and_an_umlaut_gives_a_lower_case_asc
     response.assert_redirect_to(&format!("/admin/comptes/{id}"));
     let address = "jean-pierre.dartagnan-muller@medecin.oc.mssante.fr";
     assert_eq!(
-        app.account_by_id(id).await.mailbox_address.as_deref(),
+        db::account_by_id(&app.db, id)
+            .await
+            .mailbox_address
+            .as_deref(),
         Some(address)
     );
     let mail = app
@@ -157,7 +160,7 @@ async fn a_med_mailbox_gets_an_address_on_the_operator_domain_not_under_mssante(
         .assert_redirect_to(&format!("/admin/comptes/{id}"));
 
     // Assert
-    let account = app.account_by_id(id).await;
+    let account = db::account_by_id(&app.db, id).await;
     assert_eq!(account.bal_type.as_deref(), Some("MED"));
     let address = account.mailbox_address.expect("an address");
     assert_eq!(address, "lucie.martin@medimail.fr");
@@ -208,11 +211,19 @@ async fn concurrent_submits_of_the_same_validation_validate_once_with_one_addres
         response.assert_redirect_to(&format!("/admin/comptes/{id}"));
     }
     assert_eq!(
-        app.account_by_id(id).await.mailbox_address.as_deref(),
+        db::account_by_id(&app.db, id)
+            .await
+            .mailbox_address
+            .as_deref(),
         Some("pierre.dupont@pharmacien.oc.mssante.fr")
     );
-    assert_eq!(app.audit_actions(id, "account_validated").await.len(), 1);
-    assert_eq!(app.outbox_of_kind("directory").await.len(), 1);
+    assert_eq!(
+        db::audit_actions(&app.db, id, "account_validated")
+            .await
+            .len(),
+        1
+    );
+    assert_eq!(db::outbox_of_kind(&app.db, "directory").await.len(), 1);
     assert_eq!(validation_mails_to(&app, &seed.email).await, 1);
 }
 
@@ -238,11 +249,15 @@ async fn a_name_that_gives_no_address_is_refused_with_a_message_and_the_account_
         "{}",
         response.body
     );
-    let account = app.account_by_id(id).await;
+    let account = db::account_by_id(&app.db, id).await;
     assert!(account.validated_at.is_none());
     assert!(account.mailbox_address.is_none());
-    assert!(app.audit_actions(id, "account_validated").await.is_empty());
-    assert!(app.outbox_of_kind("directory").await.is_empty());
+    assert!(
+        db::audit_actions(&app.db, id, "account_validated")
+            .await
+            .is_empty()
+    );
+    assert!(db::outbox_of_kind(&app.db, "directory").await.is_empty());
     // Still decidable: the admin can reject it instead.
     admin
         .post_form(
@@ -298,13 +313,15 @@ async fn twenty_concurrent_validations_of_homonyms_give_twenty_distinct_addresse
     }
     let mut addresses = BTreeSet::new();
     for id in &ids {
-        let account = app.account_by_id(*id).await;
+        let account = db::account_by_id(&app.db, *id).await;
         assert!(account.validated_at.is_some(), "account {id} not validated");
         let address = account
             .mailbox_address
             .unwrap_or_else(|| panic!("account {id} has no address"));
         assert_eq!(
-            app.audit_actions(*id, "account_validated").await.len(),
+            db::audit_actions(&app.db, *id, "account_validated")
+                .await
+                .len(),
             1,
             "account {id}"
         );
@@ -317,7 +334,7 @@ async fn twenty_concurrent_validations_of_homonyms_give_twenty_distinct_addresse
         })
         .collect();
     assert_eq!(addresses, expected);
-    assert_eq!(app.outbox_of_kind("directory").await.len(), 20);
+    assert_eq!(db::outbox_of_kind(&app.db, "directory").await.len(), 20);
 }
 
 #[tokio::test]
@@ -327,7 +344,7 @@ async fn rejecting_without_a_reason_shows_the_error_next_to_the_field_and_change
     let user = TestUser::generate();
     let (_, id) = app.pending_user(&user, "oui", &user.profile_form()).await;
     let (admin, _) = app.national_admin().await;
-    let mails_before = app.outbox_of_kind("mail").await.len();
+    let mails_before = db::outbox_of_kind(&app.db, "mail").await.len();
 
     // Act
     let blank = admin.reject_account(id, "   ").await;
@@ -360,11 +377,18 @@ async fn rejecting_without_a_reason_shows_the_error_next_to_the_field_and_change
         Some(too_long_reason.as_str()),
         "the admin's text is kept"
     );
-    let account = app.account_by_id(id).await;
+    let account = db::account_by_id(&app.db, id).await;
     assert!(account.rejected_at.is_none());
     assert!(account.rejection_reason.is_none());
-    assert!(app.audit_actions(id, "account_rejected").await.is_empty());
-    assert_eq!(app.outbox_of_kind("mail").await.len(), mails_before);
+    assert!(
+        db::audit_actions(&app.db, id, "account_rejected")
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        db::outbox_of_kind(&app.db, "mail").await.len(),
+        mails_before
+    );
 }
 
 #[tokio::test]
@@ -414,10 +438,10 @@ async fn rejecting_with_a_reason_mails_it_to_the_user_and_shows_it_on_their_page
         Some(motif)
     );
     assert!(!page.body.contains("<carte CPS>"), "unescaped reason");
-    let account = app.account_by_id(id).await;
+    let account = db::account_by_id(&app.db, id).await;
     assert!(account.rejected_at.is_some());
     assert!(account.mailbox_address.is_none());
-    let rejected = app.audit_actions(id, "account_rejected").await;
+    let rejected = db::audit_actions(&app.db, id, "account_rejected").await;
     assert_eq!(rejected.len(), 1);
     assert_eq!(rejected[0].actor, format!("admin:{admin_id}"));
     assert_eq!(rejected[0].detail.as_deref(), Some(motif));

@@ -1,4 +1,9 @@
-//! A fresh database per test, and typed reads of what the app wrote.
+//! A fresh database per test, and typed reads of what the app wrote: the one set of DB-read
+//! helpers (`TestApp` keeps a few thin aliases for the PSC test files).
+//!
+//! The helpers are async, so `#[track_caller]` cannot point a failure at the test's line (on
+//! an `async fn` it is a no-op on stable Rust): their panic messages name what was missing
+//! instead, and the tests assert on the values they return.
 //!
 //! SQLite by default: a file in a temporary folder (a file, not `sqlite::memory:`, so a second
 //! app can be built on the same database). With `TEST_DATABASE_URL` set to a PostgreSQL server
@@ -109,6 +114,15 @@ pub async fn account(db: &DatabaseConnection, email: &str) -> account::Model {
         .unwrap_or_else(|| panic!("no account for {email}"))
 }
 
+/// The account row of `id`.
+pub async fn account_by_id(db: &DatabaseConnection, id: i32) -> account::Model {
+    account::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .expect("query accounts")
+        .unwrap_or_else(|| panic!("no account {id}"))
+}
+
 pub async fn find_profile(db: &DatabaseConnection, email: &str) -> Option<account_profile::Model> {
     let id = account(db, email).await.id;
     account_profile::Entity::find_by_id(id)
@@ -123,15 +137,33 @@ pub async fn profile(db: &DatabaseConnection, email: &str) -> account_profile::M
         .unwrap_or_else(|| panic!("no profile stored for {email}"))
 }
 
-/// Audit events of the account, oldest first.
+/// Audit events of the account of `email`, oldest first.
 pub async fn audit_events(db: &DatabaseConnection, email: &str) -> Vec<audit_event::Model> {
     let id = account(db, email).await.id;
+    audit_of(db, id).await
+}
+
+/// Audit events of account `id`, oldest first.
+pub async fn audit_of(db: &DatabaseConnection, id: i32) -> Vec<audit_event::Model> {
     audit_event::Entity::find()
         .filter(audit_event::Column::AccountId.eq(id))
         .order_by_asc(audit_event::Column::Id)
         .all(db)
         .await
         .expect("query audit_events")
+}
+
+/// Audit events of account `id` with `action`, oldest first.
+pub async fn audit_actions(
+    db: &DatabaseConnection,
+    id: i32,
+    action: &str,
+) -> Vec<audit_event::Model> {
+    audit_of(db, id)
+        .await
+        .into_iter()
+        .filter(|e| e.action == action)
+        .collect()
 }
 
 pub async fn cgu_acceptances(db: &DatabaseConnection, email: &str) -> Vec<cgu_acceptance::Model> {
@@ -158,6 +190,16 @@ pub async fn email_tokens(db: &DatabaseConnection, email: &str) -> Vec<email_tok
 pub async fn pending_outbox(db: &DatabaseConnection) -> Vec<outbox::Model> {
     outbox::Entity::find()
         .filter(outbox::Column::DoneAt.is_null())
+        .order_by_asc(outbox::Column::Id)
+        .all(db)
+        .await
+        .expect("query outbox")
+}
+
+/// Outbox rows of `kind` (`mail`, `directory`), done or not, oldest first.
+pub async fn outbox_of_kind(db: &DatabaseConnection, kind: &str) -> Vec<outbox::Model> {
+    outbox::Entity::find()
+        .filter(outbox::Column::Kind.eq(kind))
         .order_by_asc(outbox::Column::Id)
         .all(db)
         .await

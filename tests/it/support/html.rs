@@ -3,8 +3,14 @@
 
 use scraper::{ElementRef, Html, Selector};
 
+#[track_caller]
 fn selector(css: &str) -> Selector {
-    Selector::parse(css).unwrap_or_else(|e| panic!("bad CSS selector {css:?}: {e:?}"))
+    // `match`, not `unwrap_or_else(|e| panic!(..))`: a panic inside a closure would report
+    // the closure's line, not the caller's.
+    match Selector::parse(css) {
+        Ok(selector) => selector,
+        Err(e) => panic!("bad CSS selector {css:?}: {e:?}"),
+    }
 }
 
 /// Number of elements matching `css`.
@@ -78,12 +84,15 @@ pub fn field_value(body: &str, name: &str) -> Option<String> {
 }
 
 /// Whether the checkbox called `name` is rendered checked.
+#[track_caller]
 pub fn is_checked(body: &str, name: &str) -> bool {
     let doc = Html::parse_document(body);
-    let checkbox = doc
+    let Some(checkbox) = doc
         .select(&selector(&format!("input[name=\"{name}\"]")))
         .next()
-        .unwrap_or_else(|| panic!("no input named {name:?} in the page:\n{body}"));
+    else {
+        panic!("no input named {name:?} in the page:\n{body}");
+    };
     checkbox.value().attr("checked").is_some()
 }
 
@@ -123,6 +132,7 @@ pub fn without_csrf_tokens(body: &str) -> String {
 /// Asserts the page is a re-rendered form with an error on `field`, shown the accessible way:
 /// an error summary, `p#{field}-error`, and the control pointing at it with
 /// `aria-describedby` and marked `aria-invalid="true"`.
+#[track_caller]
 pub fn assert_field_error(body: &str, field: &str) {
     let doc = Html::parse_document(body);
     assert!(
@@ -173,6 +183,7 @@ pub fn assert_field_error(body: &str, field: &str) {
 }
 
 /// Asserts there is no error shown for `field`.
+#[track_caller]
 pub fn assert_no_field_error(body: &str, field: &str) {
     let error_id = format!("{field}-error");
     assert!(

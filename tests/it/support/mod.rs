@@ -13,5 +13,8 @@ pub mod ldap;
 pub mod psc;
 pub mod smtp;
 
-pub use app::{LOGIN_ERROR, MAIL_FROM_ADDRESS, TestApp, TestResponse, spawn_app, spawn_app_with};
+pub use app::{
+    DrainReportExt, LOGIN_ERROR, MAIL_FROM_ADDRESS, TestApp, TestResponse, spawn_app,
+    spawn_app_with,
+};
 pub use fixtures::{Form, TestUser, strong_password};

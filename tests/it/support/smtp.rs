@@ -48,17 +48,21 @@ pub struct CapturedMail {
 
 impl CapturedMail {
     /// The text part, failing the test when the mail has none.
+    #[track_caller]
     pub fn text(&self) -> &str {
-        self.text
-            .as_deref()
-            .unwrap_or_else(|| panic!("mail has no text/plain part:\n{}", self.raw))
+        match self.text.as_deref() {
+            Some(text) => text,
+            None => panic!("mail has no text/plain part:\n{}", self.raw),
+        }
     }
 
     /// The HTML part, failing the test when the mail has none.
+    #[track_caller]
     pub fn html(&self) -> &str {
-        self.html
-            .as_deref()
-            .unwrap_or_else(|| panic!("mail has no text/html part:\n{}", self.raw))
+        match self.html.as_deref() {
+            Some(html) => html,
+            None => panic!("mail has no text/html part:\n{}", self.raw),
+        }
     }
 
     /// Every `http(s)://…` link of the text part.

@@ -1,0 +1,160 @@
+//! The outbox's jobs. A change that must reach the outside world (a mail, a directory
+//! publication) pushes a [`Job`] in its own transaction; the worker (`crate::worker`) decodes
+//! it and matches on it. This file is the only place that knows how a job is stored: the
+//! `kind` column (one delivery loop per kind) comes from the variant's serde tag, the
+//! `payload` column is the variant's content as JSON.
+//!
+//! Stored shapes (unchanged since the string-kinded outbox, so old rows still decode):
+//! - `mail`: an [`OutgoingMail`];
+//! - `directory`: `{"account_id": 42}`.
+
+use sea_orm::{ConnectionTrait, DbErr};
+use serde::{Deserialize, Serialize};
+
+use crate::{clock::Timestamp, mail::OutgoingMail, repo};
+
+/// One unit of work for the worker.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
+pub enum Job {
+    /// Send this already rendered mail.
+    Mail(OutgoingMail),
+    /// Recompute the account's directory entries and write them to LDAP.
+    Directory { account_id: i32 },
+}
+
+/// The outbox's delivery loops: one per kind, so a hanging directory never holds back mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobKind {
+    Mail,
+    Directory,
+}
+
+impl JobKind {
+    pub const ALL: [Self; 2] = [Self::Mail, Self::Directory];
+
+    /// The `kind` column's value; equal to the serde tag of the matching [`Job`] variant (a
+    /// unit test holds them together).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mail => "mail",
+            Self::Directory => "directory",
+        }
+    }
+}
+
+impl std::fmt::Display for JobKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A row's job could not be read back: the row is abandoned with this reason.
+#[derive(Debug, thiserror::Error)]
+#[error("unreadable {kind} outbox payload: {source}")]
+pub struct DecodeError {
+    kind: String,
+    source: serde_json::Error,
+}
+
+impl Job {
+    pub fn kind(&self) -> JobKind {
+        match self {
+            Self::Mail(_) => JobKind::Mail,
+            Self::Directory { .. } => JobKind::Directory,
+        }
+    }
+
+    /// `(kind, payload)` as stored.
+    ///
+    /// # Errors
+    /// Serialisation failures (none expected for these types).
+    pub fn encode(&self) -> Result<(JobKind, String), serde_json::Error> {
+        let serde_json::Value::Object(mut tagged) = serde_json::to_value(self)? else {
+            return Err(serde::ser::Error::custom("a job serialises to an object"));
+        };
+        let payload = tagged.remove("payload").unwrap_or_default();
+        Ok((self.kind(), serde_json::to_string(&payload)?))
+    }
+
+    /// Reads back a stored row.
+    ///
+    /// # Errors
+    /// An unknown kind or a payload that does not fit it.
+    pub fn decode(kind: &str, payload: &str) -> Result<Self, DecodeError> {
+        let error = |source| DecodeError {
+            kind: kind.to_owned(),
+            source,
+        };
+        let payload: serde_json::Value = serde_json::from_str(payload).map_err(error)?;
+        serde_json::from_value(serde_json::json!({ "kind": kind, "payload": payload }))
+            .map_err(error)
+    }
+}
+
+/// Pushes `job` in the caller's transaction, due at `now`. Wake the worker
+/// (`AppState::outbox`) after the commit.
+///
+/// # Errors
+/// Database errors.
+pub async fn push(db: &impl ConnectionTrait, job: &Job, now: Timestamp) -> Result<(), DbErr> {
+    let (kind, payload) = job.encode().map_err(|e| DbErr::Custom(e.to_string()))?;
+    repo::outbox::push(db, kind, payload, now).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mail() -> OutgoingMail {
+        OutgoingMail {
+            to: "a@b.fr".into(),
+            subject: "Objet".into(),
+            text: "texte".into(),
+            html: "<p>html</p>".into(),
+            dev_link: None,
+        }
+    }
+
+    #[test]
+    fn every_job_round_trips_and_its_kind_column_is_its_serde_tag() {
+        for job in [Job::Mail(mail()), Job::Directory { account_id: 7 }] {
+            let (kind, payload) = job.encode().expect("encode");
+            let tag = serde_json::to_value(&job).expect("tag")["kind"].clone();
+            assert_eq!(tag, kind.as_str());
+            let back = Job::decode(kind.as_str(), &payload).expect("decode");
+            assert_eq!(back.kind(), kind);
+            assert_eq!(
+                serde_json::to_value(&back).expect("back"),
+                serde_json::to_value(&job).expect("job")
+            );
+        }
+    }
+
+    #[test]
+    fn rows_written_before_the_job_enum_still_decode() {
+        let old_directory = r#"{"account_id":42}"#;
+        assert!(matches!(
+            Job::decode("directory", old_directory),
+            Ok(Job::Directory { account_id: 42 })
+        ));
+        let old_mail = r#"{"to":"a@b.fr","subject":"S","text":"t","html":"h","dev_link":null}"#;
+        assert!(matches!(Job::decode("mail", old_mail), Ok(Job::Mail(m)) if m.to == "a@b.fr"));
+        // Before `dev_link` existed.
+        let older_mail = r#"{"to":"a@b.fr","subject":"S","text":"t","html":"h"}"#;
+        assert!(matches!(Job::decode("mail", older_mail), Ok(Job::Mail(_))));
+    }
+
+    #[test]
+    fn the_directory_payload_is_only_the_account_id() {
+        let (_, payload) = Job::Directory { account_id: 42 }.encode().expect("encode");
+        assert_eq!(payload, r#"{"account_id":42}"#);
+    }
+
+    #[test]
+    fn an_unknown_kind_or_a_garbled_payload_is_a_decode_error() {
+        assert!(Job::decode("fax", "{}").is_err());
+        assert!(Job::decode("directory", "{").is_err());
+        assert!(Job::decode("directory", r#"{"account":1}"#).is_err());
+    }
+}
