@@ -164,7 +164,13 @@ pub async fn callback(
 ) -> Result<Outcome, PscRefusal> {
     let psc = client(state)?;
     let Some(flow) = flow_of(state, browser_secret).await? else {
-        return Err(audited(state, None, PscRefusal::UnknownAttempt).await);
+        // Anyone can send this GET, with no cookie or a made-up one: it writes nothing, so it
+        // cannot be used to fill the audit table. The log line is enough to count such events.
+        tracing::info!(
+            reason = %PscRefusal::UnknownAttempt,
+            "Pro Santé Connect callback without a known attempt"
+        );
+        return Err(PscRefusal::UnknownAttempt);
     };
     // Single use: whatever happens next, this attempt's callback is spent.
     if !repo::psc::consume_callback(&state.db, flow.id, state.clock.now()).await? {

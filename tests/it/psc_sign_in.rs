@@ -6,7 +6,7 @@ use crate::support::psc::{
     self, JSON_CLIENT_ID, JWT_CLIENT_ID, PSC_IDENTITIES, PscSimulator, REALM_PATH, pharma_login,
     spawn_app_with_psc,
 };
-use crate::support::{TestApp, TestResponse, html, spawn_app, spawn_app_with};
+use crate::support::{TestApp, TestResponse, db, html, spawn_app, spawn_app_with};
 
 /// The retry button of the PSC error page.
 const RETRY: &str = "Réessayer avec Pro Santé Connect";
@@ -249,6 +249,29 @@ async fn cancelling_at_psc_shows_a_french_page_with_a_retry_and_creates_no_accou
     assert_eq!(app.count_rows(PSC_IDENTITIES).await, 0);
     assert_eq!(app.count_rows("sessions").await, 0);
     assert!(sim.events_of("token").await.is_empty());
+}
+
+#[tokio::test]
+async fn an_anonymous_callback_writes_nothing() {
+    // Arrange: no attempt cookie, as any visitor or script can send.
+    let app = app_with_psc_down().await;
+    let before = db::table_counts(&app.db).await;
+
+    // Act
+    let bare = app.get("/psc/retour").await;
+    let forged = app.get("/psc/retour?code=abc&state=xyz").await;
+    let with_error = app.get("/psc/retour?error=access_denied&state=xyz").await;
+
+    // Assert: a French page each time, and not one row written.
+    for response in [&bare, &forged, &with_error] {
+        assert!(
+            response.status >= 400 && response.status < 500,
+            "{}",
+            response.status
+        );
+        assert!(response.is_html(), "{}", response.content_type());
+    }
+    assert_eq!(db::table_counts(&app.db).await, before);
 }
 
 /// An app whose `psc.discovery_url` points at a closed port.

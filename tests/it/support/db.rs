@@ -21,7 +21,7 @@ use tempfile::TempDir;
 use uuid::Uuid;
 
 /// Every table of the schema.
-pub const TABLES: [&str; 7] = [
+pub const TABLES: [&str; 11] = [
     "accounts",
     "account_profiles",
     "email_tokens",
@@ -29,6 +29,10 @@ pub const TABLES: [&str; 7] = [
     "sessions",
     "outbox",
     "audit_events",
+    "admins",
+    "psc_identities",
+    "psc_flows",
+    "rate_limits",
 ];
 
 /// The database of one test; the SQLite folder lives as long as this value.
