@@ -244,7 +244,7 @@ fn name(i: usize) -> (String, String) {
 }
 
 fn fold(s: &str) -> String {
-    s.to_lowercase().replace('é', "e").replace('è', "e")
+    s.to_lowercase().replace(['é', 'è'], "e")
 }
 
 /// The Luhn key that makes `body` + key valid (the RPPS check digit).
