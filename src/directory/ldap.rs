@@ -1,23 +1,37 @@
 //! [`Directory`] over LDAP (`ldap3`, async).
 //!
-//! One connection per call: connect, bind as the service, run the operation, unbind. Calls are
-//! rare (one per published change, or a few per reconciliation), so a pool would buy nothing
-//! and would have to detect dead connections after a slapd restart; a fresh connection is
-//! simple and always recovers as soon as the server is back.
+//! One connection per call: connect, bind as the service, run the operation(s), unbind. Calls
+//! are rare (one per published change, or a few per reconciliation), so a pool would buy
+//! nothing and would have to detect dead connections after a slapd restart; a fresh connection
+//! is simple and always recovers as soon as the server is back.
+//!
+//! A reconciliation's writes ([`Directory::apply`]) share one connection and are pipelined:
+//! LDAP lets a client send requests without waiting for earlier responses, matched by message
+//! id (RFC 4511 §4.1.1), and `ldap3`'s `Ldap` handle is a cheap clone multiplexed over the
+//! connection. Up to [`PIPELINE_WINDOW`] operations are in flight, so the client's round trips
+//! no longer bound the rate: slapd's own write path does.
 //!
 //! Every network step is bounded by `directory.timeout_secs`: the TCP/TLS connect
 //! (`LdapConnSettings::set_conn_timeout`) and each LDAP operation (`Ldap::with_timeout`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow};
+use futures_util::{StreamExt as _, stream};
 use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapError, Mod, Scope, SearchEntry};
 use secrecy::{ExposeSecret as _, SecretString};
 
-use super::mapping::{MANAGED_ATTRIBUTES, OBJECT_CLASSES, attributes, entry_from_attributes};
-use super::{Branch, Directory, MailboxEntry, entry_dn};
+use super::mapping::{
+    MANAGED_ATTRIBUTES, OBJECT_CLASSES, attributes, drift, entry_from_attributes,
+};
+use super::{Branch, Change, Directory, MailboxEntry, PublishedEntry, entry_dn};
 use crate::config::DirectorySettings;
+
+/// How many operations of one batch may be in flight on the connection at once. Enough to
+/// keep slapd's worker threads (16 by default) and its single writer busy; small enough that
+/// a queued operation stays well within `directory.timeout_secs`.
+pub const PIPELINE_WINDOW: usize = 64;
 
 /// LDAP result codes (RFC 4511 §4.1.9) this adapter tells apart.
 const RC_SUCCESS: u32 = 0;
@@ -96,14 +110,17 @@ impl LdapDirectory {
         Ok(entries.into_iter().next().map(SearchEntry::construct))
     }
 
-    /// One-level search under `branch` with `filter`, parsed into entries.
-    async fn search(&self, branch: Branch, filter: &str) -> anyhow::Result<Vec<MailboxEntry>> {
+    /// One-level search under `branch` with `filter`: every managed attribute and
+    /// `objectClass`, parsed and raw.
+    async fn search(&self, branch: Branch, filter: &str) -> anyhow::Result<Vec<PublishedEntry>> {
         let base = branch.dn(&self.base_dn);
+        let mut attrs: Vec<&str> = MANAGED_ATTRIBUTES.to_vec();
+        attrs.push("objectClass");
         let mut ldap = self.connect().await?;
         let result = async {
             let (entries, _) = ldap
                 .with_timeout(self.timeout)
-                .search(&base, Scope::OneLevel, filter, MANAGED_ATTRIBUTES.to_vec())
+                .search(&base, Scope::OneLevel, filter, attrs)
                 .await
                 .and_then(|r| r.success())
                 .with_context(|| format!("cannot search {base} for {filter}"))?;
@@ -111,7 +128,12 @@ impl LdapDirectory {
                 .into_iter()
                 .map(|e| {
                     let e = SearchEntry::construct(e);
-                    entry_from_attributes(branch, &e.attrs).with_context(|| e.dn.clone())
+                    let entry =
+                        entry_from_attributes(branch, &e.attrs).with_context(|| e.dn.clone())?;
+                    Ok(PublishedEntry {
+                        entry,
+                        attributes: e.attrs,
+                    })
                 })
                 .collect()
         }
@@ -119,113 +141,126 @@ impl LdapDirectory {
         Self::finish(ldap, result).await
     }
 
+    /// Adds `entry`, which a listing said was absent. `Ok(false)` when it exists after all
+    /// (created by someone else since): the caller falls back to a read and a modify.
+    async fn add(&self, ldap: &mut Ldap, entry: &MailboxEntry) -> anyhow::Result<bool> {
+        let dn = entry_dn(&self.base_dn, entry.branch, &entry.mail);
+        let mut attrs: Vec<(String, HashSet<String>)> = vec![(
+            "objectClass".to_owned(),
+            OBJECT_CLASSES.iter().map(|c| (*c).to_owned()).collect(),
+        )];
+        attrs.extend(
+            attributes(entry)
+                .into_iter()
+                .filter(|(_, values)| !values.is_empty())
+                .map(|(name, values)| (name.to_owned(), values.into_iter().collect())),
+        );
+        let result = ldap
+            .with_timeout(self.timeout)
+            .add(&dn, attrs)
+            .await
+            .with_context(|| format!("cannot add {dn}"))?;
+        if result.rc == RC_ENTRY_ALREADY_EXISTS {
+            return Ok(false);
+        }
+        result
+            .success()
+            .with_context(|| format!("cannot add {dn}"))?;
+        tracing::debug!(%dn, "directory entry added");
+        Ok(true)
+    }
+
+    /// Replaces `changes` on the entry of `entry`. `Ok(false)` when the entry is gone (deleted
+    /// by someone else since the listing): the caller falls back to an add.
+    async fn replace(
+        &self,
+        ldap: &mut Ldap,
+        entry: &MailboxEntry,
+        changes: &[(String, Vec<String>)],
+    ) -> anyhow::Result<bool> {
+        let dn = entry_dn(&self.base_dn, entry.branch, &entry.mail);
+        let mods: Vec<Mod<String>> = changes
+            .iter()
+            .map(|(name, values)| Mod::Replace(name.clone(), values.iter().cloned().collect()))
+            .collect();
+        let result = ldap
+            .with_timeout(self.timeout)
+            .modify(&dn, mods)
+            .await
+            .with_context(|| format!("cannot modify {dn}"))?;
+        if result.rc == RC_NO_SUCH_OBJECT {
+            return Ok(false);
+        }
+        result
+            .success()
+            .with_context(|| format!("cannot modify {dn}"))?;
+        let changed: Vec<&str> = changes.iter().map(|(n, _)| n.as_str()).collect();
+        tracing::info!(%dn, changed = %changed.join(","), "directory entry updated");
+        Ok(true)
+    }
+
+    /// Deletes the entry; fine when it is already absent.
+    async fn delete(&self, ldap: &mut Ldap, branch: Branch, mail: &str) -> anyhow::Result<()> {
+        let dn = entry_dn(&self.base_dn, branch, mail);
+        let result = ldap
+            .with_timeout(self.timeout)
+            .delete(&dn)
+            .await
+            .with_context(|| format!("cannot delete {dn}"))?;
+        match result.rc {
+            RC_SUCCESS => tracing::info!(%dn, "directory entry removed"),
+            RC_NO_SUCH_OBJECT => tracing::debug!(%dn, "directory entry already absent"),
+            _ => {
+                return Err(LdapError::from(result)).with_context(|| format!("cannot delete {dn}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// One change of a batch; an entry that changed since the listing goes the long way.
+    async fn apply_one(&self, ldap: &mut Ldap, change: &Change) -> anyhow::Result<()> {
+        match change {
+            Change::Add(entry) => {
+                if !self.add(ldap, entry).await? {
+                    self.upsert_with(ldap, entry).await?;
+                }
+            }
+            Change::Replace { entry, attributes } => {
+                if !self.replace(ldap, entry, attributes).await? {
+                    self.upsert_with(ldap, entry).await?;
+                }
+            }
+            Change::Remove { branch, mail } => self.delete(ldap, *branch, mail).await?,
+        }
+        Ok(())
+    }
+
+    /// Reads the entry, then adds it or replaces what drifted.
     async fn upsert_with(&self, ldap: &mut Ldap, entry: &MailboxEntry) -> anyhow::Result<()> {
         let dn = entry_dn(&self.base_dn, entry.branch, &entry.mail);
-        let wanted = attributes(entry);
         // Two rounds at most: an entry created or deleted by someone else between our read
         // and our write sends us once around again.
         for _ in 0..2 {
             match self.read(ldap, &dn).await? {
                 None => {
-                    let mut attrs: Vec<(String, HashSet<String>)> = vec![(
-                        "objectClass".to_owned(),
-                        OBJECT_CLASSES.iter().map(|c| (*c).to_owned()).collect(),
-                    )];
-                    attrs.extend(wanted.iter().filter(|(_, values)| !values.is_empty()).map(
-                        |(name, values)| ((*name).to_owned(), values.iter().cloned().collect()),
-                    ));
-                    let result = ldap
-                        .with_timeout(self.timeout)
-                        .add(&dn, attrs)
-                        .await
-                        .with_context(|| format!("cannot add {dn}"))?;
-                    if result.rc == RC_ENTRY_ALREADY_EXISTS {
-                        continue;
+                    if self.add(ldap, entry).await? {
+                        tracing::info!(%dn, "directory entry added");
+                        return Ok(());
                     }
-                    result
-                        .success()
-                        .with_context(|| format!("cannot add {dn}"))?;
-                    tracing::info!(%dn, "directory entry added");
-                    return Ok(());
                 }
                 Some(current) => {
-                    let mods = modifications(&current.attrs, &wanted);
-                    if mods.is_empty() {
+                    let changes = drift(&current.attrs, entry);
+                    if changes.is_empty() {
                         tracing::debug!(%dn, "directory entry already up to date");
                         return Ok(());
                     }
-                    let changed: Vec<String> = mods.iter().map(mod_name).collect();
-                    let result = ldap
-                        .with_timeout(self.timeout)
-                        .modify(&dn, mods)
-                        .await
-                        .with_context(|| format!("cannot modify {dn}"))?;
-                    if result.rc == RC_NO_SUCH_OBJECT {
-                        continue;
+                    if self.replace(ldap, entry, &changes).await? {
+                        return Ok(());
                     }
-                    result
-                        .success()
-                        .with_context(|| format!("cannot modify {dn}"))?;
-                    tracing::info!(%dn, changed = %changed.join(","), "directory entry updated");
-                    return Ok(());
                 }
             }
         }
         Err(anyhow!("{dn} kept changing under us; giving up this round"))
-    }
-}
-
-/// The `Replace` modifications that make `current` (as read from the server) carry exactly
-/// `wanted`: one per managed attribute whose values differ (compared as sets, names
-/// case-insensitively), a valueless `Replace` removing an attribute that should be absent
-/// (RFC 4511 §4.6). `objectClass` is replaced too when our classes are not all there (an entry
-/// created by hand without the auxiliary class).
-fn modifications(
-    current: &HashMap<String, Vec<String>>,
-    wanted: &[(&'static str, Vec<String>)],
-) -> Vec<Mod<String>> {
-    let current: HashMap<String, HashSet<&str>> = current
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.to_ascii_lowercase(),
-                v.iter().map(String::as_str).collect(),
-            )
-        })
-        .collect();
-    let mut mods = Vec::new();
-    let classes: HashSet<String> = current
-        .get("objectclass")
-        .map(|c| c.iter().map(|c| c.to_ascii_lowercase()).collect())
-        .unwrap_or_default();
-    if !OBJECT_CLASSES
-        .iter()
-        .all(|c| classes.contains(&c.to_ascii_lowercase()))
-    {
-        mods.push(Mod::Replace(
-            "objectClass".to_owned(),
-            OBJECT_CLASSES.iter().map(|c| (*c).to_owned()).collect(),
-        ));
-    }
-    for (name, values) in wanted {
-        let wanted_set: HashSet<&str> = values.iter().map(String::as_str).collect();
-        let current_set = current
-            .get(&name.to_ascii_lowercase())
-            .cloned()
-            .unwrap_or_default();
-        if wanted_set != current_set {
-            mods.push(Mod::Replace(
-                (*name).to_owned(),
-                values.iter().cloned().collect(),
-            ));
-        }
-    }
-    mods
-}
-
-fn mod_name(m: &Mod<String>) -> String {
-    match m {
-        Mod::Add(n, _) | Mod::Delete(n, _) | Mod::Replace(n, _) | Mod::Increment(n, _) => n.clone(),
     }
 }
 
@@ -238,120 +273,69 @@ impl Directory for LdapDirectory {
     }
 
     async fn remove(&self, branch: Branch, mail: &str) -> anyhow::Result<()> {
-        let dn = entry_dn(&self.base_dn, branch, mail);
         let mut ldap = self.connect().await?;
-        let result = async {
-            let result = ldap
-                .with_timeout(self.timeout)
-                .delete(&dn)
-                .await
-                .with_context(|| format!("cannot delete {dn}"))?;
-            match result.rc {
-                RC_SUCCESS => tracing::info!(%dn, "directory entry removed"),
-                RC_NO_SUCH_OBJECT => tracing::debug!(%dn, "directory entry already absent"),
-                _ => {
-                    return Err(LdapError::from(result))
-                        .with_context(|| format!("cannot delete {dn}"));
-                }
-            }
-            Ok(())
-        }
-        .await;
+        let result = self.delete(&mut ldap, branch, mail).await;
         Self::finish(ldap, result).await
     }
 
     async fn list(&self, branch: Branch) -> anyhow::Result<Vec<MailboxEntry>> {
         // Every entry named by an address, our auxiliary class or not: an entry added by hand
         // is then seen (and fixed or removed) by reconciliation.
+        Ok(self
+            .published(branch)
+            .await?
+            .into_iter()
+            .map(|p| p.entry)
+            .collect())
+    }
+
+    async fn published(&self, branch: Branch) -> anyhow::Result<Vec<PublishedEntry>> {
         self.search(branch, "(mail=*)").await
+    }
+
+    async fn apply(&self, changes: &[Change]) -> Vec<anyhow::Result<()>> {
+        if changes.is_empty() {
+            return Vec::new();
+        }
+        let ldap = match self.connect().await {
+            Ok(ldap) => ldap,
+            Err(e) => {
+                let e = format!("{e:#}");
+                return changes.iter().map(|_| Err(anyhow!("{e}"))).collect();
+            }
+        };
+        // Each in-flight operation gets its own clone of the handle (its own message id and
+        // timeout); results come back in completion order and are put back in request order.
+        let mut operations = Vec::with_capacity(changes.len());
+        for (i, change) in changes.iter().enumerate() {
+            let mut ldap = ldap.clone();
+            operations.push(async move { (i, self.apply_one(&mut ldap, change).await) });
+        }
+        let mut indexed: Vec<(usize, anyhow::Result<()>)> = stream::iter(operations)
+            .buffer_unordered(PIPELINE_WINDOW)
+            .collect()
+            .await;
+        indexed.sort_by_key(|(i, _)| *i);
+        let results = indexed.into_iter().map(|(_, r)| r).collect();
+        Self::finish(ldap, Ok(results)).await.unwrap_or_default()
     }
 
     async fn find(&self, branch: Branch, mail: &str) -> anyhow::Result<Option<MailboxEntry>> {
         // The assertion value is escaped per RFC 4515 §3 (`ldap3::ldap_escape`: `* ( ) \` and
         // NUL become `\2a \28 \29 \5c \00`), so an address cannot widen the filter.
         let filter = format!("(mail={})", ldap3::ldap_escape(mail));
-        Ok(self.search(branch, &filter).await?.into_iter().next())
+        Ok(self
+            .search(branch, &filter)
+            .await?
+            .into_iter()
+            .next()
+            .map(|p| p.entry))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::mapping::tests::sample;
     use super::*;
-
-    fn read_back(entry: &MailboxEntry) -> HashMap<String, Vec<String>> {
-        let mut attrs: HashMap<String, Vec<String>> = attributes(entry)
-            .into_iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect();
-        attrs.insert(
-            "objectClass".into(),
-            OBJECT_CLASSES.iter().map(|c| (*c).to_owned()).collect(),
-        );
-        attrs
-    }
-
-    fn names(mods: &[Mod<String>]) -> Vec<String> {
-        mods.iter().map(mod_name).collect()
-    }
-
-    #[test]
-    fn an_up_to_date_entry_needs_no_modification() {
-        let entry = sample(Branch::Mssante, "jean.dupont@pharmacien.oc.mssante.fr");
-        assert!(modifications(&read_back(&entry), &attributes(&entry)).is_empty());
-    }
-
-    #[test]
-    fn changed_fields_are_replaced_and_vanished_ones_removed() {
-        let old = sample(Branch::Mssante, "jean.dupont@pharmacien.oc.mssante.fr");
-        let mut new = old.clone();
-        new.nom = "Durand".into();
-        new.telephone = None;
-        let mods = modifications(&read_back(&old), &attributes(&new));
-        assert_eq!(names(&mods), ["cn", "sn", "displayName", "telephoneNumber"]);
-        let removed = mods.iter().any(
-            |m| matches!(m, Mod::Replace(n, values) if n == "telephoneNumber" && values.is_empty()),
-        );
-        assert!(removed, "a vanished optional field is a valueless replace");
-    }
-
-    #[test]
-    fn attribute_names_from_the_server_are_matched_case_insensitively() {
-        let entry = sample(Branch::Mssante, "x@y.fr");
-        let lower: HashMap<String, Vec<String>> = read_back(&entry)
-            .into_iter()
-            .map(|(k, v)| (k.to_lowercase(), v))
-            .collect();
-        assert!(modifications(&lower, &attributes(&entry)).is_empty());
-    }
-
-    #[test]
-    fn extra_values_set_by_hand_are_dropped() {
-        let entry = sample(Branch::Mssante, "x@y.fr");
-        let mut current = read_back(&entry);
-        current.insert("cn".into(), vec!["Jean Dupont".into(), "JD".into()]);
-        assert_eq!(names(&modifications(&current, &attributes(&entry))), ["cn"]);
-    }
-
-    #[test]
-    fn a_missing_auxiliary_class_is_restored() {
-        let entry = sample(Branch::Mssante, "x@y.fr");
-        let mut current = read_back(&entry);
-        current.insert(
-            "objectClass".into(),
-            vec![
-                "top".into(),
-                "person".into(),
-                "organizationalPerson".into(),
-                "inetOrgPerson".into(),
-            ],
-        );
-        assert_eq!(
-            names(&modifications(&current, &attributes(&entry))),
-            ["objectClass"]
-        );
-    }
 
     #[test]
     fn the_password_is_not_in_debug_output() {

@@ -1,7 +1,7 @@
 //! [`MailboxEntry`] ⇄ LDAP attributes. Pure functions: the LDAP adapter, the reconciliation and
 //! the tests share them, so "what we write" and "what we compare" cannot disagree.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use anyhow::Context as _;
 
@@ -130,10 +130,62 @@ pub fn entry_from_attributes(
     })
 }
 
-/// Whether two entries would be written identically (same branch and same managed
-/// attributes). Finer than `==` for what matters: `Some("")` and `None` are the same.
-pub(crate) fn same_content(a: &MailboxEntry, b: &MailboxEntry) -> bool {
-    a.branch == b.branch && attributes(a) == attributes(b)
+/// The attribute replacements that make `current` (an entry as read from the server: every
+/// managed attribute and `objectClass`, names in any case) carry exactly what `entry` says.
+///
+/// The FULL value set of every managed attribute is compared, not the parsed entry: `cn` and
+/// `displayName` (derived from the names, so invisible once parsed) and a second value added
+/// by hand to any attribute (a second `telephoneNumber`) are drift like any other. Values
+/// compare exactly, so a change of case is repaired too. Each difference is one `(name,
+/// values)` to be written as an LDAP `replace` (RFC 4511 §4.6): no value removes the attribute,
+/// which is how a managed attribute the entry no longer has is dropped. `objectClass` is
+/// replaced when one of ours is missing (an entry created by hand without the auxiliary class).
+///
+/// The RDN attribute is `mail`, never `cn` (see `config/ldap/README.md`), so every replacement
+/// keeps the entry's name: the address is compared case-insensitively like the RDN, and a
+/// replace of `mail` keeps the RDN value (it only drops extra addresses added by hand).
+pub fn drift(
+    current: &HashMap<String, Vec<String>>,
+    entry: &MailboxEntry,
+) -> Vec<(String, Vec<String>)> {
+    let current: HashMap<String, &Vec<String>> = current
+        .iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect();
+    let values_of = |name: &str| -> HashSet<&str> {
+        current
+            .get(&name.to_ascii_lowercase())
+            .map(|v| v.iter().map(String::as_str).collect())
+            .unwrap_or_default()
+    };
+    let mut changes = Vec::new();
+    let classes: HashSet<String> = values_of("objectClass")
+        .into_iter()
+        .map(str::to_ascii_lowercase)
+        .collect();
+    if !OBJECT_CLASSES
+        .iter()
+        .all(|c| classes.contains(&c.to_ascii_lowercase()))
+    {
+        changes.push((
+            "objectClass".to_owned(),
+            OBJECT_CLASSES.iter().map(|c| (*c).to_owned()).collect(),
+        ));
+    }
+    for (name, wanted) in attributes(entry) {
+        let have = values_of(name);
+        let same = if name == "mail" {
+            // The RDN value: its matching rule (caseIgnoreIA5Match) ignores case.
+            let have: HashSet<String> = have.iter().map(|v| v.to_ascii_lowercase()).collect();
+            have == wanted.iter().map(|v| v.to_ascii_lowercase()).collect()
+        } else {
+            have == wanted.iter().map(String::as_str).collect::<HashSet<&str>>()
+        };
+        if !same {
+            changes.push((name.to_owned(), wanted));
+        }
+    }
+    changes
 }
 
 #[cfg(test)]
@@ -288,16 +340,120 @@ pub(crate) mod tests {
         assert!(entry_from_attributes(Branch::Mssante, &attrs).is_err());
     }
 
+    /// What the server returns for `entry`: its managed attributes and object classes.
+    pub(crate) fn read_back(entry: &MailboxEntry) -> HashMap<String, Vec<String>> {
+        let mut attrs = as_map(entry);
+        attrs.insert(
+            "objectClass".into(),
+            OBJECT_CLASSES.iter().map(|c| (*c).to_owned()).collect(),
+        );
+        attrs
+    }
+
+    fn drifted(current: &HashMap<String, Vec<String>>, entry: &MailboxEntry) -> Vec<String> {
+        drift(current, entry).into_iter().map(|(n, _)| n).collect()
+    }
+
     #[test]
-    fn empty_optionals_and_none_are_the_same_content() {
-        let a = sample(Branch::Mssante, "x@y.fr");
-        let mut b = a.clone();
-        b.service = Some(String::new());
-        assert!(same_content(&a, &b));
-        b.service = Some("Cardiologie".into());
-        assert!(!same_content(&a, &b));
-        let mut c = a.clone();
-        c.branch = Branch::Operateur;
-        assert!(!same_content(&a, &c));
+    fn an_entry_as_written_has_no_drift() {
+        let entry = sample(Branch::Mssante, "x@y.fr");
+        assert!(drift(&read_back(&entry), &entry).is_empty());
+    }
+
+    #[test]
+    fn empty_optionals_and_none_are_no_drift() {
+        let stored = sample(Branch::Mssante, "x@y.fr");
+        let mut wanted = stored.clone();
+        wanted.service = Some(String::new());
+        assert!(drift(&read_back(&stored), &wanted).is_empty());
+        wanted.service = Some("Cardiologie".into());
+        assert_eq!(drifted(&read_back(&stored), &wanted), ["mssService"]);
+    }
+
+    #[test]
+    fn cn_and_display_name_changed_by_hand_are_drift() {
+        let entry = sample(Branch::Mssante, "x@y.fr");
+        let mut current = read_back(&entry);
+        current.insert("cn".into(), vec!["Quelqu'un d'autre".into()]);
+        current.insert("displayName".into(), vec!["JEAN DUPONT".into()]);
+        let changes = drift(&current, &entry);
+        assert_eq!(
+            changes,
+            [
+                ("cn".to_owned(), vec!["Jean Dupont".to_owned()]),
+                ("displayName".to_owned(), vec!["Jean Dupont".to_owned()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_extra_value_added_by_hand_is_drift() {
+        let entry = sample(Branch::Mssante, "x@y.fr");
+        let mut current = read_back(&entry);
+        current.insert(
+            "telephoneNumber".into(),
+            vec!["+33467000000".into(), "+33600000000".into()],
+        );
+        assert_eq!(
+            drift(&current, &entry),
+            [(
+                "telephoneNumber".to_owned(),
+                vec!["+33467000000".to_owned()]
+            )]
+        );
+    }
+
+    #[test]
+    fn a_managed_attribute_the_entry_no_longer_has_is_removed() {
+        let stored = sample(Branch::Mssante, "x@y.fr");
+        let mut wanted = stored.clone();
+        wanted.telephone = None;
+        assert_eq!(
+            drift(&read_back(&stored), &wanted),
+            [("telephoneNumber".to_owned(), Vec::<String>::new())]
+        );
+    }
+
+    #[test]
+    fn the_address_compares_like_its_rdn_ignoring_case_but_not_extra_values() {
+        let entry = sample(Branch::Mssante, "Jean.Dupont@y.fr");
+        let mut current = read_back(&entry);
+        current.insert("mail".into(), vec!["jean.dupont@y.fr".into()]);
+        assert!(drift(&current, &entry).is_empty());
+        current.insert(
+            "mail".into(),
+            vec!["jean.dupont@y.fr".into(), "autre@y.fr".into()],
+        );
+        assert_eq!(drifted(&current, &entry), ["mail"]);
+    }
+
+    #[test]
+    fn changed_fields_are_replaced_and_vanished_ones_removed() {
+        let old = sample(Branch::Mssante, "x@y.fr");
+        let mut new = old.clone();
+        new.nom = "Durand".into();
+        new.telephone = None;
+        assert_eq!(
+            drifted(&read_back(&old), &new),
+            ["cn", "sn", "displayName", "telephoneNumber"]
+        );
+    }
+
+    #[test]
+    fn attribute_names_from_the_server_are_matched_case_insensitively() {
+        let entry = sample(Branch::Mssante, "x@y.fr");
+        let lower: HashMap<String, Vec<String>> = read_back(&entry)
+            .into_iter()
+            .map(|(k, v)| (k.to_lowercase(), v))
+            .collect();
+        assert!(drift(&lower, &entry).is_empty());
+    }
+
+    #[test]
+    fn a_missing_auxiliary_class_is_drift() {
+        let entry = sample(Branch::Mssante, "x@y.fr");
+        let mut current = read_back(&entry);
+        current.insert("objectClass".into(), vec!["inetOrgPerson".into()]);
+        assert_eq!(drifted(&current, &entry), ["objectClass"]);
     }
 }

@@ -19,7 +19,7 @@ mod mapping;
 mod reconcile;
 
 pub use ldap::LdapDirectory;
-pub use mapping::{attributes, entry_from_attributes};
+pub use mapping::{attributes, drift, entry_from_attributes};
 pub use reconcile::{ReconcileReport, reconcile};
 
 /// The two branches of the DIT under the base DN.
@@ -113,6 +113,31 @@ pub struct MailboxEntry {
     pub locality: Option<String>,
 }
 
+/// An entry as the directory holds it: parsed, and with the raw values of every managed
+/// attribute and of `objectClass` (names as the server spells them), which is what drift is
+/// judged on (`mapping::drift`): the parsed entry alone hides `cn`, `displayName` and extra
+/// values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedEntry {
+    pub entry: MailboxEntry,
+    pub attributes: std::collections::HashMap<String, Vec<String>>,
+}
+
+/// One write of a reconciliation, computed from a listing (so no read is needed before it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Create the entry, which was not listed.
+    Add(MailboxEntry),
+    /// Replace these attributes of the listed entry (`(name, values)`, no value removes the
+    /// attribute), as computed by [`drift`].
+    Replace {
+        entry: MailboxEntry,
+        attributes: Vec<(String, Vec<String>)>,
+    },
+    /// Delete the entry.
+    Remove { branch: Branch, mail: String },
+}
+
 /// Where mailboxes are published. Implemented by [`LdapDirectory`]; tests use fakes.
 #[async_trait::async_trait]
 pub trait Directory: Send + Sync {
@@ -126,6 +151,46 @@ pub trait Directory: Send + Sync {
     /// Entries of `branch` whose `mail` equals `mail` (filter built with ldap_escape, RFC 4515)
     /// — used to check presence.
     async fn find(&self, branch: Branch, mail: &str) -> anyhow::Result<Option<MailboxEntry>>;
+
+    /// Every entry of the branch with the raw values of its managed attributes. The default
+    /// derives them from [`Directory::list`] (a fake stores only what it was given).
+    async fn published(&self, branch: Branch) -> anyhow::Result<Vec<PublishedEntry>> {
+        Ok(self
+            .list(branch)
+            .await?
+            .into_iter()
+            .map(|entry| {
+                let mut attributes: std::collections::HashMap<String, Vec<String>> =
+                    attributes(&entry)
+                        .into_iter()
+                        .filter(|(_, values)| !values.is_empty())
+                        .map(|(name, values)| (name.to_owned(), values))
+                        .collect();
+                attributes.insert(
+                    "objectClass".to_owned(),
+                    mapping::OBJECT_CLASSES
+                        .iter()
+                        .map(|c| (*c).to_owned())
+                        .collect(),
+                );
+                PublishedEntry { entry, attributes }
+            })
+            .collect())
+    }
+
+    /// Applies `changes`, returning one result per change in the same order; a failed change
+    /// does not stop the others. The default runs them one by one with `upsert`/`remove`; the
+    /// LDAP adapter pipelines them on one connection.
+    async fn apply(&self, changes: &[Change]) -> Vec<anyhow::Result<()>> {
+        let mut results = Vec::with_capacity(changes.len());
+        for change in changes {
+            results.push(match change {
+                Change::Add(entry) | Change::Replace { entry, .. } => self.upsert(entry).await,
+                Change::Remove { branch, mail } => self.remove(*branch, mail).await,
+            });
+        }
+        results
+    }
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::{anyhow, bail};
 
-use super::mapping::same_content;
-use super::{Branch, Directory, MailboxEntry};
+use super::mapping::drift;
+use super::{Branch, Change, Directory, MailboxEntry, PublishedEntry};
 
 /// What a reconciliation did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -39,11 +39,15 @@ fn key(branch: Branch, mail: &str) -> (Branch, String) {
 /// Makes the directory equal `desired` (for both branches): adds missing, fixes drift, removes
 /// orphans (entries whose (branch, mail) is not desired).
 ///
-/// Drift is judged on the published attributes (see `mapping::attributes`), so `None` and an
-/// empty string are the same. The same mailbox may be desired in both branches. A failed write
-/// does not stop the others: every entry is tried, then the first failure is returned (with
-/// the counts so far) — running it again converges. Failing to list a branch stops at once,
-/// before anything is removed.
+/// Both branches are listed once, with the raw values of every managed attribute, and drift is
+/// judged on the FULL value sets (`mapping::drift`): `cn`/`displayName` changed by hand, a
+/// second value added by hand and a managed attribute that should be absent are all repaired,
+/// while `None` and an empty string stay the same. The writes are then computed from that
+/// listing (no read per entry) and handed to [`Directory::apply`] in one batch, which the LDAP
+/// adapter pipelines. The same mailbox may be desired in both branches. A failed write does not
+/// stop the others: every entry is tried, then the first failure is returned (with the counts
+/// so far); running it again converges. Failing to list a branch stops at once, before
+/// anything is written.
 pub async fn reconcile(
     dir: &dyn Directory,
     desired: &[MailboxEntry],
@@ -55,30 +59,55 @@ pub async fn reconcile(
         }
     }
 
-    let mut report = ReconcileReport::default();
-    let mut failures: Vec<anyhow::Error> = Vec::new();
+    let mut present: HashMap<(Branch, String), PublishedEntry> = HashMap::new();
     for branch in Branch::ALL {
-        let mut present: HashMap<(Branch, String), MailboxEntry> = HashMap::new();
-        for entry in dir.list(branch).await? {
-            present.insert(key(branch, &entry.mail), entry);
+        for published in dir.published(branch).await? {
+            present.insert(key(branch, &published.entry.mail), published);
         }
-        for entry in desired.iter().filter(|e| e.branch == branch) {
-            match present.remove(&key(branch, &entry.mail)) {
-                Some(current) if same_content(&current, entry) => report.unchanged += 1,
-                current => match dir.upsert(entry).await {
-                    Ok(()) if current.is_some() => report.updated += 1,
-                    Ok(()) => report.added += 1,
-                    Err(e) => failures.push(e),
-                },
+    }
+
+    let mut report = ReconcileReport::default();
+    let mut changes = Vec::new();
+    for entry in desired {
+        match present.remove(&key(entry.branch, &entry.mail)) {
+            None => changes.push(Change::Add(entry.clone())),
+            Some(current) => {
+                let attributes = drift(&current.attributes, entry);
+                if attributes.is_empty() {
+                    report.unchanged += 1;
+                } else {
+                    changes.push(Change::Replace {
+                        entry: entry.clone(),
+                        attributes,
+                    });
+                }
             }
         }
-        let mut orphans: Vec<MailboxEntry> = present.into_values().collect();
-        orphans.sort_by(|a, b| a.mail.cmp(&b.mail));
-        for orphan in orphans {
-            match dir.remove(branch, &orphan.mail).await {
-                Ok(()) => report.removed += 1,
-                Err(e) => failures.push(e),
-            }
+    }
+    let mut orphans: Vec<PublishedEntry> = present.into_values().collect();
+    orphans.sort_by(|a, b| {
+        (a.entry.branch.rdn(), &a.entry.mail).cmp(&(b.entry.branch.rdn(), &b.entry.mail))
+    });
+    changes.extend(orphans.into_iter().map(|o| Change::Remove {
+        branch: o.entry.branch,
+        mail: o.entry.mail,
+    }));
+
+    let results = dir.apply(&changes).await;
+    if results.len() != changes.len() {
+        bail!(
+            "the directory answered {} results for {} changes",
+            results.len(),
+            changes.len()
+        );
+    }
+    let mut failures: Vec<anyhow::Error> = Vec::new();
+    for (change, result) in changes.iter().zip(results) {
+        match (change, result) {
+            (Change::Add(_), Ok(())) => report.added += 1,
+            (Change::Replace { .. }, Ok(())) => report.updated += 1,
+            (Change::Remove { .. }, Ok(())) => report.removed += 1,
+            (_, Err(e)) => failures.push(e),
         }
     }
 

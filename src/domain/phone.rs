@@ -5,6 +5,27 @@
 //! own country code, keeping the whole NSN: 0262 12 34 56 → +262 262 12 34 56. Saint-Pierre-
 //! et-Miquelon is the exception: its numbers have 6 digits, dialled "05 08" + 6 digits from
 //! France and +508 + 6 digits from abroad.
+//!
+//! Why not the `phonenumber` crate (Rust port of libphonenumber, 0.3.10 with metadata 9.0.33),
+//! tried on every case of the tests below (December 2026): it fails 24 of them, for reasons
+//! of design rather than bugs, so this module stays hand-written.
+//! - Overseas numbers written nationally (0262…, 0692…, 0639…, 0590…, 0690…, 0594…, 0596…,
+//!   0697…, and Saint-Pierre-et-Miquelon's 05 08…) are parsed with the FR region as
+//!   +33 262 12 34 56, not +262 262 12 34 56. libphonenumber treats each DOM as its own region
+//!   (RE, YT, GP, GF, MQ, PM). It cannot know that someone typing 0262 in a French form means
+//!   La Réunion. Routing these numbers would need the prefix table below anyway.
+//!   "+33 262 12 34 56" is likewise kept as +33 and judged invalid.
+//! - Validity is checked against allocated ranges: 07 12 34 56 78 and +687 12 34 56 are
+//!   "invalid" for it, while our rule (and the property tests) accept any 0 + 9-digit national
+//!   number. Plans change faster than the crate's metadata is released.
+//! - Its lenient parsing accepts what we refuse with a French message: letters become keypad
+//!   digits ("O3" → "63"), "/" is a separator, and a number without its trunk 0 (561600203)
+//!   or with a bare "33" is accepted. Foreign codes (+44, 0049) are valid numbers for it, so
+//!   the "French numbers only" rule would still be ours.
+//!
+//! What is left for it to do (E.164 formatting of a 9-digit NSN) is a `format!`. It would add
+//! 14 crates to our tree (postcard, heapless, quick-xml, regex-cache, … ; regex we already
+//! have) and a metadata blob built by `build.rs`, for no case we need.
 
 use std::fmt;
 

@@ -13,6 +13,12 @@ pub async fn find(db: &impl ConnectionTrait, account_id: i32) -> Result<Option<M
     Entity::find_by_id(account_id).one(db).await
 }
 
+/// Every profile, for reconciliation with the directory (one query instead of one per
+/// account).
+pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<Model>, DbErr> {
+    Entity::find().all(db).await
+}
+
 /// Inserts or replaces the account's profile.
 pub async fn upsert(
     db: &impl ConnectionTrait,

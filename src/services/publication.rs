@@ -125,9 +125,14 @@ pub async fn reconcile_all(
     db: &DatabaseConnection,
     directory: &dyn Directory,
 ) -> anyhow::Result<ReconcileReport> {
+    let mut profiles: std::collections::HashMap<i32, ProfileRow> = repo::profiles::all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.account_id, p))
+        .collect();
     let mut desired = Vec::new();
     for account in repo::accounts::all_validated(db).await? {
-        if let Some(profile) = repo::profiles::find(db, account.id).await? {
+        if let Some(profile) = profiles.remove(&account.id) {
             desired.extend(desired_entries(&account, &profile));
         }
     }

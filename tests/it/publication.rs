@@ -458,6 +458,85 @@ async fn the_directory_status_command_counts_publications_waiting_while_the_dire
     );
 }
 
+/// Every value of `attr` on `entry`, sorted.
+fn all(entry: &SearchEntry, attr: &str) -> Vec<String> {
+    let mut values: Vec<String> = entry
+        .attrs
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case(attr))
+        .flat_map(|(_, v)| v.iter().cloned())
+        .collect();
+    values.sort();
+    values
+}
+
+#[tokio::test]
+async fn the_directory_sync_command_repairs_names_changed_by_hand_and_drops_an_extra_phone() {
+    // Arrange: one published PER mailbox (both branches), then hands in the directory: the
+    // derived `cn` and `displayName` of one entry rewritten, and a second `telephoneNumber`
+    // added to the other. A parsed entry hides all three, only the raw value sets show them.
+    let (app, ldap) = app_with_directory().await;
+    let (admin, _) = app.national_admin().await;
+    let id = app
+        .seed_pending(&SeedAccount::pharmacist("Anne", "Durand"))
+        .await;
+    let address = validate(&app, &admin, id).await;
+    wait_published(&app, id, 1).await;
+    let before = entries(&ldap, Who::Service, &ldap.operateur_dn(), &address).await;
+    let phones = all(&before[0], "telephoneNumber");
+    assert_eq!(phones.len(), 1, "the seeded account has one phone");
+    let mut conn = ldap.connect(Who::Service).await.expect("bind as service");
+    conn.modify(
+        &format!("mail={address},{}", ldap.mssante_dn()),
+        vec![
+            Mod::Replace("cn", HashSet::from(["Quelqu'un d'autre"])),
+            Mod::Replace("displayName", HashSet::from(["ANNE DURAND"])),
+        ],
+    )
+    .await
+    .expect("modify request")
+    .success()
+    .expect("rename by hand");
+    conn.modify(
+        &format!("mail={address},{}", ldap.operateur_dn()),
+        vec![Mod::Add("telephoneNumber", HashSet::from(["+33600000000"]))],
+    )
+    .await
+    .expect("modify request")
+    .success()
+    .expect("add a phone by hand");
+    let _ = conn.unbind().await;
+
+    // Act
+    let first = app.run_cli(&["directory", "sync"], None).await;
+    let second = app.run_cli(&["directory", "sync"], None).await;
+
+    // Assert
+    first.assert_success();
+    assert!(
+        first
+            .stdout
+            .lines()
+            .any(|l| l == "added 0 updated 2 removed 0 unchanged 0"),
+        "{}",
+        first.stdout
+    );
+    second.assert_success();
+    assert!(
+        second
+            .stdout
+            .lines()
+            .any(|l| l == "added 0 updated 0 removed 0 unchanged 2"),
+        "{}",
+        second.stdout
+    );
+    let renamed = entries(&ldap, Who::Anonymous, &ldap.mssante_dn(), &address).await;
+    assert_eq!(all(&renamed[0], "cn"), ["Anne Durand"]);
+    assert_eq!(all(&renamed[0], "displayName"), ["Anne Durand"]);
+    let rephoned = entries(&ldap, Who::Reader, &ldap.operateur_dn(), &address).await;
+    assert_eq!(all(&rephoned[0], "telephoneNumber"), phones);
+}
+
 #[tokio::test]
 async fn the_directory_sync_command_restores_a_deleted_entry_fixes_drift_and_removes_an_orphan() {
     // Arrange: two published PER mailboxes (2 entries each), then hands in the directory.
