@@ -9,14 +9,12 @@ use sea_orm::{DbErr, TransactionTrait};
 use secrecy::SecretString;
 
 use crate::domain::{Account, Action, Actor};
+pub use crate::repo::tokens::TokenState;
 use crate::{
     domain::{EmailAddress, signup::NewAccount},
     error::is_unique_violation,
     mail::{self, OutgoingMail},
-    repo::{
-        self,
-        tokens::{self, TokenState},
-    },
+    repo::{self, tokens},
     state::AppState,
 };
 
