@@ -265,7 +265,10 @@ mod tests {
     fn the_guide_example_parses() {
         let profile = parse(&guide_example()).unwrap();
         assert_eq!(profile.nom.as_str(), "DUPONT");
-        assert_eq!(profile.telephone1.as_ref().unwrap().as_str(), "+33561600203");
+        assert_eq!(
+            profile.telephone1.as_ref().unwrap().as_str(),
+            "+33561600203"
+        );
         assert_eq!(profile.telephone2, None);
         assert_eq!(profile.profession.label, "Pharmacien");
         assert_eq!(profile.specialite, None);
