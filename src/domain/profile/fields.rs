@@ -405,7 +405,18 @@ macro_rules! profile_fields {
     };
 }
 
+/// The civilités d'exercice (ANS TRE_R11, `config/nomenclatures/README.md`).
+const CIVILITES: &str = "TRE_R11_CiviliteExercice.csv";
+
 profile_fields! {
+    /// TRE_R11 code (e.g. "DR"), as Pro Santé Connect sends it in `codeCiviliteDexercice`.
+    civilite_exercice: String => Option<Code> = |cx, i| cx.code(&i.civilite_exercice, CIVILITES),
+    Field {
+        label: "Civilité d'exercice", hint: Some("Facultatif : par exemple Docteur ou Professeur"),
+        widget: select("Aucune", Options::CodeList(CIVILITES)), admin: AdminDisplay::Labelled,
+        psc: Some("codeCiviliteDexercice"), ldap: Some("mssCiviliteExercice"),
+        ..Field::TEXT
+    };
     nom: String => PersonName = |cx, i| {
         let trusted = i.trusted_names.as_ref().map(|(n, _)| n.as_str());
         cx.name(&i.nom, trusted)
