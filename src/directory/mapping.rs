@@ -185,7 +185,7 @@ pub(crate) mod tests {
             street: Some("1 rue de la Loge".into()),
             postal_code: Some("34000".into()),
             locality: Some("Montpellier".into()),
-            published: Vec::new(),
+            published: vec![("mssCiviliteExercice".into(), "DR".into())],
         }
     }
 
@@ -223,6 +223,8 @@ pub(crate) mod tests {
         assert_eq!(one("street").as_deref(), Some("1 rue de la Loge"));
         assert_eq!(one("postalCode").as_deref(), Some("34000"));
         assert_eq!(one("l").as_deref(), Some("Montpellier"));
+        // Attributes published by profile fields (the field table) come along.
+        assert_eq!(one("mssCiviliteExercice").as_deref(), Some("DR"));
         // Absent optional fields are absent attributes.
         for absent in [
             "mssCodeSavoirFaire",

@@ -607,4 +607,60 @@ mod tests {
         };
         assert_eq!(parse(&input).unwrap().region.name(), "Nouvelle-Calédonie");
     }
+
+    #[test]
+    fn the_form_deserializes_straight_into_the_input_unticked_boxes_being_absent() {
+        let input: ProfileInput = serde_urlencoded::from_str(
+            "nom=DUPONT&prenom=Pierre&profession=21&annuaire_mssante=on&csrf_token=x",
+        )
+        .unwrap();
+        assert_eq!(input.nom, "DUPONT");
+        assert_eq!(input.profession, "21");
+        assert!(input.annuaire_mssante);
+        assert!(!input.annuaire_medimail && !input.activite_liberale);
+        assert_eq!(input.trusted_names, None);
+    }
+
+    #[test]
+    fn a_new_form_has_the_guide_defaults_ticked() {
+        let input = ProfileInput::with_defaults();
+        assert!(input.annuaire_medimail && input.annuaire_mssante);
+        assert!(input.dematerialisation && input.notification_reception);
+        assert!(!input.activite_liberale);
+    }
+
+    #[test]
+    fn a_civilite_d_exercice_of_the_tre_r11_list_is_accepted_and_stored_as_its_code() {
+        let input = ProfileInput {
+            civilite_exercice: "DR".into(),
+            ..guide_example()
+        };
+        let profile = parse(&input).unwrap();
+        assert_eq!(profile.civilite_exercice.as_ref().unwrap().label, "Docteur");
+        assert_eq!(profile.stored(1).civilite_exercice, "DR");
+    }
+
+    #[test]
+    fn an_unknown_civilite_d_exercice_is_rejected() {
+        let input = ProfileInput {
+            civilite_exercice: "M".into(),
+            ..guide_example()
+        };
+        assert_eq!(
+            errors(&input),
+            error(
+                "civilite_exercice",
+                "Valeur inconnue : choisissez-la dans la liste."
+            )
+        );
+    }
+
+    #[test]
+    fn every_field_of_the_table_has_a_label_and_a_unique_name() {
+        let mut names = std::collections::HashSet::new();
+        for field in FIELDS {
+            assert!(!field.label.is_empty(), "{}", field.name);
+            assert!(names.insert(field.name), "{} twice", field.name);
+        }
+    }
 }
