@@ -125,15 +125,37 @@ async fn account_get(
     ctx: Ctx,
 ) -> Result<Response> {
     let (account, profile) = load(&state, &admin, id).await?;
-    let view = detail_view(
+    detail_page(
         &state,
+        ctx,
         &account,
         profile.as_ref(),
         FieldErrors::new(),
         String::new(),
     )
-    .await?;
-    Ok(templates::pages::admin_account(&ctx.for_user(None), &view).into_response())
+    .await
+}
+
+/// The detail page: 200, or 422 when a form of it has errors (shown next to `motif`).
+async fn detail_page(
+    state: &AppState,
+    ctx: Ctx,
+    account: &Account,
+    profile: Option<&StoredProfile>,
+    errors: FieldErrors,
+    motif: String,
+) -> Result<Response> {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let view = detail_view(state, account, profile, errors, motif).await?;
+    Ok((
+        status,
+        templates::pages::admin_account(&ctx.for_user(None), &view),
+    )
+        .into_response())
 }
 
 async fn validate_post(
@@ -164,12 +186,7 @@ async fn validate_post(
                 "motif",
                 "Aucune adresse ne peut être construite à partir des nom et prénom de ce compte.",
             );
-            let view = detail_view(&state, &account, Some(&profile), errors, String::new()).await?;
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                templates::pages::admin_account(&ctx.for_user(None), &view),
-            )
-                .into_response())
+            detail_page(&state, ctx, &account, Some(&profile), errors, String::new()).await
         }
         Err(e) => Err(decision_error(e)),
     }
@@ -203,19 +220,8 @@ async fn reject_post(
         );
     }
     if !errors.is_empty() {
-        let view = detail_view(
-            &state,
-            &account,
-            profile.as_ref(),
-            errors,
-            form.motif.clone(),
-        )
-        .await?;
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            templates::pages::admin_account(&ctx.for_user(None), &view),
-        )
-            .into_response());
+        let motif = form.motif.clone();
+        return detail_page(&state, ctx, &account, profile.as_ref(), errors, motif).await;
     }
     match validation::reject(
         &state,

@@ -314,6 +314,29 @@ fn run<T>(
     parse(cx, input)
 }
 
+/// `get` and `set` by field name, for the generic code (form view, pre-fill, storage, admin).
+macro_rules! raw_access {
+    ($ty:ident; $($name:ident)*) => {
+        impl $ty {
+            /// The raw value of the field `name`.
+            pub fn get(&self, name: &str) -> Option<Raw<'_>> {
+                match name {
+                    $( stringify!($name) => Some(RawField::raw(&self.$name)), )*
+                    _ => None,
+                }
+            }
+
+            /// Sets the field `name` (a value of the other raw kind is ignored).
+            pub fn set(&mut self, name: &str, value: Raw<'_>) {
+                match name {
+                    $( stringify!($name) => RawField::set_raw(&mut self.$name, value), )*
+                    _ => {}
+                }
+            }
+        }
+    };
+}
+
 macro_rules! profile_fields {
     ($(
         $(#[$doc:meta])*
@@ -351,41 +374,8 @@ macro_rules! profile_fields {
         /// Every field, in form order.
         pub const FIELDS: &[Field] = &[ $( Field { name: stringify!($name), ..$spec }, )* ];
 
-        impl ProfileInput {
-            /// The raw value of the field `name`.
-            pub fn get(&self, name: &str) -> Option<Raw<'_>> {
-                match name {
-                    $( stringify!($name) => Some(RawField::raw(&self.$name)), )*
-                    _ => None,
-                }
-            }
-
-            /// Sets the field `name` (a value of the other raw kind is ignored).
-            pub fn set(&mut self, name: &str, value: Raw<'_>) {
-                match name {
-                    $( stringify!($name) => RawField::set_raw(&mut self.$name, value), )*
-                    _ => {}
-                }
-            }
-        }
-
-        impl StoredProfile {
-            /// The stored value of the field `name`.
-            pub fn get(&self, name: &str) -> Option<Raw<'_>> {
-                match name {
-                    $( stringify!($name) => Some(RawField::raw(&self.$name)), )*
-                    _ => None,
-                }
-            }
-
-            /// Sets the field `name` (a value of the other raw kind is ignored).
-            pub fn set(&mut self, name: &str, value: Raw<'_>) {
-                match name {
-                    $( stringify!($name) => RawField::set_raw(&mut self.$name, value), )*
-                    _ => {}
-                }
-            }
-        }
+        raw_access!(ProfileInput; $($name)*);
+        raw_access!(StoredProfile; $($name)*);
 
         impl Profile {
             /// The values to store, canonical.
