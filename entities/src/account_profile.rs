@@ -27,6 +27,7 @@ pub struct Model {
     pub notification_reception: bool,
     pub updated_at: DateTimeWithTimeZone,
     pub identifiant_structure: Option<String>,
+    pub civilite_exercice: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

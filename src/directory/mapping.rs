@@ -2,10 +2,12 @@
 //! the tests share them, so "what we write" and "what we compare" cannot disagree.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use anyhow::Context as _;
 
 use super::{Branch, MailboxEntry};
+use crate::domain::profile::fields::ldap_attributes;
 
 /// Object classes of a mailbox entry (`inetOrgPerson`'s chain plus our auxiliary class).
 pub const OBJECT_CLASSES: [&str; 5] = [
@@ -16,9 +18,17 @@ pub const OBJECT_CLASSES: [&str; 5] = [
     "mssanteBoiteLettre",
 ];
 
-/// Every attribute the service manages on a mailbox entry, `objectClass` excluded. An upsert
-/// makes exactly these equal to the entry; other attributes (added by hand) are left alone.
-pub const MANAGED_ATTRIBUTES: [&str; 22] = [
+/// Every attribute the service manages on a mailbox entry, `objectClass` excluded: the fixed
+/// ones below, then those the profile field table publishes. An upsert makes exactly these equal
+/// to the entry; other attributes (added by hand) are left alone.
+pub static MANAGED_ATTRIBUTES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    FIXED_ATTRIBUTES
+        .into_iter()
+        .chain(ldap_attributes())
+        .collect()
+});
+
+const FIXED_ATTRIBUTES: [&str; 22] = [
     "mail",
     "cn",
     "sn",
@@ -77,8 +87,17 @@ pub fn attributes(entry: &MailboxEntry) -> Vec<(&'static str, Vec<String>)> {
         ("postalCode", entry.postal_code.clone()),
         ("l", entry.locality.clone()),
     ];
+    let published = ldap_attributes().map(|name| {
+        let value = entry
+            .published
+            .iter()
+            .find(|(attribute, _)| attribute == name)
+            .map(|(_, v)| v.clone());
+        (name, value)
+    });
     values
         .into_iter()
+        .chain(published)
         .map(|(name, value)| (name, value.filter(|v| !v.is_empty()).into_iter().collect()))
         .collect()
 }
@@ -127,6 +146,9 @@ pub fn entry_from_attributes(
         street: opt("street"),
         postal_code: opt("postalCode"),
         locality: opt("l"),
+        published: ldap_attributes()
+            .filter_map(|name| Some((name.to_owned(), opt(name)?)))
+            .collect(),
     })
 }
 
@@ -215,6 +237,7 @@ pub(crate) mod tests {
             street: Some("1 rue de la Loge".into()),
             postal_code: Some("34000".into()),
             locality: Some("Montpellier".into()),
+            published: vec![("mssCiviliteExercice".into(), "DR".into())],
         }
     }
 
@@ -252,6 +275,8 @@ pub(crate) mod tests {
         assert_eq!(one("street").as_deref(), Some("1 rue de la Loge"));
         assert_eq!(one("postalCode").as_deref(), Some("34000"));
         assert_eq!(one("l").as_deref(), Some("Montpellier"));
+        // Attributes published by profile fields (the field table) come along.
+        assert_eq!(one("mssCiviliteExercice").as_deref(), Some("DR"));
         // Absent optional fields are absent attributes.
         for absent in [
             "mssCodeSavoirFaire",
@@ -270,7 +295,7 @@ pub(crate) mod tests {
         entry.telephone = Some(String::new());
         let attrs = attributes(&entry);
         let names: Vec<&str> = attrs.iter().map(|(n, _)| *n).collect();
-        assert_eq!(names, MANAGED_ATTRIBUTES);
+        assert_eq!(names, *MANAGED_ATTRIBUTES);
         let values = |name: &str| attrs.iter().find(|(n, _)| *n == name).map(|(_, v)| v.len());
         assert_eq!(values("mssRpps"), Some(0));
         assert_eq!(

@@ -111,6 +111,9 @@ pub struct MailboxEntry {
     pub postal_code: Option<String>,
     /// `l`.
     pub locality: Option<String>,
+    /// The attributes of profile fields whose descriptor names one (`domain::profile::FIELDS`),
+    /// `(attribute, value)` in table order, empty values left out.
+    pub published: Vec<(String, String)>,
 }
 
 /// An entry as the directory holds it: parsed, and with the raw values of every managed

@@ -42,3 +42,13 @@ impl Scope {
         }
     }
 }
+
+/// The administrators' queue filter.
+#[derive(Debug, Default, Clone)]
+pub struct QueueFilter {
+    /// The administrator's scopes; an account shows when any of them covers it.
+    pub scopes: Vec<Scope>,
+    pub region: Option<String>,
+    pub profession: Option<String>,
+    pub bal_type: Option<String>,
+}

@@ -1,5 +1,18 @@
 //! The audit trail's vocabulary: who acted, and what happened.
 
+use chrono::{DateTime, FixedOffset};
+
+/// One recorded event, as read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: DateTime<FixedOffset>,
+    /// [`Actor::label`] as stored.
+    pub actor: String,
+    /// [`Action::as_str`] as stored (kept as text: older rows may hold retired actions).
+    pub action: String,
+    pub detail: Option<String>,
+}
+
 /// Who acted.
 #[derive(Debug, Clone, Copy)]
 pub enum Actor {

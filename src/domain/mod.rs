@@ -39,8 +39,8 @@ pub mod signup;
 pub mod text;
 
 pub use account::{Account, AccountStatus, BalType};
-pub use admin::Scope;
-pub use audit::{Action, Actor};
+pub use admin::{QueueFilter, Scope};
+pub use audit::{Action, Actor, AuditEntry};
 pub use email::{EmailAddress, EmailError};
 pub use finess::{Finess, FinessError};
 pub use geo::{Departement, GeoError, PostalCode, Region, all_departements, all_regions};
@@ -50,7 +50,7 @@ pub use mailbox::{
 };
 pub use name::{NameError, PersonName};
 pub use national_id::{Adeli, IdentifierType, NationalId, NationalIdError, Rpps};
-pub use nomenclature::{Nomenclatures, Profession, Specialty};
+pub use nomenclature::{Code, Nomenclatures, Profession, Specialty};
 pub use password::{POLICY_RULES, Password, PasswordContext, PasswordProblem};
 pub use phone::{PhoneError, PhoneNumber};
 pub use profile::{Profile, ProfileInput, parse_profile};

@@ -26,11 +26,21 @@ pub struct Specialty {
     pub profession: String,
 }
 
-/// The active entries of both code systems, each list sorted by label.
+/// An active entry of a plain code list (columns `code;libelle;statut`), such as
+/// TRE_R11_CiviliteExercice: the lists named by profile fields (`domain::profile::fields`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Code {
+    pub code: String,
+    pub label: String,
+}
+
+/// The active entries of both code systems, each list sorted by label, and the plain code lists
+/// the profile fields name (kept in file order).
 #[derive(Debug, Clone, Default)]
 pub struct Nomenclatures {
     professions: Vec<Profession>,
     specialties: Vec<Specialty>,
+    code_lists: Vec<(&'static str, Vec<Code>)>,
 }
 
 impl Nomenclatures {
@@ -46,7 +56,12 @@ impl Nomenclatures {
             std::fs::read_to_string(&path)
                 .with_context(|| format!("cannot read nomenclature {}", path.display()))
         };
-        Self::from_csv(&read(PROFESSIONS_FILE)?, &read(SPECIALTIES_FILE)?)
+        let mut loaded = Self::from_csv(&read(PROFESSIONS_FILE)?, &read(SPECIALTIES_FILE)?)?;
+        for file in super::profile::fields::code_list_files() {
+            let codes = code_list(file, &read(file)?)?;
+            loaded.code_lists.push((file, codes));
+        }
+        Ok(loaded)
     }
 
     /// Same as [`Nomenclatures::load`], from the files' contents.
@@ -106,6 +121,7 @@ impl Nomenclatures {
         Ok(Self {
             professions,
             specialties,
+            code_lists: Vec::new(),
         })
     }
 
@@ -131,6 +147,38 @@ impl Nomenclatures {
     pub fn specialty(&self, code: &str) -> Option<&Specialty> {
         self.specialties.iter().find(|s| s.code == code)
     }
+
+    /// The active entries of the code list read from `file` (empty when it was not loaded).
+    pub fn code_list(&self, file: &str) -> &[Code] {
+        self.code_lists
+            .iter()
+            .find(|(f, _)| *f == file)
+            .map_or(&[], |(_, codes)| codes.as_slice())
+    }
+
+    /// The active entry `code` of the code list read from `file`.
+    pub fn code(&self, file: &str, code: &str) -> Option<&Code> {
+        self.code_list(file).iter().find(|c| c.code == code)
+    }
+}
+
+/// A plain code list: `code;libelle;statut`, active rows only, in file order.
+fn code_list(file: &'static str, csv: &str) -> anyhow::Result<Vec<Code>> {
+    let mut seen = HashSet::new();
+    let mut codes = Vec::new();
+    for row in rows(file, csv, &["code", "libelle", "statut"])? {
+        let [code, label, status] = row.fields[..] else {
+            bail!("{row}: wrong field count")
+        };
+        ensure!(seen.insert(code.to_owned()), "{row}: duplicate code {code}");
+        if parse_status(&row, status)? {
+            codes.push(Code {
+                code: code.into(),
+                label: label.into(),
+            });
+        }
+    }
+    Ok(codes)
 }
 
 struct Row<'a> {

@@ -8,8 +8,10 @@ use super::email::EmailAddress;
 use super::name::PersonName;
 use super::password::{self, Password, PasswordContext};
 
-/// The raw sign-up form. Field names are the HTML form's.
-#[derive(Clone, Default)]
+/// The raw sign-up form, deserialized straight from the request body. Field names are the
+/// HTML form's; a missing field is empty.
+#[derive(Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct SignupInput {
     pub nom: String,
     pub prenom: String,

@@ -1,10 +1,12 @@
 //! PSC's userinfo claims (the "UIT" format, domain.md §1.8) and what registration takes from
 //! them (§1.10).
 
+use std::collections::BTreeMap;
+
 use openidconnect::AdditionalClaims;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Adeli, NationalId, Rpps};
+use crate::domain::{Adeli, Finess, NationalId, Rpps, profile::Raw};
 
 /// The PSC-specific claims of userinfo. Every field is optional: PSC sends empty strings rather
 /// than omitting values, and test identities lack some of them.
@@ -53,6 +55,9 @@ pub struct Exercice {
     pub code_savoir_faire: String,
     #[serde(default)]
     pub activities: Vec<Activity>,
+    /// The exercice's other claims (e.g. `codeCiviliteDexercice`), as sent.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -84,6 +89,9 @@ pub struct Activity {
     pub telephone: String,
     #[serde(default, rename = "adresseEMail")]
     pub adresse_email: String,
+    /// The activity's other claims, as sent.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, serde_json::Value>,
 }
 
 /// Who PSC says the user is, reduced to what registration needs.
@@ -118,6 +126,67 @@ pub struct ActivityChoice {
     pub ville: String,
     pub telephone: String,
     pub email: String,
+    /// The other text claims of the exercice and the activity (UIT names, e.g.
+    /// `codeCiviliteDexercice`), for pre-filling profile fields that name one.
+    #[serde(default)]
+    pub claims: BTreeMap<String, String>,
+}
+
+/// A pre-fill value: text, or a checkbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prefill {
+    Text(String),
+    Flag(bool),
+}
+
+impl Prefill {
+    pub fn as_raw(&self) -> Raw<'_> {
+        match self {
+            Self::Text(text) => Raw::Text(text),
+            Self::Flag(flag) => Raw::Flag(*flag),
+        }
+    }
+}
+
+impl ActivityChoice {
+    /// The value that pre-fills a profile field whose descriptor names `key` (domain.md §1.10):
+    /// a value mapped above, else a raw claim of the exercice or activity. `None` leaves the
+    /// field as it is (a name PSC left empty, a claim PSC did not send).
+    pub fn prefill(&self, key: &str) -> Option<Prefill> {
+        let text = |value: &str| Some(Prefill::Text(value.to_owned()));
+        match key {
+            "nom" => Some(&self.nom)
+                .filter(|n| !n.is_empty())
+                .and_then(|n| text(n)),
+            "prenom" => Some(&self.prenom)
+                .filter(|n| !n.is_empty())
+                .and_then(|n| text(n)),
+            "telephone" => text(&self.telephone),
+            "liberal" => Some(Prefill::Flag(self.liberal)),
+            "profession" => text(&self.profession),
+            "specialite" => text(self.specialite.as_deref().unwrap_or_default()),
+            "raison_sociale" => text(&self.raison_sociale),
+            "adresse" => text(&self.adresse),
+            "code_postal" => text(&self.code_postal),
+            "ville" => text(&self.ville),
+            // Only a FINESS fits; PSC's technical structure ids (R…) do not.
+            "finess" => Some(Prefill::Text(
+                Finess::parse(&self.structure_id)
+                    .map(|f| f.as_str().to_owned())
+                    .unwrap_or_default(),
+            )),
+            claim => self.claims.get(claim).and_then(|v| text(v)),
+        }
+    }
+}
+
+/// The text claims among `other`.
+fn text_claims(
+    other: &BTreeMap<String, serde_json::Value>,
+) -> impl Iterator<Item = (String, String)> {
+    other
+        .iter()
+        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
 }
 
 impl PscIdentity {
@@ -173,6 +242,9 @@ impl PscIdentity {
                     ville: city(&a),
                     telephone: a.telephone.clone(),
                     email: a.adresse_email.clone(),
+                    claims: text_claims(&exercice.other)
+                        .chain(text_claims(&a.other))
+                        .collect(),
                 });
             }
         }

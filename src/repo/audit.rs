@@ -1,13 +1,13 @@
 //! The audit trail: every state change, appended in the transaction that makes it.
 
-use entities::audit_event::{ActiveModel, Column, Entity, Model};
+use entities::audit_event::{ActiveModel, Column, Entity};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     Set,
 };
 
 use crate::clock::Timestamp;
-use crate::domain::{Action, Actor};
+use crate::domain::{Action, Actor, AuditEntry};
 
 pub async fn record(
     db: &impl ConnectionTrait,
@@ -43,10 +43,21 @@ pub async fn record_for(
 }
 
 /// The account's history, oldest first.
-pub async fn for_account(db: &impl ConnectionTrait, account_id: i32) -> Result<Vec<Model>, DbErr> {
-    Entity::find()
+pub async fn for_account(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+) -> Result<Vec<AuditEntry>, DbErr> {
+    Ok(Entity::find()
         .filter(Column::AccountId.eq(account_id))
         .order_by_asc(Column::Id)
         .all(db)
-        .await
+        .await?
+        .into_iter()
+        .map(|e| AuditEntry {
+            at: e.created_at,
+            actor: e.actor,
+            action: e.action,
+            detail: e.detail,
+        })
+        .collect())
 }

@@ -1,84 +1,104 @@
-//! The professional profile (step 5b).
+//! The professional profile (step 5b). Columns are read and written generically from the
+//! field table (`domain::profile::FIELDS`): a stored field's column has the field's name, so a
+//! new field needs no code here.
 
-use entities::account_profile::{ActiveModel, Entity, Model};
+use std::str::FromStr;
 
-/// A stored profile, as the admin console and the directory read it.
-pub type ProfileRow = Model;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set, sea_query::OnConflict};
+use entities::account_profile::{ActiveModel, Column, Entity, Model};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ModelTrait, QueryFilter,
+    Set, Value, sea_query::OnConflict,
+};
 
 use crate::clock::Timestamp;
-use crate::domain::profile::Profile;
+use crate::domain::profile::{FIELDS, Raw, StoredProfile};
 
-pub async fn find(db: &impl ConnectionTrait, account_id: i32) -> Result<Option<Model>, DbErr> {
-    Entity::find_by_id(account_id).one(db).await
+/// The account's stored profile, if it submitted one. Nom and prénom are the account's, not
+/// read here.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+) -> Result<Option<StoredProfile>, DbErr> {
+    Entity::find_by_id(account_id)
+        .one(db)
+        .await?
+        .map(|m| to_domain(&m))
+        .transpose()
+}
+
+/// The stored columns of the field table.
+fn stored_columns() -> Result<Vec<(&'static str, Column)>, DbErr> {
+    FIELDS
+        .iter()
+        .filter(|f| f.stored)
+        .map(|f| {
+            Column::from_str(f.name)
+                .map(|c| (f.name, c))
+                .map_err(|_| DbErr::Custom(format!("no column for profile field {}", f.name)))
+        })
+        .collect()
+}
+
+/// Maps a row to the domain: NULL is "" (absent).
+pub(crate) fn to_domain(model: &Model) -> Result<StoredProfile, DbErr> {
+    let mut profile = StoredProfile {
+        account_id: model.account_id,
+        ..StoredProfile::default()
+    };
+    for (name, column) in stored_columns()? {
+        match model.get(column) {
+            Value::String(text) => profile.set(name, Raw::Text(text.as_deref().unwrap_or(""))),
+            Value::Bool(flag) => profile.set(name, Raw::Flag(flag.unwrap_or(false))),
+            other => {
+                return Err(DbErr::Custom(format!(
+                    "profile column {name}: unexpected value {other:?}"
+                )));
+            }
+        }
+    }
+    Ok(profile)
 }
 
 /// Every profile, for reconciliation with the directory (one query instead of one per
 /// account).
-pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<Model>, DbErr> {
-    Entity::find().all(db).await
+pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<StoredProfile>, DbErr> {
+    Entity::find()
+        .all(db)
+        .await?
+        .iter()
+        .map(to_domain)
+        .collect()
 }
 
 /// Inserts or replaces the account's profile.
 pub async fn upsert(
     db: &impl ConnectionTrait,
-    account_id: i32,
-    p: &Profile,
+    profile: &StoredProfile,
     now: Timestamp,
 ) -> Result<(), DbErr> {
-    let text =
-        |t: &Option<crate::domain::text::FreeText>| t.as_ref().map(|t| t.as_str().to_owned());
-    let model = ActiveModel {
-        account_id: Set(account_id),
-        telephone1: Set(p.telephone1.as_ref().map(|t| t.as_str().to_owned())),
-        telephone2: Set(p.telephone2.as_ref().map(|t| t.as_str().to_owned())),
-        activite_liberale: Set(p.activite_liberale),
-        profession: Set(p.profession.code.clone()),
-        specialite: Set(p.specialite.as_ref().map(|s| s.code.clone())),
-        type_identifiant: Set(p.national_id.as_ref().map(|i| i.kind().as_str().to_owned())),
-        identifiant: Set(p.national_id.as_ref().map(|i| i.as_str().to_owned())),
-        raison_sociale: Set(text(&p.raison_sociale)),
-        service: Set(text(&p.service)),
-        adresse: Set(text(&p.adresse)),
-        code_postal: Set(p.code_postal.as_ref().map(|c| c.as_str().to_owned())),
-        ville: Set(text(&p.ville)),
-        departement: Set(p.departement.as_ref().map(|d| d.code().to_owned())),
-        region: Set(p.region.code().to_owned()),
-        annuaire_medimail: Set(p.annuaire_medimail),
-        annuaire_mssante: Set(p.annuaire_mssante),
-        dematerialisation: Set(p.dematerialisation),
-        notification_reception: Set(p.notification_reception),
+    let columns = stored_columns()?;
+    let mut model = ActiveModel {
+        account_id: Set(profile.account_id),
         updated_at: Set(now),
-        identifiant_structure: Set(p
-            .identifiant_structure
-            .as_ref()
-            .map(|f| f.as_str().to_owned())),
+        ..Default::default()
     };
+    for (name, column) in &columns {
+        let value = match profile.get(name) {
+            Some(Raw::Flag(flag)) => Value::Bool(Some(flag)),
+            // An absent optional value is NULL; a NOT NULL column always gets its text.
+            Some(Raw::Text(text)) if text.is_empty() && column.def().is_null() => {
+                Value::String(None)
+            }
+            Some(Raw::Text(text)) => Value::String(Some(text.to_owned())),
+            None => continue,
+        };
+        model.try_set(*column, value)?;
+    }
+    let updated = columns.iter().map(|(_, c)| *c).chain([Column::UpdatedAt]);
     Entity::insert(model)
         .on_conflict(
-            OnConflict::column(entities::account_profile::Column::AccountId)
-                .update_columns([
-                    entities::account_profile::Column::Telephone1,
-                    entities::account_profile::Column::Telephone2,
-                    entities::account_profile::Column::ActiviteLiberale,
-                    entities::account_profile::Column::Profession,
-                    entities::account_profile::Column::Specialite,
-                    entities::account_profile::Column::TypeIdentifiant,
-                    entities::account_profile::Column::Identifiant,
-                    entities::account_profile::Column::RaisonSociale,
-                    entities::account_profile::Column::Service,
-                    entities::account_profile::Column::Adresse,
-                    entities::account_profile::Column::CodePostal,
-                    entities::account_profile::Column::Ville,
-                    entities::account_profile::Column::Departement,
-                    entities::account_profile::Column::Region,
-                    entities::account_profile::Column::AnnuaireMedimail,
-                    entities::account_profile::Column::AnnuaireMssante,
-                    entities::account_profile::Column::Dematerialisation,
-                    entities::account_profile::Column::NotificationReception,
-                    entities::account_profile::Column::UpdatedAt,
-                    entities::account_profile::Column::IdentifiantStructure,
-                ])
+            OnConflict::column(Column::AccountId)
+                .update_columns(updated)
                 .to_owned(),
         )
         .exec(db)
@@ -91,10 +111,9 @@ pub async fn account_with_rpps(
     db: &impl ConnectionTrait,
     rpps: &str,
 ) -> Result<Option<i32>, DbErr> {
-    use sea_orm::{ColumnTrait, QueryFilter};
     Ok(Entity::find()
-        .filter(entities::account_profile::Column::TypeIdentifiant.eq("RPPS"))
-        .filter(entities::account_profile::Column::Identifiant.eq(rpps))
+        .filter(Column::TypeIdentifiant.eq("RPPS"))
+        .filter(Column::Identifiant.eq(rpps))
         .one(db)
         .await?
         .map(|p| p.account_id))
@@ -108,8 +127,7 @@ pub async fn set_visibility(
     annuaire_mssante: bool,
     now: Timestamp,
 ) -> Result<(), DbErr> {
-    use entities::account_profile::Column;
-    use sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
+    use sea_orm::sea_query::Expr;
     Entity::update_many()
         .col_expr(Column::AnnuaireMedimail, Expr::value(annuaire_medimail))
         .col_expr(Column::AnnuaireMssante, Expr::value(annuaire_mssante))

@@ -1,27 +1,18 @@
 //! The validation queue: accounts that submitted their profile and wait for an administrator.
+//! (Not the outbox, which is `outbox.rs`.)
 
 use entities::{account, account_profile};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
 
-use super::profiles::ProfileRow;
-use crate::domain::{Account, Scope};
-
-#[derive(Debug, Default, Clone)]
-pub struct QueueFilter {
-    /// The administrator's scopes; an account shows when any of them covers it.
-    pub scopes: Vec<Scope>,
-    pub region: Option<String>,
-    pub profession: Option<String>,
-    pub bal_type: Option<String>,
-}
+use crate::domain::{Account, QueueFilter, Scope, profile::StoredProfile};
 
 /// Pending accounts within the filter, oldest submission first.
 pub async fn pending(
     db: &impl ConnectionTrait,
     filter: &QueueFilter,
-) -> Result<Vec<(Account, ProfileRow)>, DbErr> {
+) -> Result<Vec<(Account, StoredProfile)>, DbErr> {
     let mut scope = Condition::any();
     for s in &filter.scopes {
         scope = match s {
@@ -48,12 +39,13 @@ pub async fn pending(
     if let Some(bal) = &filter.bal_type {
         query = query.filter(account::Column::BalType.eq(bal.as_str()));
     }
-    Ok(query
+    query
         .order_by_asc(account::Column::ProfileSubmittedAt)
         .order_by_asc(account::Column::Id)
         .all(db)
         .await?
         .into_iter()
-        .filter_map(|(a, p)| p.map(|p| (Account::from(a), p)))
-        .collect())
+        .filter_map(|(a, p)| p.map(|p| (a, p)))
+        .map(|(a, p)| Ok((Account::from(a), super::profiles::to_domain(&p)?)))
+        .collect()
 }

@@ -102,3 +102,14 @@ pub async fn refuse(
     )
     .await
 }
+
+/// Has the account ever accepted any version (to tell "new version" from "first time")?
+///
+/// # Errors
+/// Database failures.
+pub async fn has_accepted_any(
+    db: &DatabaseConnection,
+    account_id: i32,
+) -> Result<bool, sea_orm::DbErr> {
+    repo::cgu::has_accepted_any(db, account_id).await
+}

@@ -5,12 +5,54 @@ use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use crate::domain::{Account, Action, Actor, BalType};
 use crate::{
     clock::Timestamp,
-    domain::profile::Profile,
+    domain::profile::{FIELDS, Profile, ProfileInput, StoredProfile},
     outbox::{self, Job},
+    psc::claims::{ActivityChoice, PscIdentity},
     repo,
     services::validation::{self, Decider, DecisionError},
     state::AppState,
 };
+
+/// The Pro Santé Connect identity linked to the account, if any (it pre-fills the profile and
+/// asserts the names and the identifier).
+///
+/// # Errors
+/// Database failures.
+pub async fn psc_identity(
+    db: &DatabaseConnection,
+    account_id: i32,
+) -> Result<Option<PscIdentity>, DbErr> {
+    repo::psc::identity_of(db, account_id).await
+}
+
+/// Pre-fills the profile form from one PSC activity: every field whose descriptor names a PSC
+/// source (domain.md §1.10).
+pub fn prefill(input: &mut ProfileInput, activity: &ActivityChoice) {
+    for field in FIELDS {
+        if let Some(value) = field.psc.and_then(|key| activity.prefill(key)) {
+            input.set(field.name, value.as_raw());
+        }
+    }
+}
+
+/// What the account page shows besides the account itself.
+#[derive(Debug, Clone, Default)]
+pub struct AccountPage {
+    pub psc_linked: bool,
+    /// The stored profile, once submitted (its directory visibility ticks).
+    pub profile: Option<StoredProfile>,
+}
+
+/// Loads [`AccountPage`].
+///
+/// # Errors
+/// Database failures.
+pub async fn account_page(db: &DatabaseConnection, account_id: i32) -> Result<AccountPage, DbErr> {
+    Ok(AccountPage {
+        psc_linked: repo::psc::find_by_account(db, account_id).await?.is_some(),
+        profile: repo::profiles::find(db, account_id).await?,
+    })
+}
 
 /// "Avez-vous un numéro d'identifiant national ?" — yes gives a BAL PER, no a BAL MED.
 ///
@@ -77,7 +119,7 @@ async fn save(
     now: Timestamp,
 ) -> Result<(), DbErr> {
     let txn = db.begin().await?;
-    repo::profiles::upsert(&txn, account_id, profile, now).await?;
+    repo::profiles::upsert(&txn, &profile.stored(account_id), now).await?;
     repo::accounts::mark_profile_submitted(&txn, account_id, &profile.nom, &profile.prenom, now)
         .await?;
     repo::audit::record(

@@ -164,11 +164,16 @@ pub async fn callback(
 ) -> Result<Outcome, PscRefusal> {
     let psc = client(state)?;
     let Some(flow) = flow_of(state, browser_secret).await? else {
-        // Anyone can send this GET, with no cookie or a made-up one: it writes nothing, so it
-        // cannot be used to fill the audit table. The log line is enough to count such events.
+        if browser_secret.is_some() {
+            // The browser held an attempt that is gone (a replay after the sign-in, or an
+            // expired attempt): worth a line in the audit trail.
+            return Err(audited(state, None, PscRefusal::UnknownAttempt).await);
+        }
+        // Without the attempt cookie anyone can send this GET: it writes nothing, so it cannot
+        // be used to fill the audit table. The log line is enough to count such events.
         tracing::info!(
             reason = %PscRefusal::UnknownAttempt,
-            "Pro Santé Connect callback without a known attempt"
+            "Pro Santé Connect callback without an attempt cookie"
         );
         return Err(PscRefusal::UnknownAttempt);
     };

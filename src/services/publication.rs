@@ -16,25 +16,36 @@ use crate::domain::{Account, Action, Actor, BalType};
 use crate::{
     clock::Timestamp,
     directory::{Branch, Directory, MailboxEntry, ReconcileReport, reconcile},
+    domain::profile::{FIELDS, Raw, StoredProfile},
     domain::{IdentifierType, NationalId},
-    repo::{self, profiles::ProfileRow},
+    repo,
 };
 
 /// The entries an account should have, per the rules above.
-pub fn desired_entries(account: &Account, profile: &ProfileRow) -> Vec<MailboxEntry> {
+pub fn desired_entries(account: &Account, profile: &StoredProfile) -> Vec<MailboxEntry> {
     let (Some(address), Some(bal)) = (&account.mailbox_address, account.bal_type) else {
         return Vec::new();
     };
     if account.validated_at.is_none() || account.disabled {
         return Vec::new();
     }
-    let national_id = match (&profile.type_identifiant, &profile.identifiant) {
-        (Some(kind), Some(id)) => kind
-            .parse::<IdentifierType>()
-            .ok()
-            .and_then(|kind| NationalId::parse(kind, id).ok()),
-        _ => None,
-    };
+    let opt = |text: &str| Some(text.to_owned()).filter(|t| !t.is_empty());
+    let national_id = profile
+        .type_identifiant
+        .parse::<IdentifierType>()
+        .ok()
+        .and_then(|kind| NationalId::parse(kind, &profile.identifiant).ok());
+    // Fields whose descriptor names an LDAP attribute (the field table).
+    let published: Vec<(String, String)> = FIELDS
+        .iter()
+        .filter_map(|f| {
+            let value = match profile.get(f.name)? {
+                Raw::Text(text) => text.to_owned(),
+                Raw::Flag(flag) => if flag { "O" } else { "N" }.to_owned(),
+            };
+            Some((f.ldap?.to_owned(), value)).filter(|(_, v)| !v.is_empty())
+        })
+        .collect();
     let entry = |branch| MailboxEntry {
         branch,
         mail: address.clone(),
@@ -47,20 +58,21 @@ pub fn desired_entries(account: &Account, profile: &ProfileRow) -> Vec<MailboxEn
             .map(|id| id.as_str().to_owned()),
         id_nat_ps: national_id.as_ref().map(NationalId::id_nat_ps),
         profession_code: profile.profession.clone(),
-        savoir_faire: profile.specialite.clone(),
+        savoir_faire: opt(&profile.specialite),
         dematerialisation: profile.dematerialisation,
         liste_rouge: !profile.annuaire_mssante,
-        service: profile.service.clone(),
+        service: opt(&profile.service),
         description: None,
         // BoiteLettreMSS.responsable is not filled for PER (domain.md §3.4).
         responsable: None,
         region: profile.region.clone(),
-        departement: profile.departement.clone(),
-        telephone: profile.telephone1.clone(),
-        organisation: profile.raison_sociale.clone(),
-        street: profile.adresse.clone(),
-        postal_code: profile.code_postal.clone(),
-        locality: profile.ville.clone(),
+        departement: opt(&profile.departement),
+        telephone: opt(&profile.telephone1),
+        organisation: opt(&profile.raison_sociale),
+        street: opt(&profile.adresse),
+        postal_code: opt(&profile.code_postal),
+        locality: opt(&profile.ville),
+        published: published.clone(),
     };
     let mut entries = Vec::new();
     if bal == BalType::Per && profile.annuaire_mssante {
@@ -125,7 +137,7 @@ pub async fn reconcile_all(
     db: &DatabaseConnection,
     directory: &dyn Directory,
 ) -> anyhow::Result<ReconcileReport> {
-    let mut profiles: std::collections::HashMap<i32, ProfileRow> = repo::profiles::all(db)
+    let mut profiles: std::collections::HashMap<i32, StoredProfile> = repo::profiles::all(db)
         .await?
         .into_iter()
         .map(|p| (p.account_id, p))

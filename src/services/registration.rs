@@ -13,16 +13,14 @@ use secrecy::SecretString;
 use crate::auth::throttle::{self, Limit, Throttled};
 use crate::config::AuthSettings;
 use crate::domain::{Account, Action, Actor};
+pub use crate::repo::tokens::TokenState;
 use crate::{
     clock::Timestamp,
     domain::{EmailAddress, signup::NewAccount},
     error::is_unique_violation,
     mail::OutgoingMail,
     outbox::{self, Job},
-    repo::{
-        self,
-        tokens::{self, TokenState},
-    },
+    repo::{self, tokens},
     state::AppState,
 };
 

@@ -4,14 +4,15 @@
 
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 
-use crate::domain::{Account, Action, Actor, BalType, Scope};
+use crate::domain::{Account, Action, Actor, AuditEntry, BalType, QueueFilter, Scope};
 use crate::{
     clock::Timestamp,
     domain::mailbox::{AddressPattern, MailboxAddress},
+    domain::profile::StoredProfile,
     error::is_unique_violation,
     mail::OutgoingMail,
     outbox::{self, Job},
-    repo::{self, profiles::ProfileRow},
+    repo,
     state::AppState,
 };
 
@@ -67,6 +68,60 @@ impl Decider {
     }
 }
 
+/// One account of the administrators' queue.
+#[derive(Debug, Clone)]
+pub struct QueueEntry {
+    pub account: Account,
+    pub profile: StoredProfile,
+    /// The identity was verified by Pro Santé Connect.
+    pub psc_verified: bool,
+}
+
+/// The pending accounts within the filter, oldest first, and the time they are measured at.
+///
+/// # Errors
+/// Database failures.
+pub async fn pending_queue(
+    db: &DatabaseConnection,
+    filter: &QueueFilter,
+    now: Timestamp,
+) -> Result<(Vec<QueueEntry>, Timestamp), DbErr> {
+    let pending = repo::queue::pending(db, filter).await?;
+    let ids: Vec<i32> = pending.iter().map(|(a, _)| a.id).collect();
+    let verified = repo::psc::linked_among(db, &ids).await?;
+    let entries = pending
+        .into_iter()
+        .map(|(account, profile)| QueueEntry {
+            psc_verified: verified.contains(&account.id),
+            account,
+            profile,
+        })
+        .collect();
+    Ok((entries, now))
+}
+
+/// What the administrators' detail page shows besides the account and its profile.
+#[derive(Debug, Clone)]
+pub struct AccountDetail {
+    /// The audit trail, oldest first.
+    pub history: Vec<AuditEntry>,
+    pub psc_verified: bool,
+}
+
+/// Loads [`AccountDetail`].
+///
+/// # Errors
+/// Database failures.
+pub async fn account_detail(
+    db: &DatabaseConnection,
+    account_id: i32,
+) -> Result<AccountDetail, DbErr> {
+    Ok(AccountDetail {
+        history: repo::audit::for_account(db, account_id).await?,
+        psc_verified: repo::psc::find_by_account(db, account_id).await?.is_some(),
+    })
+}
+
 /// Loads an account for an administrator: 404 if absent, 403 outside their scopes.
 ///
 /// # Errors
@@ -75,7 +130,7 @@ pub async fn load_in_scope(
     db: &DatabaseConnection,
     scopes: &[Scope],
     account_id: i32,
-) -> Result<(Account, Option<ProfileRow>), DecisionError> {
+) -> Result<(Account, Option<StoredProfile>), DecisionError> {
     let account = repo::accounts::find(db, account_id)
         .await?
         .ok_or(DecisionError::NotFound)?;
@@ -83,7 +138,8 @@ pub async fn load_in_scope(
     let region = profile.as_ref().map(|p| p.region.as_str());
     let structure = profile
         .as_ref()
-        .and_then(|p| p.identifiant_structure.as_deref());
+        .map(|p| p.identifiant_structure.as_str())
+        .filter(|s| !s.is_empty());
     if !scopes.iter().any(|s| s.covers(region, structure)) {
         return Err(DecisionError::OutOfScope);
     }
@@ -99,7 +155,7 @@ pub async fn validate(
     state: &AppState,
     decider: Decider,
     account: &Account,
-    profile: &ProfileRow,
+    profile: &StoredProfile,
 ) -> Result<MailboxAddress, DecisionError> {
     if !account.is_pending() {
         return Err(DecisionError::NotPending);

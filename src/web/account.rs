@@ -14,7 +14,6 @@ use crate::auth::session::SignedIn;
 use crate::domain::BalType;
 use crate::{
     error::Result,
-    repo,
     services::{journey::Step, profile},
     state::AppState,
 };
@@ -30,10 +29,8 @@ async fn account_get(State(state): State<AppState>, user: SignedIn, ctx: Ctx) ->
         return Ok(redirect.into_response());
     }
     let account = user.account();
-    let psc_linked = repo::psc::find_by_account(&state.db, account.id)
-        .await?
-        .is_some();
-    let visibility = repo::profiles::find(&state.db, account.id).await?;
+    let page = profile::account_page(&state.db, account.id).await?;
+    let visibility = page.profile.as_ref();
     let view = templates::views::AccountStatusView {
         prenom: account.prenom.clone(),
         nom: account.nom.clone(),
@@ -44,9 +41,9 @@ async fn account_get(State(state): State<AppState>, user: SignedIn, ctx: Ctx) ->
         validated: account.validated_at.is_some(),
         rejected: account.rejected_at.is_some(),
         psc_enabled: state.psc.is_some(),
-        psc_linked,
-        annuaire_medimail: visibility.as_ref().is_some_and(|p| p.annuaire_medimail),
-        annuaire_mssante: visibility.as_ref().is_some_and(|p| p.annuaire_mssante),
+        psc_linked: page.psc_linked,
+        annuaire_medimail: visibility.is_some_and(|p| p.annuaire_medimail),
+        annuaire_mssante: visibility.is_some_and(|p| p.annuaire_mssante),
     };
     Ok(templates::pages::account_status(&ctx.for_user(Some(Step::Pending)), &view).into_response())
 }

@@ -16,11 +16,17 @@ use templates::views::{
 
 use super::{context::Ctx, form::AppForm};
 use crate::auth::session::AdminUser;
-use crate::domain::{Account, Scope};
+use crate::domain::{Account, QueueFilter, Scope};
 use crate::{
-    domain::{self, IdentifierType, NationalId, national_id::luhn_valid},
+    domain::{
+        self, IdentifierType, NationalId,
+        national_id::luhn_valid,
+        profile::{
+            FIELDS, Field, Raw, StoredProfile,
+            fields::{AdminDisplay, Options, Widget},
+        },
+    },
     error::{AppError, Result},
-    repo::{self, profiles::ProfileRow, queue::QueueFilter},
     services::validation::{self, Decider, DecisionError, MAX_REASON_CHARS},
     state::AppState,
 };
@@ -54,13 +60,11 @@ async fn queue_get(
         profession: non_empty(&query.profession),
         bal_type: non_empty(&query.bal_type),
     };
-    let now = state.clock.now();
-    let pending = repo::queue::pending(&state.db, &filter).await?;
-    let ids: Vec<i32> = pending.iter().map(|(a, _)| a.id).collect();
-    let verified = repo::psc::linked_among(&state.db, &ids).await?;
+    let (pending, now) = validation::pending_queue(&state.db, &filter, state.clock.now()).await?;
     let rows: Vec<QueueRow> = pending
         .into_iter()
-        .map(|(account, profile)| {
+        .map(|entry| {
+            let (account, profile) = (&entry.account, &entry.profile);
             let submitted = account.profile_submitted_at.unwrap_or(now);
             let age = now - submitted;
             QueueRow {
@@ -77,7 +81,7 @@ async fn queue_get(
                 submitted_at: format_time(submitted),
                 age: format_age(age),
                 age_hours: age.num_hours(),
-                psc_verified: verified.contains(&account.id),
+                psc_verified: entry.psc_verified,
             }
         })
         .collect();
@@ -121,15 +125,37 @@ async fn account_get(
     ctx: Ctx,
 ) -> Result<Response> {
     let (account, profile) = load(&state, &admin, id).await?;
-    let view = detail_view(
+    detail_page(
         &state,
+        ctx,
         &account,
         profile.as_ref(),
         FieldErrors::new(),
         String::new(),
     )
-    .await?;
-    Ok(templates::pages::admin_account(&ctx.for_user(None), &view).into_response())
+    .await
+}
+
+/// The detail page: 200, or 422 when a form of it has errors (shown next to `motif`).
+async fn detail_page(
+    state: &AppState,
+    ctx: Ctx,
+    account: &Account,
+    profile: Option<&StoredProfile>,
+    errors: FieldErrors,
+    motif: String,
+) -> Result<Response> {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let view = detail_view(state, account, profile, errors, motif).await?;
+    Ok((
+        status,
+        templates::pages::admin_account(&ctx.for_user(None), &view),
+    )
+        .into_response())
 }
 
 async fn validate_post(
@@ -160,12 +186,7 @@ async fn validate_post(
                 "motif",
                 "Aucune adresse ne peut être construite à partir des nom et prénom de ce compte.",
             );
-            let view = detail_view(&state, &account, Some(&profile), errors, String::new()).await?;
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                templates::pages::admin_account(&ctx.for_user(None), &view),
-            )
-                .into_response())
+            detail_page(&state, ctx, &account, Some(&profile), errors, String::new()).await
         }
         Err(e) => Err(decision_error(e)),
     }
@@ -199,19 +220,8 @@ async fn reject_post(
         );
     }
     if !errors.is_empty() {
-        let view = detail_view(
-            &state,
-            &account,
-            profile.as_ref(),
-            errors,
-            form.motif.clone(),
-        )
-        .await?;
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            templates::pages::admin_account(&ctx.for_user(None), &view),
-        )
-            .into_response());
+        let motif = form.motif.clone();
+        return detail_page(&state, ctx, &account, profile.as_ref(), errors, motif).await;
     }
     match validation::reject(
         &state,
@@ -232,7 +242,7 @@ async fn load(
     state: &AppState,
     admin: &AdminUser,
     id: i32,
-) -> Result<(Account, Option<ProfileRow>)> {
+) -> Result<(Account, Option<StoredProfile>)> {
     validation::load_in_scope(&state.db, &admin.scopes, id)
         .await
         .map_err(decision_error)
@@ -252,23 +262,22 @@ fn decision_error(e: DecisionError) -> AppError {
 async fn detail_view(
     state: &AppState,
     account: &Account,
-    profile: Option<&ProfileRow>,
+    profile: Option<&StoredProfile>,
     errors: FieldErrors,
     motif: String,
 ) -> Result<AdminAccountView> {
-    let history = repo::audit::for_account(&state.db, account.id)
-        .await?
+    let detail = validation::account_detail(&state.db, account.id).await?;
+    let history = detail
+        .history
         .into_iter()
         .map(|e| AuditRow {
-            at: format_time(e.created_at),
+            at: format_time(e.at),
             actor: e.actor,
             action: action_label(&e.action).to_owned(),
             detail: e.detail.unwrap_or_default(),
         })
         .collect();
-    let psc_verified = repo::psc::find_by_account(&state.db, account.id)
-        .await?
-        .is_some();
+    let psc_verified = detail.psc_verified;
     Ok(AdminAccountView {
         id: account.id,
         status: account.status().label().to_owned(),
@@ -284,14 +293,13 @@ async fn detail_view(
     })
 }
 
-/// Every field the user gave, in the form's order.
+/// The account, then every profile field the user gave, in the form's order (the field table
+/// says which and how).
 fn fields(
     state: &AppState,
     account: &Account,
-    profile: Option<&ProfileRow>,
+    profile: Option<&StoredProfile>,
 ) -> Vec<(String, String)> {
-    let yes_no = |b: bool| if b { "Oui" } else { "Non" }.to_owned();
-    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let mut fields = vec![
         ("Adresse mail".to_owned(), account.email.clone()),
         ("Nom".to_owned(), account.nom.clone()),
@@ -305,64 +313,46 @@ fn fields(
         ),
     ];
     if let Some(p) = profile {
-        let specialite = p
-            .specialite
-            .as_deref()
-            .and_then(|c| state.nomenclatures.specialty(c))
-            .map(|s| format!("{} ({})", s.label, s.code))
-            .unwrap_or_default();
-        fields.extend([
-            ("Téléphone 1".to_owned(), opt(&p.telephone1)),
-            ("Téléphone 2".to_owned(), opt(&p.telephone2)),
-            ("Activité libérale".to_owned(), yes_no(p.activite_liberale)),
-            (
-                "Profession".to_owned(),
-                format!(
-                    "{} ({})",
-                    profession_label(state, &p.profession),
-                    p.profession
-                ),
-            ),
-            ("Spécialité".to_owned(), specialite),
-            (
-                "Type d'identifiant national".to_owned(),
-                opt(&p.type_identifiant),
-            ),
-            (
-                "Numéro d'identifiant national".to_owned(),
-                opt(&p.identifiant),
-            ),
-            (
-                "Identifiant de structure".to_owned(),
-                opt(&p.identifiant_structure),
-            ),
-            ("Raison sociale".to_owned(), opt(&p.raison_sociale)),
-            ("Service de rattachement".to_owned(), opt(&p.service)),
-            ("Adresse".to_owned(), opt(&p.adresse)),
-            ("Code postal".to_owned(), opt(&p.code_postal)),
-            ("Ville".to_owned(), opt(&p.ville)),
-            ("Département".to_owned(), opt(&p.departement)),
-            ("Région".to_owned(), region_label(&p.region)),
-            ("Annuaire Medimail".to_owned(), yes_no(p.annuaire_medimail)),
-            ("Annuaire MSSanté".to_owned(), yes_no(p.annuaire_mssante)),
-            ("Dématérialisation".to_owned(), yes_no(p.dematerialisation)),
-            (
-                "Notification à chaque message".to_owned(),
-                yes_no(p.notification_reception),
-            ),
-        ]);
+        fields.extend(
+            FIELDS
+                .iter()
+                .filter(|f| f.admin != AdminDisplay::Hidden)
+                .filter_map(|f| {
+                    Some((f.admin_label().to_owned(), shown(state, f, p.get(f.name)?)))
+                }),
+        );
     }
     fields
 }
 
+/// A stored value as the admin reads it.
+fn shown(state: &AppState, field: &Field, value: Raw<'_>) -> String {
+    let code = match value {
+        Raw::Flag(b) => return if b { "Oui" } else { "Non" }.to_owned(),
+        Raw::Text(code) if field.admin != AdminDisplay::Labelled || code.is_empty() => {
+            return code.to_owned();
+        }
+        Raw::Text(code) => code,
+    };
+    let n = &state.nomenclatures;
+    let label = match field.widget {
+        Widget::Select { options, .. } => match options {
+            Options::Professions => n.profession(code).map(|p| p.label.clone()),
+            Options::Specialties => n.specialty(code).map(|s| s.label.clone()),
+            Options::CodeList(file) => n.code(file, code).map(|c| c.label.clone()),
+            // A région reads better without its INSEE code.
+            Options::Regions => return region_label(code),
+            Options::Departements | Options::IdentifierTypes => None,
+        },
+        _ => None,
+    };
+    label.map_or_else(|| code.to_owned(), |label| format!("{label} ({code})"))
+}
+
 /// The RPPS/ADELI key check (domain.md §2.6), shown to help the admin spot typos.
-fn identifier_check(profile: &ProfileRow) -> Option<String> {
-    let kind = profile
-        .type_identifiant
-        .as_deref()?
-        .parse::<IdentifierType>()
-        .ok()?;
-    let id = profile.identifiant.as_deref()?;
+fn identifier_check(profile: &StoredProfile) -> Option<String> {
+    let kind = profile.type_identifiant.parse::<IdentifierType>().ok()?;
+    let id = profile.identifiant.as_str();
     let label = kind.as_str();
     Some(match NationalId::parse(kind, id) {
         Ok(_) => format!("Clé {label} valide"),

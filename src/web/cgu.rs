@@ -14,7 +14,6 @@ use super::{context::Ctx, form::AppForm, login::clear_session_cookie};
 use crate::auth::session::SignedIn;
 use crate::{
     error::Result,
-    repo,
     services::{cgu, journey::Step},
     state::AppState,
 };
@@ -84,7 +83,7 @@ async fn view(state: &AppState, account_id: i32, errors: FieldErrors) -> Result<
     Ok(CguView {
         version: state.cgu.version.clone(),
         paragraphs: state.cgu.paragraphs(),
-        new_version: repo::cgu::has_accepted_any(&state.db, account_id).await?,
+        new_version: cgu::has_accepted_any(&state.db, account_id).await?,
         errors,
     })
 }

@@ -11,7 +11,11 @@ use axum::{
 use templates::views::{ConfirmView, LinkInvalidView, Step as ViewStep};
 
 use super::context::Ctx;
-use crate::{error::Result, repo::tokens::TokenState, services::registration, state::AppState};
+use crate::{
+    error::Result,
+    services::registration::{self, TokenState},
+    state::AppState,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(

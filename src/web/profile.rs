@@ -10,17 +10,23 @@ use axum::{
 };
 use serde::Deserialize;
 use templates::views::{
-    ActivityChoice as ActivityView, FieldErrors, OptionGroup, ProfileView, SelectOption,
+    ActivityChoice as ActivityView, FieldErrors, FormField, FormSection, Input, OptionGroup,
+    ProfileView, SelectOption,
 };
 
 use super::{context::Ctx, form::AppForm, view_errors};
 use crate::auth::session::SignedIn;
 use crate::domain::{Account, BalType};
 use crate::{
-    domain::{self, ProfileInput, finess::Finess, parse_profile},
+    domain::{
+        self, ProfileInput, parse_profile,
+        profile::{
+            FIELDS, Field, Raw, Section,
+            fields::{Options, Widget},
+        },
+    },
     error::Result,
     psc::claims::{ActivityChoice, PscIdentity},
-    repo::{self},
     services::{journey::Step, profile},
     state::AppState,
 };
@@ -46,19 +52,15 @@ async fn profile_get(
         return Ok(redirect.into_response());
     }
     let account = user.account();
-    let identity = repo::psc::identity_of(&state.db, account.id).await?;
+    let identity = profile::psc_identity(&state.db, account.id).await?;
     let chosen = query.activite.unwrap_or(0);
     let mut input = ProfileInput {
         nom: account.nom.clone(),
         prenom: account.prenom.clone(),
-        annuaire_medimail: true,
-        annuaire_mssante: true,
-        dematerialisation: true,
-        notification_reception: true,
-        ..ProfileInput::default()
+        ..ProfileInput::with_defaults()
     };
     if let Some(activity) = identity.as_ref().and_then(|i| i.activities.get(chosen)) {
-        prefill(&mut input, activity);
+        profile::prefill(&mut input, activity);
     }
     let view = view(
         &state,
@@ -71,99 +73,17 @@ async fn profile_get(
     Ok(templates::pages::profile(&ctx.for_user(Some(Step::Profile)), &view).into_response())
 }
 
-/// Pro Santé Connect's data for one activity (domain.md §1.10).
-fn prefill(input: &mut ProfileInput, a: &ActivityChoice) {
-    let or = |value: &str, current: &str| {
-        if value.is_empty() {
-            current.to_owned()
-        } else {
-            value.to_owned()
-        }
-    };
-    input.nom = or(&a.nom, &input.nom);
-    input.prenom = or(&a.prenom, &input.prenom);
-    input.telephone1 = a.telephone.clone();
-    input.activite_liberale = a.liberal;
-    input.profession = a.profession.clone();
-    input.specialite = a.specialite.clone().unwrap_or_default();
-    input.raison_sociale = a.raison_sociale.clone();
-    input.adresse = a.adresse.clone();
-    input.code_postal = a.code_postal.clone();
-    input.ville = a.ville.clone();
-    // Only a FINESS fits the field; PSC's technical structure ids (R…) do not.
-    input.identifiant_structure = Finess::parse(&a.structure_id)
-        .map(|f| f.as_str().to_owned())
-        .unwrap_or_default();
-}
-
-/// Checkboxes are absent from the body when unticked, hence `Option`.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct ProfileForm {
-    nom: String,
-    prenom: String,
-    telephone1: String,
-    telephone2: String,
-    activite_liberale: Option<String>,
-    profession: String,
-    specialite: String,
-    type_identifiant: String,
-    identifiant: String,
-    raison_sociale: String,
-    identifiant_structure: String,
-    service: String,
-    adresse: String,
-    code_postal: String,
-    ville: String,
-    departement: String,
-    region: String,
-    annuaire_medimail: Option<String>,
-    annuaire_mssante: Option<String>,
-    dematerialisation: Option<String>,
-    notification_reception: Option<String>,
-}
-
-impl From<ProfileForm> for ProfileInput {
-    fn from(f: ProfileForm) -> Self {
-        Self {
-            nom: f.nom,
-            prenom: f.prenom,
-            telephone1: f.telephone1,
-            telephone2: f.telephone2,
-            activite_liberale: f.activite_liberale.is_some(),
-            profession: f.profession,
-            specialite: f.specialite,
-            type_identifiant: f.type_identifiant,
-            identifiant: f.identifiant,
-            raison_sociale: f.raison_sociale,
-            identifiant_structure: f.identifiant_structure,
-            service: f.service,
-            adresse: f.adresse,
-            code_postal: f.code_postal,
-            ville: f.ville,
-            departement: f.departement,
-            region: f.region,
-            annuaire_medimail: f.annuaire_medimail.is_some(),
-            annuaire_mssante: f.annuaire_mssante.is_some(),
-            dematerialisation: f.dematerialisation.is_some(),
-            notification_reception: f.notification_reception.is_some(),
-            trusted_names: None,
-        }
-    }
-}
-
 async fn profile_post(
     State(state): State<AppState>,
     user: SignedIn,
     ctx: Ctx,
-    AppForm(form): AppForm<ProfileForm>,
+    AppForm(mut input): AppForm<ProfileInput>,
 ) -> Result<Response> {
     if let Err(redirect) = user.require(Step::Profile) {
         return Ok(redirect.into_response());
     }
     let account = user.account();
-    let identity = repo::psc::identity_of(&state.db, account.id).await?;
-    let mut input = ProfileInput::from(form);
+    let identity = profile::psc_identity(&state.db, account.id).await?;
     // Names and identifier asserted by PSC are not retyped: the identifier is shown read-only
     // and taken from PSC, the names are kept as PSC sent them unless the user changes them.
     input.trusted_names = identity.as_ref().map(|i| (i.nom.clone(), i.prenom.clone()));
@@ -171,7 +91,7 @@ async fn profile_post(
     match parse_profile(&input, requires_identifier, &state.nomenclatures) {
         Ok(mut parsed) => {
             if let Some(identity) = &identity {
-                parsed.national_id = identity.national_id();
+                parsed.set_national_id(identity.national_id());
             }
             profile::submit(&state, account, &parsed, identity.is_some()).await?;
             Ok(Redirect::to(urls::ACCOUNT).into_response())
@@ -194,6 +114,8 @@ async fn profile_post(
     }
 }
 
+/// The form, section by section, from the field table; `input` holds the raw values to show
+/// (pre-filled, or as submitted on a 422).
 fn view(
     state: &AppState,
     account: &Account,
@@ -202,70 +124,24 @@ fn view(
     chosen: usize,
     errors: FieldErrors,
 ) -> ProfileView {
-    let nomenclatures = &state.nomenclatures;
-    let option = |value: &str, label: &str| SelectOption {
-        value: value.to_owned(),
-        label: label.to_owned(),
-    };
+    let sections = Section::ALL
+        .into_iter()
+        .map(|section| FormSection {
+            legend: section.legend().to_owned(),
+            hint: section
+                .hint()
+                .map(|(id, text)| (id.to_owned(), text.to_owned())),
+            fields: FIELDS
+                .iter()
+                .filter(|f| f.section == section)
+                .filter_map(|f| form_field(state, account, input, identity, f))
+                .collect(),
+        })
+        .filter(|s| !s.fields.is_empty())
+        .collect();
     ProfileView {
         email: account.email.clone(),
-        nom: input.nom.clone(),
-        prenom: input.prenom.clone(),
-        telephone1: input.telephone1.clone(),
-        telephone2: input.telephone2.clone(),
-        activite_liberale: input.activite_liberale,
-        profession: input.profession.clone(),
-        specialite: input.specialite.clone(),
-        type_identifiant: match identity.map(PscIdentity::national_id) {
-            Some(Some(id)) => id.kind().as_str().to_owned(),
-            Some(None) => String::new(),
-            None => input.type_identifiant.clone(),
-        },
-        identifiant: match identity.map(PscIdentity::national_id) {
-            Some(Some(id)) => id.as_str().to_owned(),
-            Some(None) => String::new(),
-            None => input.identifiant.clone(),
-        },
-        raison_sociale: input.raison_sociale.clone(),
-        identifiant_structure: input.identifiant_structure.clone(),
-        service: input.service.clone(),
-        adresse: input.adresse.clone(),
-        code_postal: input.code_postal.clone(),
-        ville: input.ville.clone(),
-        departement: input.departement.clone(),
-        region: input.region.clone(),
-        annuaire_medimail: input.annuaire_medimail,
-        annuaire_mssante: input.annuaire_mssante,
-        dematerialisation: input.dematerialisation,
-        notification_reception: input.notification_reception,
-        requires_identifier: account.bal_type == Some(BalType::Per)
-            || identity.is_some_and(|i| i.national_id().is_some()),
-        professions: nomenclatures
-            .professions()
-            .iter()
-            .map(|p| option(&p.code, &p.label))
-            .collect(),
-        // Without JavaScript the list cannot follow the chosen profession, so specialties are
-        // grouped under their profession and the server checks that they match.
-        specialties: nomenclatures
-            .professions()
-            .iter()
-            .map(|p| OptionGroup {
-                label: p.label.clone(),
-                options: nomenclatures
-                    .specialties_of(&p.code)
-                    .into_iter()
-                    .map(|s| option(&s.code, &s.label))
-                    .collect(),
-            })
-            .filter(|g| !g.options.is_empty())
-            .collect(),
-        departements: domain::all_departements()
-            .map(|d| option(d.code(), &format!("{} – {}", d.code(), d.name())))
-            .collect(),
-        regions: domain::all_regions()
-            .map(|r| option(r.code(), r.name()))
-            .collect(),
+        sections,
         errors,
         psc_verified: identity.is_some(),
         activities: identity
@@ -281,6 +157,134 @@ fn view(
                     .collect()
             })
             .unwrap_or_default(),
+    }
+}
+
+/// One field's view-model, or `None` when the field is not shown to this account.
+fn form_field(
+    state: &AppState,
+    account: &Account,
+    input: &ProfileInput,
+    identity: Option<&PscIdentity>,
+    field: &Field,
+) -> Option<FormField> {
+    let service = state.settings.service_name.as_str();
+    let (mut value, checked) = match input.get(field.name)? {
+        Raw::Text(text) => (text.to_owned(), false),
+        Raw::Flag(flag) => (String::new(), flag),
+    };
+    let mut input_kind = widget(state, field.widget);
+    if field.national_id {
+        match identity {
+            // Asserted by Pro Santé Connect: shown, not editable (the server ignores any
+            // submitted value and keeps PSC's).
+            Some(identity) => {
+                let id = identity.national_id();
+                value = match field.name {
+                    "type_identifiant" => id.map(|id| id.kind().as_str().to_owned()),
+                    _ => id.map(|id| id.as_str().to_owned()),
+                }
+                .unwrap_or_default();
+                input_kind = Input::ReadOnly {
+                    note: "Transmis par Pro Santé Connect : il ne peut pas être modifié ici."
+                        .to_owned(),
+                    when_empty: "Non transmis par Pro Santé Connect".to_owned(),
+                };
+            }
+            // Only a BAL PER has a national identifier.
+            None if account.bal_type != Some(BalType::Per) => return None,
+            None => {}
+        }
+    }
+    let read_only = matches!(input_kind, Input::ReadOnly { .. });
+    Some(FormField {
+        name: field.name.to_owned(),
+        label: field.label.replace("{service}", service),
+        hint: field
+            .hint
+            .filter(|_| !read_only)
+            .map(|h| h.replace("{service}", service)),
+        required: field.required,
+        value,
+        checked,
+        input: input_kind,
+    })
+}
+
+fn widget(state: &AppState, widget: Widget) -> Input {
+    let option = |value: &str, label: &str| SelectOption {
+        value: value.to_owned(),
+        label: label.to_owned(),
+    };
+    match widget {
+        Widget::Text {
+            tel,
+            autocomplete,
+            inputmode,
+        } => Input::Text {
+            tel,
+            autocomplete: autocomplete.map(str::to_owned),
+            inputmode: inputmode.map(str::to_owned),
+        },
+        Widget::Checkbox => Input::Checkbox,
+        Widget::Select { empty, options } => {
+            let n = &state.nomenclatures;
+            let (options, groups) = match options {
+                Options::Professions => (
+                    n.professions()
+                        .iter()
+                        .map(|p| option(&p.code, &p.label))
+                        .collect(),
+                    Vec::new(),
+                ),
+                // Without JavaScript the list cannot follow the chosen profession, so
+                // specialties are grouped under their profession and the server checks that
+                // they match.
+                Options::Specialties => (
+                    Vec::new(),
+                    n.professions()
+                        .iter()
+                        .map(|p| OptionGroup {
+                            label: p.label.clone(),
+                            options: n
+                                .specialties_of(&p.code)
+                                .into_iter()
+                                .map(|s| option(&s.code, &s.label))
+                                .collect(),
+                        })
+                        .filter(|g| !g.options.is_empty())
+                        .collect(),
+                ),
+                Options::IdentifierTypes => (
+                    ["RPPS", "ADELI"].iter().map(|t| option(t, t)).collect(),
+                    Vec::new(),
+                ),
+                Options::Departements => (
+                    domain::all_departements()
+                        .map(|d| option(d.code(), &format!("{} – {}", d.code(), d.name())))
+                        .collect(),
+                    Vec::new(),
+                ),
+                Options::Regions => (
+                    domain::all_regions()
+                        .map(|r| option(r.code(), r.name()))
+                        .collect(),
+                    Vec::new(),
+                ),
+                Options::CodeList(file) => (
+                    n.code_list(file)
+                        .iter()
+                        .map(|c| option(&c.code, &c.label))
+                        .collect(),
+                    Vec::new(),
+                ),
+            };
+            Input::Select {
+                empty: empty.to_owned(),
+                options,
+                groups,
+            }
+        }
     }
 }
 

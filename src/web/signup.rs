@@ -30,16 +30,6 @@ pub fn router() -> Router<AppState> {
         .route(urls::SIGNUP_RESEND, post(resend_post))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct SignupForm {
-    nom: String,
-    prenom: String,
-    email: String,
-    mot_de_passe: String,
-    confirmation_mot_de_passe: String,
-}
-
 async fn signup_get(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
@@ -57,15 +47,8 @@ async fn signup_post(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
     ctx: Ctx,
-    AppForm(form): AppForm<SignupForm>,
+    AppForm(input): AppForm<SignupInput>,
 ) -> Result<Response> {
-    let input = SignupInput {
-        nom: form.nom,
-        prenom: form.prenom,
-        email: form.email,
-        mot_de_passe: form.mot_de_passe,
-        confirmation_mot_de_passe: form.confirmation_mot_de_passe,
-    };
     match parse_signup(&input, state.settings.auth.password_min_score) {
         Ok(new_account) => {
             match registration::sign_up(&state, client, new_account).await {

@@ -128,44 +128,80 @@ pub struct OptionGroup {
     pub options: Vec<SelectOption>,
 }
 
-/// The profile form; every field holds the raw text the user gave (or the pre-filled value).
+/// The profile form: generic fields grouped by section, built by the app from its field table.
 #[derive(Debug, Clone, Default)]
 pub struct ProfileView {
     pub email: String,
-    pub nom: String,
-    pub prenom: String,
-    pub telephone1: String,
-    pub telephone2: String,
-    pub activite_liberale: bool,
-    pub profession: String,
-    pub specialite: String,
-    pub type_identifiant: String,
-    pub identifiant: String,
-    pub raison_sociale: String,
-    /// FINESS of the structure (optional).
-    pub identifiant_structure: String,
-    pub service: String,
-    pub adresse: String,
-    pub code_postal: String,
-    pub ville: String,
-    pub departement: String,
-    pub region: String,
-    pub annuaire_medimail: bool,
-    pub annuaire_mssante: bool,
-    pub dematerialisation: bool,
-    pub notification_reception: bool,
-    /// True when the user answered "oui" (BAL PER): the identifier fields are required.
-    pub requires_identifier: bool,
-    pub professions: Vec<SelectOption>,
-    /// Specialties grouped by profession label (works without JavaScript).
-    pub specialties: Vec<OptionGroup>,
-    pub departements: Vec<SelectOption>,
-    pub regions: Vec<SelectOption>,
+    /// The fieldsets, in page order.
+    pub sections: Vec<FormSection>,
     pub errors: FieldErrors,
     /// The identity comes from Pro Santé Connect: the national identifier is shown read-only.
     pub psc_verified: bool,
     /// The PSC activities to choose from; the chooser is shown only when there are several.
     pub activities: Vec<ActivityChoice>,
+}
+
+/// One fieldset of a generic form.
+#[derive(Debug, Clone, Default)]
+pub struct FormSection {
+    pub legend: String,
+    /// `(id, text)` of a hint under the legend.
+    pub hint: Option<(String, String)>,
+    pub fields: Vec<FormField>,
+}
+
+/// One field of a generic form: what it shows, its current raw value, and how it is entered.
+/// Its error, if any, is in the form's [`FieldErrors`] under `name`.
+#[derive(Debug, Clone, Default)]
+pub struct FormField {
+    pub name: String,
+    pub label: String,
+    pub hint: Option<String>,
+    pub required: bool,
+    /// The raw text given or pre-filled (text, select, radio, read-only).
+    pub value: String,
+    /// A checkbox's state.
+    pub checked: bool,
+    pub input: Input,
+}
+
+/// How a [`FormField`] is entered.
+#[derive(Debug, Clone)]
+pub enum Input {
+    Text {
+        /// `type="tel"`.
+        tel: bool,
+        autocomplete: Option<String>,
+        inputmode: Option<String>,
+    },
+    Select {
+        /// Label of the empty first option.
+        empty: String,
+        options: Vec<SelectOption>,
+        /// Options grouped under `<optgroup>`s (after `options`).
+        groups: Vec<OptionGroup>,
+    },
+    Radio {
+        options: Vec<SelectOption>,
+    },
+    Checkbox,
+    /// Shown as text, not submitted. Consecutive read-only fields share one block and the first
+    /// one's `note`.
+    ReadOnly {
+        note: String,
+        /// Shown when the value is empty.
+        when_empty: String,
+    },
+}
+
+impl Default for Input {
+    fn default() -> Self {
+        Self::Text {
+            tel: false,
+            autocomplete: None,
+            inputmode: None,
+        }
+    }
 }
 
 /// One activity (situation d'exercice) sent by Pro Santé Connect, for the profile's chooser.

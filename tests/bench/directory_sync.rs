@@ -208,6 +208,7 @@ async fn seed(db: &DatabaseConnection, n: usize) {
                 notification_reception: Set(true),
                 updated_at: Set(now),
                 identifiant_structure: Set(None),
+                ..Default::default()
             }
         });
         entities::account_profile::Entity::insert_many(profiles)

@@ -39,6 +39,7 @@ fn per(mail: &str) -> MailboxEntry {
         street: Some("1 rue de la Loge".into()),
         postal_code: Some("34000".into()),
         locality: Some("Montpellier".into()),
+        published: Vec::new(),
     }
 }
 

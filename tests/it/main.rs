@@ -2,6 +2,7 @@ mod support;
 
 mod admin_console;
 mod cgu;
+mod civilite;
 mod confirmation;
 mod directory;
 mod journey;

@@ -43,6 +43,8 @@ fn resend_form(ctx: &PageContext, email: &str) -> Markup {
 #[cfg(test)]
 mod admin_tests;
 #[cfg(test)]
+mod profile_sample;
+#[cfg(test)]
 mod psc_tests;
 #[cfg(test)]
 mod tests;

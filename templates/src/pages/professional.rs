@@ -2,12 +2,16 @@
 
 use maud::{Markup, html};
 
+use maud::Render;
+
 use crate::components::{
     Checkbox, Radio, RadioGroup, Select, TextField, error_summary, fieldset, form_title, post_form,
     required_note, submit_button,
 };
 use crate::layout;
-use crate::views::{IdentificationView, PageContext, ProfileView, SelectOption};
+use crate::views::{
+    FieldErrors, FormField, FormSection, IdentificationView, Input, PageContext, ProfileView,
+};
 
 /// Shown on the profile of a user signed up through Pro Santé Connect.
 const PSC_VERIFIED: &str = "Identité vérifiée par Pro Santé Connect";
@@ -56,20 +60,15 @@ pub fn identification(ctx: &PageContext, view: &IdentificationView) -> Markup {
 
 /// The profile form that completes the registration. For a Pro Santé Connect user, the national
 /// identifier is shown read-only and, when PSC sent several activities, a chooser comes first.
+///
+/// The fields are generic ([`FormField`]), grouped by section: the app builds them from its
+/// field table, so a new profile field needs no change here.
 pub fn profile(ctx: &PageContext, view: &ProfileView) -> Markup {
-    let service = ctx.service_name.as_str();
     let fields = html! {
         (fieldset("Adresse mail", None, html! { p.readonly-value { (view.email) } }))
-        (contact_section(view))
-        (activity_section(view))
-        (location_section(view))
-        (directories_section(service, view))
-        (fieldset("Dématérialisation", None, html! {
-            (Checkbox::new("dematerialisation",
-                "Je souhaite dématérialiser tous mes échanges et ne plus recevoir de papier.",
-                view.dematerialisation).errors(&view.errors))
-        }))
-        (notifications_section(service, view))
+        @for section in &view.sections {
+            (form_section(section, &view.errors))
+        }
         (submit_button("Enregistrer"))
     };
     let body = html! {
@@ -98,68 +97,136 @@ pub fn profile(ctx: &PageContext, view: &ProfileView) -> Markup {
     layout::page(ctx, &title, body)
 }
 
-fn contact_section(view: &ProfileView) -> Markup {
-    let errors = &view.errors;
+/// One fieldset; consecutive read-only fields share one block.
+pub fn form_section(section: &FormSection, errors: &FieldErrors) -> Markup {
+    let hint = section
+        .hint
+        .as_ref()
+        .map(|(id, text)| (id.as_str(), text.as_str()));
+    let mut body = Vec::new();
+    let mut read_only: Vec<&FormField> = Vec::new();
+    for field in &section.fields {
+        if matches!(field.input, Input::ReadOnly { .. }) {
+            read_only.push(field);
+            continue;
+        }
+        if !read_only.is_empty() {
+            body.push(read_only_block(&std::mem::take(&mut read_only)));
+        }
+        body.push(form_field(field, errors));
+    }
+    if !read_only.is_empty() {
+        body.push(read_only_block(&read_only));
+    }
     fieldset(
-        "Nom, contact",
-        None,
-        html! {
-            (TextField::new("nom", "Nom").value(&view.nom).required()
-                .autocomplete("family-name").errors(errors))
-            (TextField::new("prenom", "Prénom").value(&view.prenom).required()
-                .autocomplete("given-name").errors(errors))
-            (TextField::new("telephone1", "Téléphone 1").tel().value(&view.telephone1)
-                .autocomplete("tel").hint("Ex : 05 61 60 02 03").errors(errors))
-            (TextField::new("telephone2", "Téléphone 2").tel().value(&view.telephone2)
-                .autocomplete("tel").errors(errors))
-        },
+        &section.legend,
+        hint,
+        html! { @for part in &body { (part) } },
     )
 }
 
-fn identifier_types() -> Vec<SelectOption> {
-    ["RPPS", "ADELI"]
-        .into_iter()
-        .map(|t| SelectOption {
-            value: t.to_owned(),
-            label: t.to_owned(),
-        })
-        .collect()
-}
-
-/// The national identifier fields, only for users who said they have one (BAL PER).
-fn identifier_fields(view: &ProfileView) -> Markup {
-    let types = identifier_types();
-    html! {
-        (Select::new("type_identifiant", "Type d'identifiant national", &view.type_identifiant)
-            .required().empty_option("Sélectionnez un type d'identifiant").options(&types)
-            .errors(&view.errors))
-        (TextField::new("identifiant", "Numéro d'identifiant national").value(&view.identifiant)
-            .required().inputmode("numeric").hint("RPPS : 11 chiffres ; ADELI : 9 chiffres")
-            .errors(&view.errors))
+/// A field's control, label, hint and error.
+pub fn form_field(field: &FormField, errors: &FieldErrors) -> Markup {
+    let name = field.name.as_str();
+    let label = field.label.as_str();
+    match &field.input {
+        Input::Text {
+            tel,
+            autocomplete,
+            inputmode,
+        } => {
+            let mut input = TextField::new(name, label)
+                .value(&field.value)
+                .errors(errors);
+            if *tel {
+                input = input.tel();
+            }
+            if field.required {
+                input = input.required();
+            }
+            if let Some(token) = autocomplete {
+                input = input.autocomplete(token);
+            }
+            if let Some(mode) = inputmode {
+                input = input.inputmode(mode);
+            }
+            if let Some(hint) = &field.hint {
+                input = input.hint(hint.as_str());
+            }
+            input.render()
+        }
+        Input::Select {
+            empty,
+            options,
+            groups,
+        } => {
+            let mut select = Select::new(name, label, &field.value)
+                .empty_option(empty)
+                .options(options)
+                .groups(groups)
+                .errors(errors);
+            if field.required {
+                select = select.required();
+            }
+            if let Some(hint) = &field.hint {
+                select = select.hint(hint.as_str());
+            }
+            select.render()
+        }
+        Input::Radio { options } => {
+            let radios = options
+                .iter()
+                .map(|o| Radio {
+                    value: &o.value,
+                    label: &o.label,
+                    hint: None,
+                })
+                .collect();
+            let value = Some(field.value.as_str()).filter(|v| !v.is_empty());
+            let mut group = RadioGroup::new(name, label, radios)
+                .value(value)
+                .errors(errors);
+            if field.required {
+                group = group.required();
+            }
+            group.render()
+        }
+        Input::Checkbox => {
+            let mut checkbox = Checkbox::new(name, label, field.checked).errors(errors);
+            if let Some(hint) = &field.hint {
+                checkbox = checkbox.hint(hint.as_str());
+            }
+            checkbox.render()
+        }
+        Input::ReadOnly { .. } => read_only_block(&[field]),
     }
 }
 
-/// The national identifier sent by Pro Santé Connect: plain text, not inputs (the server keeps
-/// the identifier PSC sent and ignores any submitted one).
-fn identifier_readonly(view: &ProfileView) -> Markup {
-    let not_sent = "Non transmis par Pro Santé Connect";
-    let or_not_sent = |value: &str| {
-        let value = value.trim();
-        if value.is_empty() {
-            not_sent.to_owned()
-        } else {
-            value.to_owned()
+/// Values asserted elsewhere (Pro Santé Connect): plain text, not inputs, so the server keeps
+/// what was asserted and ignores anything submitted.
+fn read_only_block(fields: &[&FormField]) -> Markup {
+    let note = fields.first().and_then(|f| match &f.input {
+        Input::ReadOnly { note, .. } => Some(note.as_str()),
+        _ => None,
+    });
+    let shown = |field: &FormField| {
+        let value = field.value.trim();
+        match &field.input {
+            Input::ReadOnly { when_empty, .. } if value.is_empty() => when_empty.clone(),
+            _ => value.to_owned(),
         }
     };
     html! {
         div.field {
             dl.summary.identifier-readonly {
-                dt { "Type d'identifiant national" }
-                dd { (or_not_sent(&view.type_identifiant)) }
-                dt { "Numéro d'identifiant national" }
-                dd { (or_not_sent(&view.identifiant)) }
+                @for field in fields {
+                    dt { (field.label) }
+                    dd { (shown(field)) }
+                }
             }
-            p.hint { "Transmis par Pro Santé Connect : il ne peut pas être modifié ici." }
+            @if let Some(note) = note {
+                p.hint { (note) }
+            }
         }
     }
 }
@@ -203,91 +270,4 @@ fn activity_chooser(view: &ProfileView) -> Markup {
             button.button-secondary type="submit" { "Utiliser cette activité" }
         }
     }
-}
-
-fn activity_section(view: &ProfileView) -> Markup {
-    let errors = &view.errors;
-    fieldset(
-        "Activité",
-        None,
-        html! {
-            (Checkbox::new("activite_liberale", "Activité libérale", view.activite_liberale)
-                .errors(errors))
-            (Select::new("profession", "Profession", &view.profession).required()
-                .empty_option("Sélectionnez une profession").options(&view.professions)
-                .errors(errors))
-            (Select::new("specialite", "Spécialité", &view.specialite)
-                .empty_option("Aucune spécialité").groups(&view.specialties)
-                .hint("Choisissez une spécialité de votre profession").errors(errors))
-            @if view.psc_verified {
-                (identifier_readonly(view))
-            } @else if view.requires_identifier {
-                (identifier_fields(view))
-            }
-            (TextField::new("raison_sociale", "Raison sociale").value(&view.raison_sociale)
-                .autocomplete("organization").hint("Nom de la structure d'exercice")
-                .errors(errors))
-            (TextField::new("identifiant_structure", "Numéro FINESS de la structure")
-                .value(&view.identifiant_structure).inputmode("numeric")
-                .hint("Facultatif : 9 caractères, sur les documents de votre établissement")
-                .errors(errors))
-            (TextField::new("service", "Service de rattachement").value(&view.service)
-                .errors(errors))
-        },
-    )
-}
-
-fn location_section(view: &ProfileView) -> Markup {
-    let errors = &view.errors;
-    let hint = (
-        "localisation-hint",
-        "Si vous laissez le département et la région vides, ils sont déduits du code postal.",
-    );
-    fieldset(
-        "Localisation",
-        Some(hint),
-        html! {
-            (TextField::new("adresse", "Adresse").value(&view.adresse)
-                .autocomplete("street-address").errors(errors))
-            (TextField::new("code_postal", "Code postal").value(&view.code_postal)
-                .autocomplete("postal-code").inputmode("numeric").errors(errors))
-            (TextField::new("ville", "Ville").value(&view.ville)
-                .autocomplete("address-level2").errors(errors))
-            (Select::new("departement", "Département", &view.departement)
-                .empty_option("Déduit du code postal").options(&view.departements)
-                .errors(errors))
-            (Select::new("region", "Région", &view.region).required()
-                .empty_option("Déduite du code postal").options(&view.regions).errors(errors))
-        },
-    )
-}
-
-fn directories_section(service: &str, view: &ProfileView) -> Markup {
-    let medimail = format!("Je souhaite apparaître dans l'annuaire {service}");
-    fieldset(
-        "Visibilité dans les annuaires",
-        None,
-        html! {
-            (Checkbox::new("annuaire_medimail", &medimail, view.annuaire_medimail)
-                .errors(&view.errors))
-            (Checkbox::new("annuaire_mssante", "Je souhaite apparaître dans l'annuaire MSSanté",
-                view.annuaire_mssante).errors(&view.errors))
-        },
-    )
-}
-
-fn notifications_section(service: &str, view: &ProfileView) -> Markup {
-    let label = format!("Recevoir une notification à chaque réception de message {service}");
-    let hint = format!(
-        "Un message d'information sera envoyé sur votre adresse mail à chaque fois qu'un message \
-         vous sera envoyé dans {service}."
-    );
-    fieldset(
-        "Gestion des notifications",
-        None,
-        html! {
-            (Checkbox::new("notification_reception", &label, view.notification_reception)
-                .hint(&hint).errors(&view.errors))
-        },
-    )
 }

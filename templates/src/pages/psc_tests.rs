@@ -1,6 +1,7 @@
 //! Pro Santé Connect: the button, the PSC pages, the profile of a PSC user, the account page.
 
 use crate::pages;
+use crate::pages::profile_sample::{self, Identifier, identifier_fields};
 use crate::views::{
     AccountStatusView, ActivityChoice, FieldErrors, LoginView, PageContext, ProfileView,
     PscEmailView, PscErrorView, PscLinkView, SignupView, Support,
@@ -219,16 +220,20 @@ fn the_psc_error_page_offers_a_retry_only_when_asked() {
     assert!(html.contains(r#"<a href="/">Retour à l'accueil</a>"#));
 }
 
+/// A PSC user's profile: the app shows the identifier read-only.
 fn psc_profile() -> ProfileView {
+    psc_profile_with(Identifier::ReadOnly, "RPPS", "10001234567")
+}
+
+fn psc_profile_with(mode: Identifier, kind: &str, number: &str) -> ProfileView {
     ProfileView {
-        email: "jeanne.martin@example.fr".into(),
-        nom: "MARTIN".into(),
-        prenom: "Jeanne".into(),
-        type_identifiant: "RPPS".into(),
-        identifiant: "10001234567".into(),
-        requires_identifier: true,
-        psc_verified: true,
-        ..ProfileView::default()
+        psc_verified: mode == Identifier::ReadOnly,
+        ..profile_sample::profile(
+            "jeanne.martin@example.fr",
+            "MARTIN",
+            "Jeanne",
+            identifier_fields(mode, kind, number),
+        )
     }
 }
 
@@ -256,8 +261,7 @@ fn a_psc_profile_shows_the_identifier_read_only() {
 
 #[test]
 fn a_password_profile_keeps_the_identifier_inputs_and_no_psc_notice() {
-    let mut view = psc_profile();
-    view.psc_verified = false;
+    let view = psc_profile_with(Identifier::Inputs, "RPPS", "10001234567");
     let html = pages::profile(&ctx(true), &view).into_string();
     assert!(!html.contains("Pro Santé Connect"));
     assert!(!html.contains("identifier-readonly"));
@@ -267,9 +271,7 @@ fn a_password_profile_keeps_the_identifier_inputs_and_no_psc_notice() {
 
 #[test]
 fn a_psc_identifier_not_sent_says_so() {
-    let mut view = psc_profile();
-    view.type_identifiant.clear();
-    view.identifiant.clear();
+    let view = psc_profile_with(Identifier::ReadOnly, "", "");
     let html = pages::profile(&ctx(true), &view).into_string();
     assert!(html.contains("<dd>Non transmis par Pro Santé Connect</dd>"));
     assert!(!html.contains(r#"name="identifiant""#));
@@ -399,8 +401,7 @@ fn psc_pages_escape_what_they_are_given() {
     assert!(html.contains("<title>&lt;script&gt;alert(1)&lt;/script&gt; – Medimail</title>"));
     assert!(html.contains("<p>&quot;&gt;&lt;b&gt;</p>"));
 
-    let mut view = psc_profile();
-    view.identifiant = evil.into();
+    let mut view = psc_profile_with(Identifier::ReadOnly, "RPPS", evil);
     view.activities = vec![activity(0, evil, true), activity(1, quote, false)];
     let html = pages::profile(&ctx(true), &view).into_string();
     assert!(!html.contains("<script>"));

@@ -1,7 +1,7 @@
 use crate::pages;
 use crate::views::{
-    AccountView, CguView, EmailSentView, FieldErrors, IdentificationView, LoginView, OptionGroup,
-    PageContext, ProfileView, SelectOption, SignupView, Step, Support,
+    AccountView, CguView, EmailSentView, FieldErrors, IdentificationView, LoginView, PageContext,
+    ProfileView, SignupView, Step, Support,
 };
 
 fn ctx() -> PageContext {
@@ -23,29 +23,15 @@ fn ctx() -> PageContext {
     }
 }
 
-fn option(value: &str, label: &str) -> SelectOption {
-    SelectOption {
-        value: value.into(),
-        label: label.into(),
-    }
-}
+use super::profile_sample::{self, Identifier, identifier_fields};
 
 fn profile_view() -> ProfileView {
-    ProfileView {
-        email: "pierre.dupont@example.fr".into(),
-        nom: "DUPONT".into(),
-        prenom: "Pierre".into(),
-        profession: "21".into(),
-        specialite: "SM54".into(),
-        region: "76".into(),
-        professions: vec![option("10", "Médecin"), option("21", "Pharmacien")],
-        specialties: vec![OptionGroup {
-            label: "Pharmacien".into(),
-            options: vec![option("SM53", "Biologie"), option("SM54", "Officine")],
-        }],
-        regions: vec![option("11", "Île-de-France"), option("76", "Occitanie")],
-        ..ProfileView::default()
-    }
+    profile_sample::profile(
+        "pierre.dupont@example.fr",
+        "DUPONT",
+        "Pierre",
+        identifier_fields(Identifier::Absent, "", ""),
+    )
 }
 
 #[test]
@@ -232,13 +218,18 @@ fn the_previous_identification_answer_is_checked() {
 
 #[test]
 fn the_profile_omits_identifier_fields_unless_required() {
-    let mut view = profile_view();
+    let view = profile_view();
     let html = pages::profile(&ctx(), &view).into_string();
     assert!(!html.contains("type_identifiant"));
     assert!(!html.contains(r#"name="identifiant""#));
 
-    view.requires_identifier = true;
-    view.type_identifiant = "RPPS".into();
+    // A BAL PER: the app adds the identifier fields.
+    let view = profile_sample::profile(
+        "pierre.dupont@example.fr",
+        "DUPONT",
+        "Pierre",
+        identifier_fields(Identifier::Inputs, "RPPS", ""),
+    );
     let html = pages::profile(&ctx(), &view).into_string();
     assert!(html.contains(r#"<option value="RPPS" selected>RPPS</option>"#));
     assert!(html.contains(r#"name="identifiant" type="text" value="" inputmode="numeric""#));
@@ -247,7 +238,7 @@ fn the_profile_omits_identifier_fields_unless_required() {
 #[test]
 fn the_profile_marks_selected_options_and_checked_boxes() {
     let mut view = profile_view();
-    view.dematerialisation = true;
+    profile_sample::set(&mut view, "dematerialisation", "on");
     let html = pages::profile(&ctx(), &view).into_string();
     assert!(html.contains(r#"<option value="21" selected>Pharmacien</option>"#));
     assert!(html.contains(r#"<option value="10">Médecin</option>"#));

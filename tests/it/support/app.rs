@@ -747,6 +747,8 @@ impl TestApp {
             notification_reception: Set(true),
             updated_at: Set(submitted),
             identifiant_structure: Set(seed.identifiant_structure.clone()),
+            // Columns added later (new profile fields) stay NULL.
+            ..Default::default()
         }
         .insert(&self.db)
         .await

@@ -2,75 +2,16 @@
 //! (`/profil`). Only nom, prénom, profession, région — and for a BAL PER the national
 //! identifier — are required; everything else is optional but must be valid when given.
 
+pub mod fields;
+
+pub use fields::{FIELDS, Field, Profile, ProfileInput, Raw, Section, StoredProfile};
+
 use super::FieldErrors;
-use super::finess::Finess;
 use super::geo::{Departement, PostalCode, Region};
 use super::name::PersonName;
 use super::national_id::{IdentifierType, NationalId};
-use super::nomenclature::{Nomenclatures, Profession, Specialty};
-use super::phone::PhoneNumber;
+use super::nomenclature::{Code, Nomenclatures, Profession, Specialty};
 use super::text::FreeText;
-
-const RAISON_SOCIALE_MAX: usize = 200;
-const SERVICE_MAX: usize = 200;
-const ADRESSE_MAX: usize = 300;
-const VILLE_MAX: usize = 100;
-
-/// The raw profile form (the web layer maps HTML checkboxes to the booleans).
-#[derive(Debug, Clone, Default)]
-pub struct ProfileInput {
-    pub nom: String,
-    pub prenom: String,
-    pub telephone1: String,
-    pub telephone2: String,
-    pub activite_liberale: bool,
-    pub profession: String,
-    pub specialite: String,
-    pub type_identifiant: String,
-    pub identifiant: String,
-    pub raison_sociale: String,
-    /// FINESS of the structure of practice (optional; lets a structure's administrator see the
-    /// account).
-    pub identifiant_structure: String,
-    pub service: String,
-    pub adresse: String,
-    pub code_postal: String,
-    pub ville: String,
-    pub departement: String,
-    pub region: String,
-    pub annuaire_medimail: bool,
-    pub annuaire_mssante: bool,
-    pub dematerialisation: bool,
-    pub notification_reception: bool,
-    /// (nom, prénom) asserted by Pro Santé Connect: kept as is when the user leaves them
-    /// unchanged, even where they break the typed-name rules.
-    pub trusted_names: Option<(String, String)>,
-}
-
-/// A profile form that passed every rule.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Profile {
-    pub nom: PersonName,
-    pub prenom: PersonName,
-    pub telephone1: Option<PhoneNumber>,
-    pub telephone2: Option<PhoneNumber>,
-    pub activite_liberale: bool,
-    pub profession: Profession,
-    pub specialite: Option<Specialty>,
-    pub national_id: Option<NationalId>,
-    pub raison_sociale: Option<FreeText>,
-    pub identifiant_structure: Option<Finess>,
-    pub service: Option<FreeText>,
-    pub adresse: Option<FreeText>,
-    pub code_postal: Option<PostalCode>,
-    pub ville: Option<FreeText>,
-    pub departement: Option<Departement>,
-    pub region: Region,
-    pub annuaire_medimail: bool,
-    pub annuaire_mssante: bool,
-    pub dematerialisation: bool,
-    pub notification_reception: bool,
-}
 
 /// Parses the profile form. `requires_identifier` is true for a BAL PER (the user answered
 /// "Oui" to "Avez-vous un numéro d'identifiant national ?"); otherwise the identifier fields
@@ -87,247 +28,190 @@ pub fn parse_profile(
     requires_identifier: bool,
     nomenclatures: &Nomenclatures,
 ) -> Result<Profile, FieldErrors> {
-    let mut errors = Errors::default();
-
-    let trusted = input.trusted_names.as_ref();
-    let nom = name_field(
-        &mut errors,
-        "nom",
-        &input.nom,
-        trusted.map(|(n, _)| n.as_str()),
-    );
-    let prenom = name_field(
-        &mut errors,
-        "prenom",
-        &input.prenom,
-        trusted.map(|(_, p)| p.as_str()),
-    );
-    let telephone1 = errors.optional("telephone1", &input.telephone1, PhoneNumber::parse);
-    let telephone2 = errors.optional("telephone2", &input.telephone2, PhoneNumber::parse);
-
-    let (profession, specialite) = parse_profession(input, nomenclatures, &mut errors);
-    let national_id = if requires_identifier {
-        parse_national_id(input, &mut errors).map(Some)
-    } else {
-        Some(None)
+    let mut cx = Cx {
+        field: "",
+        errors: FieldErrors::new(),
+        nomenclatures,
+        requires_identifier,
     };
-
-    let raison_sociale = errors.text("raison_sociale", &input.raison_sociale, RAISON_SOCIALE_MAX);
-    let identifiant_structure = errors.optional(
-        "identifiant_structure",
-        &input.identifiant_structure,
-        Finess::parse,
-    );
-    let service = errors.text("service", &input.service, SERVICE_MAX);
-    let adresse = errors.text("adresse", &input.adresse, ADRESSE_MAX);
-    let code_postal = errors.optional("code_postal", &input.code_postal, PostalCode::parse);
-    let ville = errors.text("ville", &input.ville, VILLE_MAX);
-    let (departement, region) = parse_location(input, code_postal.as_ref(), &mut errors);
-
-    // Every `None` above has pushed an error, so past this check everything is `Some`.
-    if !errors.0.is_empty() {
-        return Err(errors.0);
+    match fields::parse_fields(&mut cx, input) {
+        Some(profile) if cx.errors.is_empty() => Ok(profile),
+        // Every field that gave `None` has pushed an error.
+        _ => Err(cx.errors),
     }
-    let (
-        Some(nom),
-        Some(prenom),
-        Some(telephone1),
-        Some(telephone2),
-        Some(profession),
-        Some(specialite),
-        Some(national_id),
-        Some(raison_sociale),
-        Some(identifiant_structure),
-        Some(service),
-        Some(adresse),
-        Some(code_postal),
-        Some(ville),
-        Some(departement),
-        Some(region),
-    ) = (
-        nom,
-        prenom,
-        telephone1,
-        telephone2,
-        profession,
-        specialite,
-        national_id,
-        raison_sociale,
-        identifiant_structure,
-        service,
-        adresse,
-        code_postal,
-        ville,
-        departement,
-        region,
-    )
-    else {
-        return Err(errors.0);
-    };
-    Ok(Profile {
-        nom,
-        prenom,
-        telephone1,
-        telephone2,
-        activite_liberale: input.activite_liberale,
-        profession,
-        specialite,
-        national_id,
-        raison_sociale,
-        identifiant_structure,
-        service,
-        adresse,
-        code_postal,
-        ville,
-        departement,
-        region,
-        annuaire_medimail: input.annuaire_medimail,
-        annuaire_mssante: input.annuaire_mssante,
-        dematerialisation: input.dematerialisation,
-        notification_reception: input.notification_reception,
-    })
 }
 
-/// A typed name, or the trusted one when the user kept it.
-fn name_field(
-    errors: &mut Errors,
+/// What a field's parser works with: the errors so far, the code lists, and the field being
+/// parsed (errors are reported on it).
+pub(crate) struct Cx<'a> {
     field: &'static str,
-    raw: &str,
-    trusted: Option<&str>,
-) -> Option<PersonName> {
-    match trusted {
-        Some(t) if t.trim() == raw.trim() => {
-            PersonName::trusted(t).or_else(|| errors.check(field, PersonName::parse(raw)))
-        }
-        _ => errors.check(field, PersonName::parse(raw)),
-    }
+    errors: FieldErrors,
+    nomenclatures: &'a Nomenclatures,
+    requires_identifier: bool,
 }
 
-/// An active TRE_G15 profession and, optionally, one of its TRE_R38 specialties.
-fn parse_profession(
-    input: &ProfileInput,
-    nomenclatures: &Nomenclatures,
-    errors: &mut Errors,
-) -> (Option<Profession>, Option<Option<Specialty>>) {
-    let profession = match input.profession.trim() {
-        "" => errors.fail("profession", "La profession est obligatoire."),
-        code => match nomenclatures.profession(code) {
-            Some(profession) => Some(profession.clone()),
-            None => errors.fail(
-                "profession",
-                "Profession inconnue : choisissez-la dans la liste.",
-            ),
-        },
-    };
-    let specialite = match input.specialite.trim() {
-        "" => Some(None),
-        code => match nomenclatures.specialty(code) {
-            None => errors.fail(
-                "specialite",
-                "Spécialité inconnue : choisissez-la dans la liste.",
-            ),
-            // Only comparable once the profession itself is valid.
-            Some(s) if profession.as_ref().is_some_and(|p| p.code != s.profession) => errors.fail(
-                "specialite",
-                "Cette spécialité ne correspond pas à la profession choisie.",
-            ),
-            Some(specialty) => Some(Some(specialty.clone())),
-        },
-    };
-    (profession, specialite)
-}
-
-fn parse_national_id(input: &ProfileInput, errors: &mut Errors) -> Option<NationalId> {
-    let kind = errors.check(
-        "type_identifiant",
-        IdentifierType::parse(&input.type_identifiant),
-    );
-    match kind {
-        Some(kind) => errors.check("identifiant", NationalId::parse(kind, &input.identifiant)),
-        None if input.identifiant.trim().is_empty() => errors.fail(
-            "identifiant",
-            "Le numéro d'identifiant national est obligatoire.",
-        ),
-        // The number cannot be checked without its type; the type's error says what to fix.
-        None => None,
-    }
-}
-
-/// Département and région, derived or checked against the postal code (§4.4, §4.5).
-///
-/// `code_postal` is `None` when the field was invalid (already reported; then nothing is
-/// compared to it) and `Some(None)` when it was left empty.
-fn parse_location(
-    input: &ProfileInput,
-    code_postal: Option<&Option<PostalCode>>,
-    errors: &mut Errors,
-) -> (Option<Option<Departement>>, Option<Region>) {
-    let from_postal_code = code_postal.and_then(|cp| cp.as_ref()?.departement());
-    let departement = match input.departement.trim() {
-        "" => Some(from_postal_code),
-        raw => match (Departement::parse(raw), from_postal_code) {
-            (Err(e), _) => errors.fail("departement", e.to_string()),
-            // A Monaco postal code (no département) accepts any département.
-            (Ok(given), Some(derived)) if given != derived => errors.fail(
-                "departement",
-                "Le département ne correspond pas au code postal.",
-            ),
-            (Ok(given), _) => Some(Some(given)),
-        },
-    };
-
-    let expected = departement.flatten().map(|d| d.region());
-    let region = match (input.region.trim(), expected) {
-        ("", Some(expected)) => Some(expected),
-        // An invalid département was already reported: don't add a second error for it.
-        ("", None) if departement.is_none() => None,
-        ("", None) => errors.fail("region", "La région est obligatoire."),
-        (raw, expected) => match (Region::parse(raw), expected) {
-            (Err(e), _) => errors.fail("region", e.to_string()),
-            (Ok(given), Some(expected)) if given != expected => {
-                let message = if from_postal_code.is_some() {
-                    "La région ne correspond pas au code postal."
-                } else {
-                    "La région ne correspond pas au département."
-                };
-                errors.fail("region", message)
-            }
-            (Ok(given), _) => Some(given),
-        },
-    };
-    (departement, region)
-}
-
-/// Collects field errors; each helper returns `None` for an invalid field.
-#[derive(Default)]
-struct Errors(FieldErrors);
-
-impl Errors {
-    fn fail<T>(&mut self, field: &'static str, message: impl Into<String>) -> Option<T> {
-        self.0.push((field, message.into()));
+impl Cx<'_> {
+    fn fail<T>(&mut self, message: impl Into<String>) -> Option<T> {
+        self.errors.push((self.field, message.into()));
         None
     }
 
-    fn check<T, E: ToString>(&mut self, field: &'static str, result: Result<T, E>) -> Option<T> {
-        result.map_err(|e| self.0.push((field, e.to_string()))).ok()
+    fn check<T, E: ToString>(&mut self, result: Result<T, E>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(e) => self.fail(e.to_string()),
+        }
     }
 
     /// Optional free text of at most `max` characters.
-    fn text(&mut self, field: &'static str, raw: &str, max: usize) -> Option<Option<FreeText>> {
-        self.check(field, FreeText::parse_optional(raw, max))
+    fn text(&mut self, raw: &str, max: usize) -> Option<Option<FreeText>> {
+        self.check(FreeText::parse_optional(raw, max))
     }
 
     /// Empty input is `Some(None)`; otherwise the parsed value or `None` on error.
     fn optional<T, E: ToString>(
         &mut self,
-        field: &'static str,
         raw: &str,
         parse: impl FnOnce(&str) -> Result<T, E>,
     ) -> Option<Option<T>> {
         if raw.trim().is_empty() {
             Some(None)
         } else {
-            self.check(field, parse(raw)).map(Some)
+            self.check(parse(raw)).map(Some)
+        }
+    }
+
+    /// A typed name, or the trusted one when the user kept it.
+    fn name(&mut self, raw: &str, trusted: Option<&str>) -> Option<PersonName> {
+        match trusted {
+            Some(t) if t.trim() == raw.trim() => {
+                PersonName::trusted(t).or_else(|| self.check(PersonName::parse(raw)))
+            }
+            _ => self.check(PersonName::parse(raw)),
+        }
+    }
+
+    /// An active TRE_G15 profession.
+    fn profession(&mut self, raw: &str) -> Option<Profession> {
+        match raw.trim() {
+            "" => self.fail("La profession est obligatoire."),
+            code => match self.nomenclatures.profession(code) {
+                Some(profession) => Some(profession.clone()),
+                None => self.fail("Profession inconnue : choisissez-la dans la liste."),
+            },
+        }
+    }
+
+    /// Optionally, a TRE_R38 specialty of the profession (`None` when the profession was
+    /// invalid: then nothing is compared to it).
+    fn specialty(
+        &mut self,
+        raw: &str,
+        profession: Option<&Profession>,
+    ) -> Option<Option<Specialty>> {
+        match raw.trim() {
+            "" => Some(None),
+            code => match self.nomenclatures.specialty(code) {
+                None => self.fail("Spécialité inconnue : choisissez-la dans la liste."),
+                Some(s) if profession.is_some_and(|p| p.code != s.profession) => {
+                    self.fail("Cette spécialité ne correspond pas à la profession choisie.")
+                }
+                Some(specialty) => Some(Some(specialty.clone())),
+            },
+        }
+    }
+
+    /// An optional value of a plain code list (`config/nomenclatures/<file>`).
+    #[allow(
+        dead_code,
+        reason = "used by the code-list fields of the table, when there are"
+    )]
+    fn code(&mut self, raw: &str, file: &str) -> Option<Option<Code>> {
+        match raw.trim() {
+            "" => Some(None),
+            code => match self.nomenclatures.code(file, code) {
+                Some(code) => Some(Some(code.clone())),
+                None => self.fail("Valeur inconnue : choisissez-la dans la liste."),
+            },
+        }
+    }
+
+    /// The identifier type, for a BAL PER only.
+    fn identifier_type(&mut self, raw: &str) -> Option<Option<IdentifierType>> {
+        if !self.requires_identifier {
+            return Some(None);
+        }
+        self.check(IdentifierType::parse(raw)).map(Some)
+    }
+
+    /// The national identifier of a BAL PER, checked against its type.
+    fn national_id(
+        &mut self,
+        raw: &str,
+        kind: Option<Option<IdentifierType>>,
+    ) -> Option<Option<NationalId>> {
+        if !self.requires_identifier {
+            return Some(None);
+        }
+        match kind.flatten() {
+            Some(kind) => self.check(NationalId::parse(kind, raw)).map(Some),
+            None if raw.trim().is_empty() => {
+                self.fail("Le numéro d'identifiant national est obligatoire.")
+            }
+            // The number cannot be checked without its type; the type's error says what to fix.
+            None => None,
+        }
+    }
+
+    /// The département, derived from the postal code when left empty (§4.5).
+    ///
+    /// `code_postal` is `None` when that field was invalid (already reported; then nothing is
+    /// compared to it) and `Some(None)` when it was left empty.
+    fn departement(
+        &mut self,
+        raw: &str,
+        code_postal: Option<&Option<PostalCode>>,
+    ) -> Option<Option<Departement>> {
+        let from_postal_code = code_postal.and_then(|cp| cp.as_ref()?.departement());
+        match raw.trim() {
+            "" => Some(from_postal_code),
+            raw => match (Departement::parse(raw), from_postal_code) {
+                (Err(e), _) => self.fail(e.to_string()),
+                // A Monaco postal code (no département) accepts any département.
+                (Ok(given), Some(derived)) if given != derived => {
+                    self.fail("Le département ne correspond pas au code postal.")
+                }
+                (Ok(given), _) => Some(Some(given)),
+            },
+        }
+    }
+
+    /// The région, derived from the département when left empty (§4.4).
+    fn region(
+        &mut self,
+        raw: &str,
+        departement: Option<Option<Departement>>,
+        code_postal: Option<&Option<PostalCode>>,
+    ) -> Option<Region> {
+        let from_postal_code = code_postal.and_then(|cp| cp.as_ref()?.departement());
+        let expected = departement.flatten().map(|d| d.region());
+        match (raw.trim(), expected) {
+            ("", Some(expected)) => Some(expected),
+            // An invalid département was already reported: don't add a second error for it.
+            ("", None) if departement.is_none() => None,
+            ("", None) => self.fail("La région est obligatoire."),
+            (raw, expected) => match (Region::parse(raw), expected) {
+                (Err(e), _) => self.fail(e.to_string()),
+                (Ok(given), Some(expected)) if given != expected => {
+                    let message = if from_postal_code.is_some() {
+                        "La région ne correspond pas au code postal."
+                    } else {
+                        "La région ne correspond pas au département."
+                    };
+                    self.fail(message)
+                }
+                (Ok(given), _) => Some(given),
+            },
         }
     }
 }
@@ -381,11 +265,14 @@ mod tests {
     fn the_guide_example_parses() {
         let profile = parse(&guide_example()).unwrap();
         assert_eq!(profile.nom.as_str(), "DUPONT");
-        assert_eq!(profile.telephone1.unwrap().as_str(), "+33561600203");
+        assert_eq!(
+            profile.telephone1.as_ref().unwrap().as_str(),
+            "+33561600203"
+        );
         assert_eq!(profile.telephone2, None);
         assert_eq!(profile.profession.label, "Pharmacien");
         assert_eq!(profile.specialite, None);
-        assert_eq!(profile.national_id.unwrap().id_nat_ps(), "810000005479");
+        assert_eq!(profile.national_id().unwrap().id_nat_ps(), "810000005479");
         assert_eq!(
             profile.raison_sociale.unwrap().as_str(),
             "PHARMACIE DU CENTRE"
@@ -524,7 +411,7 @@ mod tests {
             ..guide_example()
         };
         assert_eq!(
-            parse(&input).unwrap().national_id.unwrap().id_nat_ps(),
+            parse(&input).unwrap().national_id().unwrap().id_nat_ps(),
             "0349102665"
         );
     }
@@ -537,7 +424,7 @@ mod tests {
             ..guide_example()
         };
         let profile = parse_profile(&input, false, &nomenclatures()).unwrap();
-        assert_eq!(profile.national_id, None);
+        assert_eq!(profile.national_id(), None);
     }
 
     #[test]
@@ -719,5 +606,61 @@ mod tests {
             ..guide_example()
         };
         assert_eq!(parse(&input).unwrap().region.name(), "Nouvelle-Calédonie");
+    }
+
+    #[test]
+    fn the_form_deserializes_straight_into_the_input_unticked_boxes_being_absent() {
+        let input: ProfileInput = serde_urlencoded::from_str(
+            "nom=DUPONT&prenom=Pierre&profession=21&annuaire_mssante=on&csrf_token=x",
+        )
+        .unwrap();
+        assert_eq!(input.nom, "DUPONT");
+        assert_eq!(input.profession, "21");
+        assert!(input.annuaire_mssante);
+        assert!(!input.annuaire_medimail && !input.activite_liberale);
+        assert_eq!(input.trusted_names, None);
+    }
+
+    #[test]
+    fn a_new_form_has_the_guide_defaults_ticked() {
+        let input = ProfileInput::with_defaults();
+        assert!(input.annuaire_medimail && input.annuaire_mssante);
+        assert!(input.dematerialisation && input.notification_reception);
+        assert!(!input.activite_liberale);
+    }
+
+    #[test]
+    fn a_civilite_d_exercice_of_the_tre_r11_list_is_accepted_and_stored_as_its_code() {
+        let input = ProfileInput {
+            civilite_exercice: "DR".into(),
+            ..guide_example()
+        };
+        let profile = parse(&input).unwrap();
+        assert_eq!(profile.civilite_exercice.as_ref().unwrap().label, "Docteur");
+        assert_eq!(profile.stored(1).civilite_exercice, "DR");
+    }
+
+    #[test]
+    fn an_unknown_civilite_d_exercice_is_rejected() {
+        let input = ProfileInput {
+            civilite_exercice: "M".into(),
+            ..guide_example()
+        };
+        assert_eq!(
+            errors(&input),
+            error(
+                "civilite_exercice",
+                "Valeur inconnue : choisissez-la dans la liste."
+            )
+        );
+    }
+
+    #[test]
+    fn every_field_of_the_table_has_a_label_and_a_unique_name() {
+        let mut names = std::collections::HashSet::new();
+        for field in FIELDS {
+            assert!(!field.label.is_empty(), "{}", field.name);
+            assert!(names.insert(field.name), "{} twice", field.name);
+        }
     }
 }
