@@ -42,6 +42,11 @@ pub struct ServerSettings {
     pub secret_key: SecretString,
     /// Largest accepted request body, in bytes; larger bodies get 413.
     pub body_limit_bytes: usize,
+    // -- Timeouts (issue 8, defect 6) --
+    /// A request not answered within this many seconds gets a 503 page.
+    pub request_timeout_secs: u64,
+    /// A client must send a request's line and headers within this many seconds (slowloris).
+    pub header_read_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -52,6 +57,9 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     /// Run pending migrations when `serve` starts.
     pub migrate_on_start: bool,
+    // -- Outage behaviour (issue 8, defect 11) --
+    /// Longest wait for a pooled connection before the request gets a 503 page.
+    pub acquire_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,6 +108,9 @@ pub struct AuthSettings {
     pub argon2_parallelism: u32,
     /// Hashes computed at once; 0 means one per CPU. Each holds `argon2_memory_kib` of memory.
     pub max_concurrent_hashes: usize,
+    // -- Bounded hash queue (issue 8, defect 6) --
+    /// Requests that may wait for a hashing thread; the next one gets a 503 at once.
+    pub max_queued_hashes: usize,
     /// Minimum zxcvbn score (0–4) a new password must reach.
     pub password_min_score: u8,
     pub session_idle_minutes: i64,
@@ -249,6 +260,9 @@ impl Default for ServerSettings {
             public_url: "http://127.0.0.1:8080".into(),
             secret_key: SecretString::from(""),
             body_limit_bytes: 64 * 1024,
+            // -- Timeouts (issue 8, defect 6) --
+            request_timeout_secs: 15,
+            header_read_timeout_secs: 10,
         }
     }
 }
@@ -259,6 +273,8 @@ impl Default for DatabaseSettings {
             url: "sqlite://data/mss-onboarding.db?mode=rwc".into(),
             max_connections: 10,
             migrate_on_start: true,
+            // -- Outage behaviour (issue 8, defect 11) --
+            acquire_timeout_secs: 2,
         }
     }
 }
@@ -289,6 +305,8 @@ impl Default for AuthSettings {
             argon2_iterations: 2,
             argon2_parallelism: 1,
             max_concurrent_hashes: 0,
+            // -- Bounded hash queue (issue 8, defect 6) --
+            max_queued_hashes: 64,
             password_min_score: 3,
             session_idle_minutes: 30,
             session_absolute_hours: 12,

@@ -30,6 +30,9 @@ pub enum AppError {
     UnsupportedMediaType,
     #[error("too many requests")]
     TooManyRequests,
+    /// The service cannot answer now (request timeout); see also [`AppError::is_unavailable`].
+    #[error("service unavailable: {0}")]
+    Unavailable(&'static str),
     #[error("database error")]
     Db(#[from] DbErr),
     #[error("unexpected error")]
@@ -38,6 +41,9 @@ pub enum AppError {
 
 impl AppError {
     pub fn status(&self) -> StatusCode {
+        if self.is_unavailable() {
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -46,12 +52,20 @@ impl AppError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Db(_) | Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// Title and message of the error page, in French. Internal details never reach the client.
     pub fn page_text(&self) -> (&'static str, &'static str) {
+        if self.is_unavailable() {
+            return (
+                "Service momentanément indisponible",
+                "Le service est très sollicité ou en maintenance. Votre demande n'a pas été \
+                 traitée : réessayez dans quelques instants.",
+            );
+        }
         match self {
             Self::NotFound => (
                 "Page introuvable",
@@ -83,7 +97,8 @@ impl AppError {
                 "Trop de tentatives",
                 "Veuillez patienter quelques minutes avant de réessayer.",
             ),
-            Self::Db(_) | Self::Unexpected(_) => (
+            // Only reached for the cases `is_unavailable` does not cover.
+            Self::Unavailable(_) | Self::Db(_) | Self::Unexpected(_) => (
                 "Erreur technique",
                 "Une erreur inattendue s'est produite. Réessayez dans quelques instants ; si le \
                  problème persiste, contactez le support en indiquant la référence ci-dessous.",
@@ -91,8 +106,62 @@ impl AppError {
         }
     }
 
+    /// Opaque errors, logged with the request id. A 503 is not one: it is a known state of the
+    /// service (overload, database down), logged as a refusal.
     pub fn is_internal(&self) -> bool {
-        matches!(self, Self::Db(_) | Self::Unexpected(_))
+        matches!(self, Self::Db(_) | Self::Unexpected(_)) && !self.is_unavailable()
+    }
+
+    /// The service cannot answer now but will again by itself: every password-hashing slot
+    /// and queue place is taken ([`Overloaded`]), the database cannot be reached within
+    /// `database.acquire_timeout_secs`, or the request ran out of time. The client gets 503 with
+    /// `Retry-After` (RFC 9110 §15.6.4, §10.2.3) rather than a 500, wherever in a service the
+    /// failure was wrapped.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Unavailable(_) => true,
+            Self::Db(e) => is_db_unreachable(e),
+            Self::Unexpected(e) => e.chain().any(|cause| {
+                cause.downcast_ref::<Overloaded>().is_some()
+                    || cause.downcast_ref::<DbErr>().is_some_and(is_db_unreachable)
+            }),
+            _ => false,
+        }
+    }
+
+    /// Seconds a client should wait before retrying, for 503 answers.
+    pub fn retry_after_secs(&self) -> Option<u32> {
+        self.is_unavailable().then_some(RETRY_AFTER_SECS)
+    }
+}
+
+/// The `Retry-After` of every 503: long enough for a hash queue to drain or a database
+/// fail-over to finish, short enough that a person retrying by hand is not put off.
+pub const RETRY_AFTER_SECS: u32 = 5;
+
+/// Every password-hashing thread is busy and `auth.max_queued_hashes` requests already wait.
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing is saturated")]
+pub struct Overloaded;
+
+/// The database could not be reached: no pooled connection within the acquire timeout, or the
+/// connection failed at the network level (PostgreSQL stopped, restarted, unreachable).
+pub fn is_db_unreachable(err: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx::Error as Sqlx};
+    match err {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => matches!(
+            e.as_ref(),
+            Sqlx::Io(_)
+                | Sqlx::PoolTimedOut
+                | Sqlx::PoolClosed
+                | Sqlx::WorkerCrashed
+                | Sqlx::Tls(_)
+        ),
+        DbErr::Conn(_) => true,
+        _ => false,
     }
 }
 
@@ -104,6 +173,11 @@ pub struct ErrorExtension(pub Arc<AppError>);
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let mut response = self.status().into_response();
+        if let Some(secs) = self.retry_after_secs() {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
         response
             .extensions_mut()
             .insert(ErrorExtension(Arc::new(self)));

@@ -12,6 +12,7 @@ mod psc_flow;
 mod psc_rp_checks;
 mod psc_support;
 mod publication;
+mod resilience;
 mod security;
 mod signup_validation;
 mod steps;
