@@ -52,6 +52,11 @@ pub struct ServerSettings {
     /// Reverse proxies (addresses or CIDR blocks) whose `X-Forwarded-For` is believed. Empty:
     /// the client is always the peer address.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    // -- Timeouts (issue 8, defect 6) --
+    /// A request not answered within this many seconds gets a 503 page.
+    pub request_timeout_secs: u64,
+    /// A client must send a request's line and headers within this many seconds (slowloris).
+    pub header_read_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -62,6 +67,9 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     /// Run pending migrations when `serve` starts.
     pub migrate_on_start: bool,
+    // -- Outage behaviour (issue 8, defect 11) --
+    /// Longest wait for a pooled connection before the request gets a 503 page.
+    pub acquire_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -109,6 +117,9 @@ pub struct AuthSettings {
     pub argon2_parallelism: u32,
     /// Hashes computed at once; 0 means one per CPU. Each holds `argon2_memory_kib` of memory.
     pub max_concurrent_hashes: usize,
+    // -- Bounded hash queue (issue 8, defect 6) --
+    /// Requests that may wait for a hashing thread; the next one gets a 503 at once.
+    pub max_queued_hashes: usize,
     /// Minimum zxcvbn score (0–4) a new password must reach.
     pub password_min_score: u8,
     pub session_idle_minutes: i64,

@@ -31,6 +31,9 @@ pub enum AppError {
     /// Over a rate limit: the page says to wait, `Retry-After` says how long (RFC 9110 §10.2.3).
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
+    /// The service cannot answer now (request timeout); see also [`AppError::is_unavailable`].
+    #[error("service unavailable: {0}")]
+    Unavailable(&'static str),
     #[error("database error")]
     Db(#[from] DbErr),
     #[error("unexpected error")]
@@ -39,6 +42,9 @@ pub enum AppError {
 
 impl AppError {
     pub fn status(&self) -> StatusCode {
+        if self.is_unavailable() {
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -47,12 +53,20 @@ impl AppError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Db(_) | Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// Title and message of the error page, in French. Internal details never reach the client.
     pub fn page_text(&self) -> (&'static str, &'static str) {
+        if self.is_unavailable() {
+            return (
+                "Service momentanément indisponible",
+                "Le service est très sollicité ou en maintenance. Votre demande n'a pas été \
+                 traitée : réessayez dans quelques instants.",
+            );
+        }
         match self {
             Self::NotFound => (
                 "Page introuvable",
@@ -84,7 +98,8 @@ impl AppError {
                 "Trop de tentatives",
                 "Veuillez patienter quelques minutes avant de réessayer.",
             ),
-            Self::Db(_) | Self::Unexpected(_) => (
+            // Only reached for the cases `is_unavailable` does not cover.
+            Self::Unavailable(_) | Self::Db(_) | Self::Unexpected(_) => (
                 "Erreur technique",
                 "Une erreur inattendue s'est produite. Réessayez dans quelques instants ; si le \
                  problème persiste, contactez le support en indiquant la référence ci-dessous.",
@@ -92,8 +107,67 @@ impl AppError {
         }
     }
 
+    /// Opaque errors, logged with the request id. A 503 is not one: it is a known state of the
+    /// service (overload, database down), logged as a refusal.
     pub fn is_internal(&self) -> bool {
-        matches!(self, Self::Db(_) | Self::Unexpected(_))
+        matches!(self, Self::Db(_) | Self::Unexpected(_)) && !self.is_unavailable()
+    }
+
+    /// The service cannot answer now but will again by itself: every password-hashing slot
+    /// and queue place is taken ([`Overloaded`]), the database cannot be reached within
+    /// `database.acquire_timeout_secs`, or the request ran out of time. The client gets 503 with
+    /// `Retry-After` (RFC 9110 §15.6.4, §10.2.3) rather than a 500, wherever in a service the
+    /// failure was wrapped.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Unavailable(_) => true,
+            Self::Db(e) => is_db_unreachable(e),
+            Self::Unexpected(e) => e.chain().any(|cause| {
+                cause.downcast_ref::<Overloaded>().is_some()
+                    || cause.downcast_ref::<DbErr>().is_some_and(is_db_unreachable)
+            }),
+            _ => false,
+        }
+    }
+
+    /// Seconds a client should wait before retrying, for 503 answers.
+    /// The `Retry-After` of a refusal that passes with time: a rate limit's own window, or the
+    /// fixed delay of a 503.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
+            _ => self.is_unavailable().then_some(u64::from(RETRY_AFTER_SECS)),
+        }
+    }
+}
+
+/// The `Retry-After` of every 503: long enough for a hash queue to drain or a database
+/// fail-over to finish, short enough that a person retrying by hand is not put off.
+pub const RETRY_AFTER_SECS: u32 = 5;
+
+/// Every password-hashing thread is busy and `auth.max_queued_hashes` requests already wait.
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing is saturated")]
+pub struct Overloaded;
+
+/// The database could not be reached: no pooled connection within the acquire timeout, or the
+/// connection failed at the network level (PostgreSQL stopped, restarted, unreachable).
+pub fn is_db_unreachable(err: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx::Error as Sqlx};
+    match err {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => matches!(
+            e.as_ref(),
+            Sqlx::Io(_)
+                | Sqlx::PoolTimedOut
+                | Sqlx::PoolClosed
+                | Sqlx::WorkerCrashed
+                | Sqlx::Tls(_)
+        ),
+        DbErr::Conn(_) => true,
+        _ => false,
     }
 }
 
@@ -105,10 +179,10 @@ pub struct ErrorExtension(pub Arc<AppError>);
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let mut response = self.status().into_response();
-        if let Self::TooManyRequests { retry_after_secs } = &self {
+        if let Some(secs) = self.retry_after_secs() {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
             .extensions_mut()

@@ -125,18 +125,73 @@ impl App {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
         let worker = tokio::spawn(worker::run(self.worker, self.state.outbox.clone(), stop_rx));
-        // The peer address feeds the per-client rate limits (`auth::client`).
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("serving HTTP")?;
+        // The peer address (for the per-client rate limits, `auth::client`) is put in each
+        // request's extensions by `serve`.
+        serve(
+            self.listener,
+            self.router,
+            Duration::from_secs(self.state.settings.server.header_read_timeout_secs),
+        )
+        .await;
         let _ = stop_tx.send(true);
         let _ = worker.await;
         Ok(())
     }
+}
+
+/// Serves `router` on `listener` until a shutdown signal, then lets in-flight requests finish.
+///
+/// This is `axum::serve` with one addition it cannot be configured for: hyper's
+/// `header_read_timeout`, which closes a connection whose request line and headers do not
+/// arrive in time. Without it one client can hold thousands of connections open by sending a
+/// header byte now and then (slowloris, OWASP ASVS 11.1.4). Each request also carries the peer
+/// address as `ConnectInfo<SocketAddr>`, as `into_make_service_with_connect_info` would.
+async fn serve(listener: TcpListener, router: Router, header_read_timeout: Duration) {
+    use hyper_util::{
+        rt::{TokioExecutor, TokioIo, TokioTimer},
+        server::{conn::auto, graceful::GracefulShutdown},
+    };
+    use tower::ServiceExt as _;
+
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout);
+    let graceful = GracefulShutdown::new();
+    let mut stop = std::pin::pin!(shutdown_signal());
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of file descriptors and the like: the same pause as axum::serve, so a
+                // full table does not turn into a busy loop.
+                Err(error) => {
+                    tracing::warn!(%error, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<_>| {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+            router.clone().oneshot(req.map(axum::body::Body::new))
+        });
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // Closed by the peer, timed out reading headers, or a protocol error: nothing to
+            // answer any more, and hyper already replied where HTTP allows it.
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 /// The LDAP publisher, when `directory.enabled`. Off, directory rows wait in the outbox.
@@ -171,7 +226,11 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
     let mut options = ConnectOptions::new(settings.url.clone());
     options
         .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(30))
+        // A database that is down must not hold requests for sqlx's default 30 s: after this
+        // long the request gets a 503 page (`AppError::is_unavailable`), and the pool keeps
+        // trying with the next request, so service resumes by itself when the database does.
+        .acquire_timeout(Duration::from_secs(settings.acquire_timeout_secs))
+        .connect_timeout(Duration::from_secs(settings.acquire_timeout_secs))
         .sqlx_logging(false)
         // WAL and a busy timeout let other processes (the CLI) share the file safely.
         .map_sqlx_sqlite_opts(|o| {

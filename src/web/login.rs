@@ -26,7 +26,7 @@ use crate::{
 };
 
 pub const BAD_CREDENTIALS: &str = "Adresse mail ou mot de passe incorrect.";
-const TOO_MANY: &str = "Trop de tentatives de connexion pour cette adresse. Réessayez dans \
+const TOO_MANY: &str = "Trop de tentatives de connexion. Réessayez dans \
                         quelques minutes, ou contactez le support.";
 
 pub fn router() -> Router<AppState> {

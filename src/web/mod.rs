@@ -17,6 +17,7 @@ mod login;
 mod profile;
 mod psc;
 mod signup;
+mod timeout;
 
 use axum::{
     Router,
@@ -95,6 +96,10 @@ pub fn router(state: AppState) -> Router {
     let mut router = features
         .layer(CatchPanicLayer::custom(errors::panic_response))
         .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            timeout::limit,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             crate::auth::csrf::protect,

@@ -16,6 +16,7 @@ mod psc_rp_checks;
 mod psc_sign_in;
 mod psc_sign_up;
 mod publication;
+mod resilience;
 mod security;
 mod signup_validation;
 mod steps;
