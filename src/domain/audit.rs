@@ -61,6 +61,8 @@ pub enum Action {
     SignInLocked,
     /// Deleted with its tokens after `auth.unconfirmed_days` without a confirmed email.
     AccountPurged,
+    /// An administrator opened the account's detail page (who read personal data, and when).
+    ProfileViewed,
 }
 
 impl Action {
@@ -85,6 +87,7 @@ impl Action {
             Self::SignInFailed => "sign_in_failed",
             Self::SignInLocked => "sign_in_locked",
             Self::AccountPurged => "account_purged",
+            Self::ProfileViewed => "profile_viewed",
         }
     }
 }

@@ -861,7 +861,7 @@ mod tests {
         );
     }
 
-    // --- Pattern validation ---
+    // --- Pattern checks ---
 
     fn parse_err(pattern: &str) -> AddressPatternError {
         AddressPattern::parse(pattern).unwrap_err()

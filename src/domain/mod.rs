@@ -57,5 +57,6 @@ pub use profile::{Profile, ProfileInput, parse_profile};
 pub use signup::{NewAccount, SignupInput, parse_signup};
 pub use text::{FreeText, TextError};
 
-/// Validation errors of a form: `(field name, French message)`, in form order.
+/// The errors of a form that broke its rules: `(field name, French message)`, in form order.
+/// ("Validation" is kept for an administrator's decision on an account.)
 pub type FieldErrors = Vec<(&'static str, String)>;

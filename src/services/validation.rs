@@ -122,6 +122,28 @@ pub async fn account_detail(
     })
 }
 
+/// Records that an administrator opened an account's detail page: reading someone's personal
+/// data is traced like changing it (OWASP ASVS 7.1.3, 8.3.5).
+///
+/// # Errors
+/// Database failures.
+pub async fn record_viewed(
+    db: &DatabaseConnection,
+    admin_id: i32,
+    account_id: i32,
+    now: Timestamp,
+) -> Result<(), DbErr> {
+    repo::audit::record(
+        db,
+        account_id,
+        Actor::Admin(admin_id),
+        Action::ProfileViewed,
+        None,
+        now,
+    )
+    .await
+}
+
 /// Loads an account for an administrator: 404 if absent, 403 outside their scopes.
 ///
 /// # Errors

@@ -125,6 +125,8 @@ async fn account_get(
     ctx: Ctx,
 ) -> Result<Response> {
     let (account, profile) = load(&state, &admin, id).await?;
+    let viewer = admin.user.account.id;
+    validation::record_viewed(&state.db, viewer, account.id, state.clock.now()).await?;
     detail_page(
         &state,
         ctx,
@@ -416,6 +418,8 @@ fn action_label(action: &str) -> &str {
         "directory_preferences_changed" => "Visibilité dans les annuaires modifiée",
         "sign_in_failed" => "Échec de connexion (mot de passe incorrect)",
         "sign_in_locked" => "Connexions bloquées après trop d'échecs",
+        "account_purged" => "Compte supprimé (adresse jamais confirmée)",
+        "profile_viewed" => "Fiche consultée par un administrateur",
         other => other,
     }
 }

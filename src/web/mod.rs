@@ -138,7 +138,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Domain validation errors as the templates' view of them.
+/// A form's field errors as the templates' view of them.
 fn view_errors(errors: &crate::domain::FieldErrors) -> templates::views::FieldErrors {
     let mut view = templates::views::FieldErrors::new();
     for (field, message) in errors {

@@ -42,7 +42,7 @@ pub struct PageContext {
     pub psc_enabled: bool,
 }
 
-/// Field-level validation errors, in form order. Field names are the form field names.
+/// Field errors of a form, in form order. Field names are the form field names.
 #[derive(Debug, Clone, Default)]
 pub struct FieldErrors(pub Vec<(String, String)>);
 

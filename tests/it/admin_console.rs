@@ -628,3 +628,31 @@ async fn the_console_refuses_an_administrator_whose_email_is_not_confirmed() {
     response.assert_status(403);
     assert!(response.body.contains("Accès refusé"));
 }
+
+#[tokio::test]
+async fn opening_an_account_is_recorded_and_its_failed_sign_ins_are_shown() {
+    // Arrange: a pending account whose password someone got wrong once.
+    let app = spawn_app().await;
+    let user = TestUser::generate();
+    let (_, id) = app.pending_user(&user, "oui", &user.profile_form()).await;
+    app.another_visitor()
+        .login(&user.email, "Pas-le-bon-mot-de-passe-2026!")
+        .await
+        .assert_status(422);
+    let (admin, admin_id) = app.national_admin().await;
+
+    // Act
+    let detail = page(&admin, &format!("/admin/comptes/{id}")).await;
+
+    // Assert: the failed sign-in is in the history the admin reads (never the password)…
+    assert!(
+        detail.text().contains("Échec de connexion"),
+        "{}",
+        detail.text()
+    );
+    assert!(!detail.body.contains("Pas-le-bon-mot-de-passe-2026!"));
+    // …and the admin's reading is itself recorded, with who read.
+    let viewed = db::audit_actions(&app.db, id, "profile_viewed").await;
+    assert_eq!(viewed.len(), 1);
+    assert_eq!(viewed[0].actor, format!("admin:{admin_id}"));
+}
