@@ -112,14 +112,19 @@ impl IntoResponse for NotSignedIn {
     }
 }
 
+/// The session's user, or the rejection that sends an anonymous visitor to sign in.
+async fn signed_in_user(parts: &mut Parts, state: &AppState) -> Result<SessionUser, NotSignedIn> {
+    let MaybeUser(user) = MaybeUser::from_request_parts(parts, state)
+        .await
+        .map_err(NotSignedIn::Error)?;
+    user.ok_or(NotSignedIn::Anonymous)
+}
+
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = NotSignedIn;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, NotSignedIn> {
-        let MaybeUser(user) = MaybeUser::from_request_parts(parts, state)
-            .await
-            .map_err(NotSignedIn::Error)?;
-        let user = user.ok_or(NotSignedIn::Anonymous)?;
+        let user = signed_in_user(parts, state).await?;
         let step = journey::current_step(&state.db, &user.account, &state.cgu.version)
             .await
             .map_err(|e| NotSignedIn::Error(e.into()))?;
@@ -138,10 +143,7 @@ impl FromRequestParts<AppState> for AdminUser {
     type Rejection = NotSignedIn;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, NotSignedIn> {
-        let MaybeUser(user) = MaybeUser::from_request_parts(parts, state)
-            .await
-            .map_err(NotSignedIn::Error)?;
-        let user = user.ok_or(NotSignedIn::Anonymous)?;
+        let user = signed_in_user(parts, state).await?;
         // Administrative power needs a proven mailbox, whatever scopes the database holds.
         if !user.account.email_confirmed {
             return Err(NotSignedIn::Error(AppError::Forbidden(

@@ -166,16 +166,16 @@ pub async fn set_validated(
     address: &str,
     now: Timestamp,
 ) -> Result<bool, DbErr> {
-    let result = Entity::update_many()
-        .col_expr(Column::ValidatedAt, Expr::value(now))
-        .col_expr(Column::MailboxAddress, Expr::value(address.to_owned()))
-        .col_expr(Column::UpdatedAt, Expr::value(now))
-        .filter(Column::Id.eq(id))
-        .filter(Column::ValidatedAt.is_null())
-        .filter(Column::RejectedAt.is_null())
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected == 1)
+    decide(
+        db,
+        id,
+        now,
+        [
+            (Column::ValidatedAt, Expr::value(now)),
+            (Column::MailboxAddress, Expr::value(address.to_owned())),
+        ],
+    )
+    .await
 }
 
 /// Records a rejection, only if no decision was taken meanwhile.
@@ -185,10 +185,31 @@ pub async fn set_rejected(
     reason: &str,
     now: Timestamp,
 ) -> Result<bool, DbErr> {
-    let result = Entity::update_many()
-        .col_expr(Column::RejectedAt, Expr::value(now))
-        .col_expr(Column::RejectionReason, Expr::value(reason.to_owned()))
-        .col_expr(Column::UpdatedAt, Expr::value(now))
+    decide(
+        db,
+        id,
+        now,
+        [
+            (Column::RejectedAt, Expr::value(now)),
+            (Column::RejectionReason, Expr::value(reason.to_owned())),
+        ],
+    )
+    .await
+}
+
+/// Writes a decision's columns if the account is still undecided: the compare-and-set that
+/// makes two administrators deciding at once end with one decision.
+async fn decide(
+    db: &impl ConnectionTrait,
+    id: i32,
+    now: Timestamp,
+    columns: [(Column, Expr); 2],
+) -> Result<bool, DbErr> {
+    let mut update = Entity::update_many().col_expr(Column::UpdatedAt, Expr::value(now));
+    for (column, value) in columns {
+        update = update.col_expr(column, value);
+    }
+    let result = update
         .filter(Column::Id.eq(id))
         .filter(Column::ValidatedAt.is_null())
         .filter(Column::RejectedAt.is_null())

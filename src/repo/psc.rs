@@ -22,18 +22,23 @@ pub async fn find_by_sub(
     db: &impl ConnectionTrait,
     sub: &str,
 ) -> Result<Option<LinkedIdentity>, DbErr> {
-    psc_identity::Entity::find()
-        .filter(psc_identity::Column::Sub.eq(sub))
-        .one(db)
-        .await
+    find_by(db, psc_identity::Column::Sub, sub).await
 }
 
 pub async fn find_by_rpps(
     db: &impl ConnectionTrait,
     rpps: &str,
 ) -> Result<Option<LinkedIdentity>, DbErr> {
+    find_by(db, psc_identity::Column::Rpps, rpps).await
+}
+
+async fn find_by(
+    db: &impl ConnectionTrait,
+    column: psc_identity::Column,
+    value: &str,
+) -> Result<Option<LinkedIdentity>, DbErr> {
     psc_identity::Entity::find()
-        .filter(psc_identity::Column::Rpps.eq(rpps))
+        .filter(column.eq(value))
         .one(db)
         .await
 }
