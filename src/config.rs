@@ -50,7 +50,9 @@ pub struct ServerSettings {
     /// Largest accepted request body, in bytes; larger bodies get 413.
     pub body_limit_bytes: usize,
     /// Reverse proxies (addresses or CIDR blocks) whose `X-Forwarded-For` is believed. Empty:
-    /// the client is always the peer address.
+    /// the client is always the peer address. A list in TOML, or a comma-separated string
+    /// (`MSS__SERVER__TRUSTED_PROXIES=10.0.0.0/8,192.0.2.7`).
+    #[serde(deserialize_with = "networks")]
     pub trusted_proxies: Vec<ipnet::IpNet>,
     // -- Timeouts (issue 8, defect 6) --
     /// A request not answered within this many seconds gets a 503 page.
@@ -332,6 +334,35 @@ impl Provider for RawEnv {
         }
         Ok(Profile::Default.collect(dict))
     }
+}
+
+/// A list of networks, from a TOML array or a comma-separated string (environment variables are
+/// read as strings). A bare address is a one-address network.
+fn networks<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ipnet::IpNet>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        List(Vec<String>),
+        Text(String),
+    }
+    let items = match Raw::deserialize(d)? {
+        Raw::List(list) => list,
+        Raw::Text(text) => text.split(',').map(str::to_owned).collect(),
+    };
+    items
+        .iter()
+        .map(|item| item.trim())
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    serde::de::Error::custom(format!(
+                        "{item:?} is neither an IP address nor a CIDR block"
+                    ))
+                })
+        })
+        .collect()
 }
 
 /// Sets `path` (e.g. `["server", "bind"]`) in `dict`, creating the tables on the way.

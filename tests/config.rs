@@ -321,3 +321,28 @@ fn every_command_refuses_an_unknown_key_in_its_config_file() {
         assert_mentions(&stderr, &["migrate_on_strat", "prod.toml"]);
     }
 }
+
+#[test]
+fn trusted_proxies_come_as_a_toml_list_or_a_comma_separated_variable() {
+    Jail::expect_with(|jail| {
+        jail.clear_env();
+        jail.create_file(
+            "proxies.toml",
+            "[server]\ntrusted_proxies = [\"10.0.0.0/8\", \"192.0.2.7\"]\n",
+        )?;
+        let from_file = Settings::load(Some(Path::new("proxies.toml"))).expect("settings");
+        let expected: Vec<ipnet::IpNet> = vec![
+            "10.0.0.0/8".parse().expect("net"),
+            "192.0.2.7/32".parse().expect("net"),
+        ];
+        assert_eq!(from_file.server.trusted_proxies, expected);
+
+        jail.set_env("MSS__SERVER__TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7");
+        let from_env = Settings::load(None).expect("settings");
+        assert_eq!(from_env.server.trusted_proxies, expected);
+
+        jail.set_env("MSS__SERVER__TRUSTED_PROXIES", "10.0.0.0/8, nope");
+        assert_mentions(&load_error(None), &["\"nope\"", "TRUSTED_PROXIES"]);
+        Ok(())
+    });
+}
