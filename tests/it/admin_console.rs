@@ -591,8 +591,12 @@ async fn admin_create_refuses_an_account_whose_email_was_never_confirmed() {
         "{}",
         output.stderr
     );
-    assert!(app.audit_actions(id, "admin_granted").await.is_empty());
-    assert_eq!(app.count_rows("admins").await, 0);
+    assert!(
+        db::audit_actions(&app.db, id, "admin_granted")
+            .await
+            .is_empty()
+    );
+    assert_eq!(db::count_rows(&app.db, "admins").await, 0);
 }
 
 #[tokio::test]
@@ -611,7 +615,7 @@ async fn admin_create_refuses_a_disabled_account() {
     // Assert
     assert!(!output.success, "{}", output.stdout);
     assert!(output.stderr.contains("is disabled"), "{}", output.stderr);
-    assert_eq!(app.count_rows("admins").await, 0);
+    assert_eq!(db::count_rows(&app.db, "admins").await, 0);
 }
 
 #[tokio::test]

@@ -129,8 +129,7 @@ async fn the_civilite_d_exercice_is_published_as_mss_civilite_exercice() {
         .assert_redirect_to(&format!("/admin/comptes/{id}"));
 
     // Assert: consumers read it and can filter on it.
-    let address = app
-        .account_by_id(id)
+    let address = db::account_by_id(&app.db, id)
         .await
         .mailbox_address
         .expect("a validated account has an address");

@@ -350,9 +350,11 @@ async fn an_unconfirmed_account_is_purged_after_its_days_and_frees_the_address()
     assert_eq!(purged, 1);
     assert!(db::find_account(&app.db, &squatter.email).await.is_none());
     assert!(db::find_account(&app.db, &other.email).await.is_some());
-    assert_eq!(app.count_rows("email_tokens").await, 1);
+    assert_eq!(db::count_rows(&app.db, "email_tokens").await, 1);
     assert_eq!(
-        app.audit_actions(squatted.id, "account_purged").await.len(),
+        db::audit_actions(&app.db, squatted.id, "account_purged")
+            .await
+            .len(),
         1
     );
 

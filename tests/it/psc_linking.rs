@@ -6,7 +6,7 @@
 use crate::support::psc::{
     self, PSC_IDENTITIES, PscSimulator, pharma_login, spawn_app_with_psc, unique_email,
 };
-use crate::support::{TestUser, html};
+use crate::support::{TestUser, db, html};
 
 #[tokio::test]
 async fn a_signed_in_password_user_links_their_ecps_from_compte_and_then_signs_in_either_way() {
@@ -45,12 +45,12 @@ async fn a_signed_in_password_user_links_their_ecps_from_compte_and_then_signs_i
     );
     assert!(!html::exists(&after.body, "a[href=\"/psc/associer\"]"));
     assert!(app.psc_identity_of(id).await.is_some());
-    assert_eq!(app.audit_actions(id, "psc_linked").await.len(), 1);
+    assert_eq!(db::audit_actions(&app.db, id, "psc_linked").await.len(), 1);
     psc_sign_in.assert_redirect_to("/compte");
     assert_eq!(with_psc.signed_in_account().await, Some(id));
     password_sign_in.assert_redirect_to("/compte");
     assert_eq!(with_password.signed_in_account().await, Some(id));
-    assert_eq!(app.count_rows("accounts").await, 1);
+    assert_eq!(db::count_rows(&app.db, "accounts").await, 1);
 }
 
 #[tokio::test]
@@ -75,7 +75,7 @@ async fn a_psc_sign_in_matching_a_password_account_by_rpps_asks_its_password_bef
             &[("mot_de_passe", "Pas-le-bon-mot-de-passe-2026!")],
         )
         .await;
-    let linked_after_wrong = app.count_rows(PSC_IDENTITIES).await;
+    let linked_after_wrong = db::count_rows(&app.db, PSC_IDENTITIES).await;
     let right = visitor
         .post_form("/psc/lier", &[("mot_de_passe", user.password.as_str())])
         .await;
@@ -96,7 +96,7 @@ async fn a_psc_sign_in_matching_a_password_account_by_rpps_asks_its_password_bef
     assert_eq!(visitor.signed_in_account().await, Some(id));
     let identity = app.psc_identity_of(id).await.expect("linked");
     assert_eq!(identity.rpps.as_deref(), Some(rpps.as_str()));
-    assert_eq!(app.count_rows("accounts").await, 1);
+    assert_eq!(db::count_rows(&app.db, "accounts").await, 1);
     // From now on, PSC signs this account straight in.
     let later = app.another_visitor();
     later
@@ -133,7 +133,7 @@ async fn a_psc_sign_in_matching_a_password_account_by_email_asks_its_password_be
     right.assert_redirect_to("/compte");
     assert_eq!(visitor.signed_in_account().await, Some(id));
     assert!(app.psc_identity_of(id).await.is_some());
-    assert_eq!(app.count_rows("accounts").await, 1);
+    assert_eq!(db::count_rows(&app.db, "accounts").await, 1);
 }
 
 #[tokio::test]
@@ -164,7 +164,11 @@ async fn a_new_psc_user_giving_the_email_of_a_password_account_is_asked_its_pass
     // Assert
     given.assert_redirect_to("/psc/lier");
     wrong.assert_field_error("mot_de_passe");
-    assert_eq!(app.count_rows("accounts").await, 1, "no second account");
+    assert_eq!(
+        db::count_rows(&app.db, "accounts").await,
+        1,
+        "no second account"
+    );
     assert!(
         app.psc_identity_of(id).await.is_none(),
         "never a silent merge"
@@ -198,7 +202,7 @@ async fn an_rpps_already_linked_cannot_be_linked_to_a_second_account() {
         "{}",
         response.text()
     );
-    assert_eq!(app.count_rows(PSC_IDENTITIES).await, 1);
+    assert_eq!(db::count_rows(&app.db, PSC_IDENTITIES).await, 1);
     assert!(app.psc_identity_of(other).await.is_none());
     let identity = app.psc_identity_of(owner).await.expect("still linked");
     assert_eq!(identity.rpps.as_deref(), Some(rpps.as_str()));

@@ -5,6 +5,7 @@
 //! correct variants (no `kid` with a single key, signing-key rotation, and a correct token) must
 //! reach the email step of a new user.
 
+use crate::support::db;
 use crate::support::faulty_oidc::{ClientAuth, Fault, FaultyProvider};
 use crate::support::psc::{self, PSC_IDENTITIES};
 use mss_onboarding::config::TokenAuthMethod;
@@ -72,9 +73,13 @@ async fn assert_refused(app: &TestApp, response: &TestResponse) {
         "a session cookie was set: {:?}",
         response.set_cookies()
     );
-    assert_eq!(app.count_rows("sessions").await, 0, "no session");
-    assert_eq!(app.count_rows("accounts").await, 0, "no account");
-    assert_eq!(app.count_rows(PSC_IDENTITIES).await, 0, "no identity");
+    assert_eq!(db::count_rows(&app.db, "sessions").await, 0, "no session");
+    assert_eq!(db::count_rows(&app.db, "accounts").await, 0, "no account");
+    assert_eq!(
+        db::count_rows(&app.db, PSC_IDENTITIES).await,
+        0,
+        "no identity"
+    );
     let refusals = app.psc_refusals().await;
     assert_eq!(refusals.len(), 1, "one audit record: {refusals:?}");
     assert_eq!(refusals[0].account_id, None);
@@ -390,9 +395,9 @@ async fn a_callback_replayed_in_the_same_browser_is_refused_and_creates_nothing(
         1,
         "the code was not presented again"
     );
-    assert_eq!(app.count_rows("accounts").await, 0);
-    assert_eq!(app.count_rows(PSC_IDENTITIES).await, 0);
-    assert_eq!(app.count_rows("sessions").await, 0);
+    assert_eq!(db::count_rows(&app.db, "accounts").await, 0);
+    assert_eq!(db::count_rows(&app.db, PSC_IDENTITIES).await, 0);
+    assert_eq!(db::count_rows(&app.db, "sessions").await, 0);
     let refusals = app.psc_refusals().await;
     assert_eq!(refusals.len(), 1, "{refusals:?}");
     assert!(
@@ -424,7 +429,7 @@ async fn a_callback_replayed_after_a_sign_in_is_refused_and_creates_nothing() {
     app.psc_callback(&callback)
         .await
         .assert_redirect_to("/inscription/email-envoye");
-    let sessions = app.count_rows("sessions").await;
+    let sessions = db::count_rows(&app.db, "sessions").await;
 
     // Act: the same URL, in this browser and in another one.
     let replayed = app.psc_callback(&callback).await;
@@ -442,9 +447,9 @@ async fn a_callback_replayed_after_a_sign_in_is_refused_and_creates_nothing() {
         2,
         "the code was not presented again"
     );
-    assert_eq!(app.count_rows("sessions").await, sessions);
-    assert_eq!(app.count_rows("accounts").await, 1);
-    assert_eq!(app.count_rows(PSC_IDENTITIES).await, 1);
+    assert_eq!(db::count_rows(&app.db, "sessions").await, sessions);
+    assert_eq!(db::count_rows(&app.db, "accounts").await, 1);
+    assert_eq!(db::count_rows(&app.db, PSC_IDENTITIES).await, 1);
     // The attempt cookie ended with the sign-in, so neither browser holds an attempt: both
     // replays are anonymous requests, which write nothing (issue 8: only a log line).
     assert!(app.psc_refusals().await.is_empty());

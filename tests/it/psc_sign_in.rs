@@ -245,9 +245,9 @@ async fn cancelling_at_psc_shows_a_french_page_with_a_retry_and_creates_no_accou
             .is_some_and(|d| d.contains("access_denied")),
         "{refusals:?}"
     );
-    assert_eq!(app.count_rows("accounts").await, 0);
-    assert_eq!(app.count_rows(PSC_IDENTITIES).await, 0);
-    assert_eq!(app.count_rows("sessions").await, 0);
+    assert_eq!(db::count_rows(&app.db, "accounts").await, 0);
+    assert_eq!(db::count_rows(&app.db, PSC_IDENTITIES).await, 0);
+    assert_eq!(db::count_rows(&app.db, "sessions").await, 0);
     assert!(sim.events_of("token").await.is_empty());
 }
 
@@ -307,7 +307,7 @@ async fn psc_unreachable_gives_a_502_french_page_with_a_retry() {
         "{}",
         response.text()
     );
-    assert_eq!(app.count_rows("accounts").await, 0);
+    assert_eq!(db::count_rows(&app.db, "accounts").await, 0);
 }
 
 #[tokio::test]
@@ -348,7 +348,7 @@ async fn psc_going_down_during_the_sign_in_gives_a_french_page_and_no_account() 
     response.assert_status(502);
     assert_french_retry_page(&response);
     assert_eq!(app.psc_refusals().await.len(), 1);
-    assert_eq!(app.count_rows("accounts").await, 0);
-    assert_eq!(app.count_rows(PSC_IDENTITIES).await, 0);
-    assert_eq!(app.count_rows("sessions").await, 0);
+    assert_eq!(db::count_rows(&app.db, "accounts").await, 0);
+    assert_eq!(db::count_rows(&app.db, PSC_IDENTITIES).await, 0);
+    assert_eq!(db::count_rows(&app.db, "sessions").await, 0);
 }

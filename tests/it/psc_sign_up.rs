@@ -183,8 +183,8 @@ async fn a_returning_psc_user_is_signed_straight_in_and_resumes_at_their_step() 
     response.assert_redirect_to("/profil");
     assert_eq!(elsewhere.signed_in_account().await, Some(id));
     elsewhere.get("/profil").await.assert_status(200);
-    assert_eq!(app.count_rows("accounts").await, 1);
-    assert_eq!(app.count_rows(PSC_IDENTITIES).await, 1);
+    assert_eq!(db::count_rows(&app.db, "accounts").await, 1);
+    assert_eq!(db::count_rows(&app.db, PSC_IDENTITIES).await, 1);
     assert_eq!(sim.events_of("login").await.len(), 2, "a new PSC session");
 }
 
@@ -309,7 +309,7 @@ async fn an_edit_test_identity_gets_no_identifier_and_a_bal_med_never_published_
     );
     submitted.assert_redirect_to("/compte");
     validated.assert_redirect_to(&format!("/admin/comptes/{id}"));
-    let account = app.account_by_id(id).await;
+    let account = db::account_by_id(&app.db, id).await;
     assert_eq!(account.bal_type.as_deref(), Some("MED"));
     let address = account.mailbox_address.expect("validated");
     assert!(
@@ -327,8 +327,7 @@ async fn an_edit_test_identity_gets_no_identifier_and_a_bal_med_never_published_
         "the directory publication",
         Duration::from_secs(15),
         || async {
-            (!app
-                .audit_actions(id, "directory_published")
+            (!db::audit_actions(&app.db, id, "directory_published")
                 .await
                 .is_empty())
             .then_some(())
@@ -382,12 +381,12 @@ async fn with_auto_approve_psc_the_account_is_validated_right_after_the_profile(
     // Assert
     submitted.assert_redirect_to("/compte");
     let address = "claire.martin@pharmacien.oc.mssante.fr";
-    let account = app.account_by_id(id).await;
+    let account = db::account_by_id(&app.db, id).await;
     assert!(account.validated_at.is_some());
     assert_eq!(account.mailbox_address.as_deref(), Some(address));
     let mail = app.wait_for_mail_with_subject(&email, "est validé").await;
     assert!(mail.text().contains(address), "{}", mail.text());
-    let validated = app.audit_actions(id, "account_validated").await;
+    let validated = db::audit_actions(&app.db, id, "account_validated").await;
     assert_eq!(validated.len(), 1, "{validated:?}");
     assert_eq!(validated[0].actor, "system");
     let detail = validated[0].detail.clone().unwrap_or_default();
@@ -395,7 +394,7 @@ async fn with_auto_approve_psc_the_account_is_validated_right_after_the_profile(
         detail.contains(address) && detail.contains("validation automatique"),
         "{detail}"
     );
-    assert_eq!(app.outbox_of_kind("directory").await.len(), 1);
+    assert_eq!(db::outbox_of_kind(&app.db, "directory").await.len(), 1);
     let page = app.get("/compte").await;
     assert!(
         page.text().contains("Votre compte est validé"),
@@ -425,8 +424,12 @@ async fn without_auto_approve_a_psc_account_waits_for_an_administrator() {
 
     // Assert
     submitted.assert_redirect_to("/compte");
-    let account = app.account_by_id(id).await;
+    let account = db::account_by_id(&app.db, id).await;
     assert!(account.validated_at.is_none());
     assert!(account.mailbox_address.is_none());
-    assert!(app.audit_actions(id, "account_validated").await.is_empty());
+    assert!(
+        db::audit_actions(&app.db, id, "account_validated")
+            .await
+            .is_empty()
+    );
 }

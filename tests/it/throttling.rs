@@ -8,7 +8,7 @@ use crate::support::{TestApp, TestResponse, TestUser, db, spawn_app, spawn_app_w
 /// Failed verifications recorded for the account (one audit row per wrong password checked).
 async fn verifications_failed(app: &TestApp, email: &str) -> usize {
     let id = db::account(&app.db, email).await.id;
-    app.audit_actions(id, "sign_in_failed").await.len()
+    db::audit_actions(&app.db, id, "sign_in_failed").await.len()
 }
 
 #[track_caller]
@@ -60,7 +60,10 @@ async fn two_hundred_concurrent_wrong_passwords_lead_to_at_most_ten_verification
     assert_eq!(throttled, 190);
     assert_eq!(verifications_failed(&app, &user.email).await, 10);
     let id = db::account(&app.db, &user.email).await.id;
-    assert_eq!(app.audit_actions(id, "sign_in_locked").await.len(), 1);
+    assert_eq!(
+        db::audit_actions(&app.db, id, "sign_in_locked").await.len(),
+        1
+    );
 
     // The right password is refused too until the window ends…
     assert_throttled(&app.login_user(&user).await);
@@ -135,7 +138,7 @@ async fn sign_ups_from_one_client_are_limited_with_a_french_429() {
 
     // Assert: refused before anything was written.
     assert_throttled(&response);
-    assert_eq!(app.count_rows("accounts").await, 2);
+    assert_eq!(db::count_rows(&app.db, "accounts").await, 2);
 }
 
 #[tokio::test]

@@ -603,26 +603,6 @@ impl TestApp {
             .assert_redirect_to("/compte");
     }
 
-    // ---- database ----------------------------------------------------------------------------
-    // The DB reads live in `support::db`. These four are thin aliases kept for the PSC test
-    // files, which call them on the app; new tests call `db::…(&app.db, …)`.
-
-    pub async fn count_rows(&self, table: &str) -> i64 {
-        db::count_rows(&self.db, table).await
-    }
-
-    pub async fn account_by_id(&self, id: i32) -> entities::account::Model {
-        db::account_by_id(&self.db, id).await
-    }
-
-    pub async fn audit_actions(&self, id: i32, action: &str) -> Vec<entities::audit_event::Model> {
-        db::audit_actions(&self.db, id, action).await
-    }
-
-    pub async fn outbox_of_kind(&self, kind: &str) -> Vec<entities::outbox::Model> {
-        db::outbox_of_kind(&self.db, kind).await
-    }
-
     // ---- administrators and decisions (issue 3) ---------------------------------------------
 
     /// Seeds an administrator: a confirmed account with `user`'s names, email and password
