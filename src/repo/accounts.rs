@@ -143,6 +143,26 @@ pub async fn mark_profile_submitted(
     .await
 }
 
+/// The names Pro Santé Connect asserts, refreshed at a PSC sign-in.
+pub async fn set_names(
+    db: &impl ConnectionTrait,
+    id: i32,
+    nom: &PersonName,
+    prenom: &PersonName,
+    now: Timestamp,
+) -> Result<(), DbErr> {
+    update(
+        db,
+        id,
+        |m| {
+            m.nom = Set(nom.as_str().to_owned());
+            m.prenom = Set(prenom.as_str().to_owned());
+        },
+        now,
+    )
+    .await
+}
+
 async fn update(
     db: &impl ConnectionTrait,
     id: i32,

@@ -139,6 +139,9 @@ pub struct ProfileView {
     pub psc_verified: bool,
     /// The PSC activities to choose from; the chooser is shown only when there are several.
     pub activities: Vec<ActivityChoice>,
+    /// The activity the form was pre-filled from, sent back as a hidden `activite` field so the
+    /// server knows which of PSC's exercices gives the verified profession.
+    pub chosen_activity: usize,
 }
 
 /// One fieldset of a generic form.
