@@ -291,7 +291,8 @@ impl PscIdentity {
         self.activities
             .iter()
             .find(|a| {
-                a.profession == profession && a.specialite.as_deref().unwrap_or_default() == specialite
+                a.profession == profession
+                    && a.specialite.as_deref().unwrap_or_default() == specialite
             })
             .or_else(|| self.activities.first())
     }
@@ -450,8 +451,14 @@ mod tests {
         assert_eq!(id.asserted("nom", activity).as_deref(), Some("DOC0042788"));
         assert_eq!(id.asserted("profession", activity).as_deref(), Some("10"));
         assert_eq!(id.asserted("specialite", activity).as_deref(), Some("SM26"));
-        assert_eq!(id.asserted("type_identifiant", activity).as_deref(), Some("RPPS"));
-        assert_eq!(id.asserted("identifiant", activity).as_deref(), Some("99700427885"));
+        assert_eq!(
+            id.asserted("type_identifiant", activity).as_deref(),
+            Some("RPPS")
+        );
+        assert_eq!(
+            id.asserted("identifiant", activity).as_deref(),
+            Some("99700427885")
+        );
         assert_eq!(id.asserted("telephone1", activity), None);
         // A profession PSC did not send falls back to PSC's first exercice.
         let other = id.activity_matching("21", "");

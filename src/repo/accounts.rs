@@ -180,15 +180,23 @@ async fn update(
 
 /// Records the validation and its address, only if no decision was taken meanwhile
 /// (compare-and-set). Returns false when another administrator decided first.
+///
+/// `national_id` (`TYPE:number`) goes to `validated_national_id`, whose unique index refuses a
+/// second validated account with the same identifier.
 pub async fn set_validated(
     db: &impl ConnectionTrait,
     id: i32,
     address: &str,
+    national_id: Option<&str>,
     now: Timestamp,
 ) -> Result<bool, DbErr> {
     let result = Entity::update_many()
         .col_expr(Column::ValidatedAt, Expr::value(now))
         .col_expr(Column::MailboxAddress, Expr::value(address.to_owned()))
+        .col_expr(
+            Column::ValidatedNationalId,
+            Expr::value(national_id.map(str::to_owned)),
+        )
         .col_expr(Column::UpdatedAt, Expr::value(now))
         .filter(Column::Id.eq(id))
         .filter(Column::ValidatedAt.is_null())
@@ -196,6 +204,20 @@ pub async fn set_validated(
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
+}
+
+/// The validated account, other than `except`, that carries `national_id` (`TYPE:number`).
+pub async fn validated_with_national_id(
+    db: &impl ConnectionTrait,
+    national_id: &str,
+    except: i32,
+) -> Result<Option<i32>, DbErr> {
+    Ok(Entity::find()
+        .filter(Column::ValidatedNationalId.eq(national_id))
+        .filter(Column::Id.ne(except))
+        .one(db)
+        .await?
+        .map(|m| m.id))
 }
 
 /// Records a rejection, only if no decision was taken meanwhile.

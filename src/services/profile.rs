@@ -54,9 +54,40 @@ pub fn vouched_by_psc(identity: &PscIdentity, row: &StoredProfile) -> bool {
     let activity = identity.activity_matching(&row.profession, &row.specialite);
     identity.national_id().is_some()
         && identity.asserted("profession", activity).is_some()
-        && FIELDS.iter().filter(|f| f.verified && f.stored).all(|f| {
-            identity.asserted(f.name, activity).as_deref() == Some(row_text(row, f.name))
+        && FIELDS
+            .iter()
+            .filter(|f| f.verified && f.stored)
+            .all(|f| identity.asserted(f.name, activity).as_deref() == Some(row_text(row, f.name)))
+}
+
+/// The fields of the account and its profile whose value is the one Pro Santé Connect asserts
+/// (the admin detail page marks them "vérifié par Pro Santé Connect"), in form order.
+pub fn verified_fields(
+    identity: &PscIdentity,
+    account: &Account,
+    row: Option<&StoredProfile>,
+) -> Vec<&'static str> {
+    let activity = row.and_then(|r| identity.activity_matching(&r.profession, &r.specialite));
+    FIELDS
+        .iter()
+        .filter(|f| f.verified)
+        .filter(|f| {
+            let Some(asserted) = identity.asserted(f.name, activity) else {
+                return false;
+            };
+            let value = match f.name {
+                "nom" => account.nom.as_str(),
+                "prenom" => account.prenom.as_str(),
+                name => match row {
+                    Some(row) => row_text(row, name),
+                    None => return false,
+                },
+            };
+            // An identifier PSC does not vouch for is not "verified" as empty.
+            !asserted.is_empty() && asserted == value
         })
+        .map(|f| f.name)
+        .collect()
 }
 
 fn row_text<'a>(row: &'a StoredProfile, name: &str) -> &'a str {

@@ -194,12 +194,13 @@ fn form_field(
     // Asserted by Pro Santé Connect: shown, not editable (the POST takes PSC's value whatever
     // is submitted). `input` already holds PSC's values (`profile::lock_verified`).
     if let Some(identity) = identity.filter(|_| field.verified) {
-        let activity = identity.activity_matching(
-            input.profession.as_str(),
-            input.specialite.as_str(),
-        );
+        let activity =
+            identity.activity_matching(input.profession.as_str(), input.specialite.as_str());
         if identity.asserted(field.name, activity).is_some() {
-            if let Input::Select { options, groups, .. } = &input_kind {
+            if let Input::Select {
+                options, groups, ..
+            } = &input_kind
+            {
                 // The label reads better than the code.
                 let label = options
                     .iter()

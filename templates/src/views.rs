@@ -313,6 +313,8 @@ pub struct QueueRow {
     pub age_hours: i64,
     /// The identity was verified by Pro Santé Connect.
     pub psc_verified: bool,
+    /// Another account claims the same national identifier.
+    pub contested: bool,
 }
 
 /// The administrators' detail page of one account.
@@ -326,6 +328,10 @@ pub struct AdminAccountView {
     /// Label → value of every field the user gave, in form order.
     pub fields: Vec<(String, String)>,
     pub psc_verified: bool,
+    /// Labels (as in `fields`) of the values Pro Santé Connect asserts: each gets its mark.
+    pub psc_verified_fields: Vec<String>,
+    /// Other accounts claiming the same national identifier, by id.
+    pub contested_by: Vec<i32>,
     /// Result of the national identifier's check, e.g. "Clé RPPS valide" / "Clé RPPS invalide".
     pub identifier_check: Option<String>,
     /// The address assigned on validation.
