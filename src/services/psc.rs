@@ -522,9 +522,12 @@ pub async fn link_prompt(state: &AppState, held: &Held) -> Result<LinkPrompt, Ps
     let account = repo::accounts::find(&state.db, account_id)
         .await?
         .ok_or(PscRefusal::Expired)?;
+    // Only a validated RPPS makes a match of its own (`matching_account`).
     let by_rpps = match &held.identity.rpps {
-        Some(rpps) => repo::profiles::account_with_rpps(&state.db, rpps).await? == Some(account_id),
-        None => false,
+        Some(rpps) if account.validated_at.is_some() => {
+            repo::profiles::account_with_rpps(&state.db, rpps).await? == Some(account_id)
+        }
+        _ => false,
     };
     Ok(LinkPrompt {
         email: account.email,

@@ -1022,3 +1022,15 @@ pub fn form_as_submitted(body: &str, action: &str) -> crate::support::Form {
     }
     fields
 }
+
+/// The value shown read-only under `label` on `/profil` (what Pro Santé Connect asserts), or
+/// `None` when that field is not read-only.
+pub fn read_only(body: &str, label: &str) -> Option<String> {
+    let labels = crate::support::html::texts(body, ".identifier-readonly dt");
+    let values = crate::support::html::texts(body, ".identifier-readonly dd");
+    labels
+        .into_iter()
+        .zip(values)
+        .find(|(l, _)| l.trim() == label)
+        .map(|(_, v)| v.trim().to_owned())
+}
