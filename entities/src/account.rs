@@ -25,6 +25,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub mailbox_address: Option<String>,
     pub disabled_at: Option<DateTimeWithTimeZone>,
+    #[sea_orm(unique)]
+    pub validated_national_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

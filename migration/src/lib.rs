@@ -15,6 +15,7 @@ mod m20261128_000009_add_account_validation;
 mod m20261128_000010_create_psc_tables;
 mod m20261204_000001_create_rate_limits;
 mod m20261204_000011_add_civilite_exercice;
+mod m20261204_000020_add_validated_national_id;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000010_create_psc_tables::Migration),
             Box::new(m20261204_000001_create_rate_limits::Migration),
             Box::new(m20261204_000011_add_civilite_exercice::Migration),
+            Box::new(m20261204_000020_add_validated_national_id::Migration),
         ]
     }
 }

@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 use openidconnect::AdditionalClaims;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Adeli, Finess, NationalId, Rpps, profile::Raw};
+use crate::domain::{
+    Adeli, Finess, NationalId, Rpps,
+    profile::{FIELDS, Raw},
+};
 
 /// The PSC-specific claims of userinfo. Every field is optional: PSC sends empty strings rather
 /// than omitting values, and test identities lack some of them.
@@ -282,6 +285,58 @@ impl PscIdentity {
             .map(NationalId::Adeli)
     }
 
+    /// The activity whose profession and specialty an account keeps: the one PSC sent with this
+    /// `profession` and `specialite` (the user chose it), else the first.
+    pub fn activity_matching(&self, profession: &str, specialite: &str) -> Option<&ActivityChoice> {
+        self.activities
+            .iter()
+            .find(|a| {
+                a.profession == profession
+                    && a.specialite.as_deref().unwrap_or_default() == specialite
+            })
+            .or_else(|| self.activities.first())
+    }
+
+    /// The value PSC asserts for the profile field `name` (one marked `verified` in the field
+    /// table), with the profession and specialty of `activity`. `None` when PSC asserts nothing
+    /// for it (an empty name, an exercice without profession): the field stays the user's.
+    pub fn asserted(&self, name: &str, activity: Option<&ActivityChoice>) -> Option<String> {
+        let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        let exercice = activity.filter(|a| !a.profession.is_empty());
+        match name {
+            "nom" => non_empty(&self.nom),
+            "prenom" => non_empty(&self.prenom),
+            "profession" => exercice.map(|a| a.profession.clone()),
+            // With PSC's profession comes PSC's specialty, "none" included.
+            "specialite" => exercice.map(|a| a.specialite.clone().unwrap_or_default()),
+            // The identifier is PSC's even when PSC vouches for none (an EDIT test identity): a
+            // linked account never carries a self-declared one.
+            "type_identifiant" => Some(
+                self.national_id()
+                    .map(|id| id.kind().as_str().to_owned())
+                    .unwrap_or_default(),
+            ),
+            "identifiant" => Some(
+                self.national_id()
+                    .map(|id| id.as_str().to_owned())
+                    .unwrap_or_default(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// `(field name, value)` of every profile field PSC asserts (the field table's `verified`),
+    /// with the profession and specialty of `activity`.
+    pub fn verified_values(
+        &self,
+        activity: Option<&ActivityChoice>,
+    ) -> impl Iterator<Item = (&'static str, String)> {
+        FIELDS
+            .iter()
+            .filter(|f| f.verified)
+            .filter_map(move |f| Some((f.name, self.asserted(f.name, activity)?)))
+    }
+
     /// The first email address PSC knows for one of the activities (PSC sends no `email`).
     pub fn email_hint(&self) -> Option<&str> {
         self.activities
@@ -387,5 +442,26 @@ mod tests {
         assert_eq!(cabinet.structure_id, "R102671");
         assert_eq!(id.activities[1].structure_id, "0B0193488");
         assert!(!id.activities[1].liberal);
+    }
+
+    #[test]
+    fn psc_asserts_names_identifier_and_the_chosen_exercice_profession() {
+        let id = PscIdentity::from_userinfo("s", None, None, None, &sample());
+        let activity = id.activity_matching("10", "SM26");
+        assert_eq!(id.asserted("nom", activity).as_deref(), Some("DOC0042788"));
+        assert_eq!(id.asserted("profession", activity).as_deref(), Some("10"));
+        assert_eq!(id.asserted("specialite", activity).as_deref(), Some("SM26"));
+        assert_eq!(
+            id.asserted("type_identifiant", activity).as_deref(),
+            Some("RPPS")
+        );
+        assert_eq!(
+            id.asserted("identifiant", activity).as_deref(),
+            Some("99700427885")
+        );
+        assert_eq!(id.asserted("telephone1", activity), None);
+        // A profession PSC did not send falls back to PSC's first exercice.
+        let other = id.activity_matching("21", "");
+        assert_eq!(id.asserted("profession", other).as_deref(), Some("10"));
     }
 }

@@ -50,6 +50,11 @@ pub enum PscRefusal {
     /// disabled, as the password sign-in does not (OWASP ASVS 2.2).
     #[error("identity already linked elsewhere")]
     AccountDisabled,
+    /// The account to link declares, in its profile, a national identifier other than the one
+    /// PSC vouches for: linking would silently replace it (or tie someone else's e-CPS to the
+    /// account), so it is refused and an administrator or the user sorts it out.
+    #[error("the account declares another national identifier than PSC's")]
+    IdentifierMismatch,
     /// The identity held after the callback is gone (attempt expired or finished): the email
     /// or password step cannot go on.
     #[error("no verified identity held for this browser")]

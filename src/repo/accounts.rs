@@ -143,6 +143,26 @@ pub async fn mark_profile_submitted(
     .await
 }
 
+/// The names Pro Santé Connect asserts, refreshed at a PSC sign-in.
+pub async fn set_names(
+    db: &impl ConnectionTrait,
+    id: i32,
+    nom: &PersonName,
+    prenom: &PersonName,
+    now: Timestamp,
+) -> Result<(), DbErr> {
+    update(
+        db,
+        id,
+        |m| {
+            m.nom = Set(nom.as_str().to_owned());
+            m.prenom = Set(prenom.as_str().to_owned());
+        },
+        now,
+    )
+    .await
+}
+
 async fn update(
     db: &impl ConnectionTrait,
     id: i32,
@@ -160,10 +180,14 @@ async fn update(
 
 /// Records the validation and its address, only if no decision was taken meanwhile
 /// (compare-and-set). Returns false when another administrator decided first.
+///
+/// `national_id` (`TYPE:number`) goes to `validated_national_id`, whose unique index refuses a
+/// second validated account with the same identifier.
 pub async fn set_validated(
     db: &impl ConnectionTrait,
     id: i32,
     address: &str,
+    national_id: Option<&str>,
     now: Timestamp,
 ) -> Result<bool, DbErr> {
     decide(
@@ -173,9 +197,27 @@ pub async fn set_validated(
         [
             (Column::ValidatedAt, Expr::value(now)),
             (Column::MailboxAddress, Expr::value(address.to_owned())),
+            (
+                Column::ValidatedNationalId,
+                Expr::value(national_id.map(str::to_owned)),
+            ),
         ],
     )
     .await
+}
+
+/// The validated account, other than `except`, that carries `national_id` (`TYPE:number`).
+pub async fn validated_with_national_id(
+    db: &impl ConnectionTrait,
+    national_id: &str,
+    except: i32,
+) -> Result<Option<i32>, DbErr> {
+    Ok(Entity::find()
+        .filter(Column::ValidatedNationalId.eq(national_id))
+        .filter(Column::Id.ne(except))
+        .one(db)
+        .await?
+        .map(|m| m.id))
 }
 
 /// Records a rejection, only if no decision was taken meanwhile.
@@ -203,7 +245,7 @@ async fn decide(
     db: &impl ConnectionTrait,
     id: i32,
     now: Timestamp,
-    columns: [(Column, Expr); 2],
+    columns: impl IntoIterator<Item = (Column, Expr)>,
 ) -> Result<bool, DbErr> {
     let mut update = Entity::update_many().col_expr(Column::UpdatedAt, Expr::value(now));
     for (column, value) in columns {

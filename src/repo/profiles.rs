@@ -2,6 +2,7 @@
 //! field table (`domain::profile::FIELDS`): a stored field's column has the field's name, so a
 //! new field needs no code here.
 
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
 use entities::account_profile::{ActiveModel, Column, Entity, Model};
@@ -117,6 +118,44 @@ pub async fn account_with_rpps(
         .one(db)
         .await?
         .map(|p| p.account_id))
+}
+
+/// Every account claiming one of `identifiers` (`(type, number)`): those whose profile declares
+/// it, and, for an RPPS, those linked to an e-CPS carrying it. Keyed by the identifier.
+pub async fn claimants(
+    db: &impl ConnectionTrait,
+    identifiers: &[(String, String)],
+) -> Result<HashMap<(String, String), HashSet<i32>>, DbErr> {
+    let mut claims: HashMap<(String, String), HashSet<i32>> = HashMap::new();
+    if identifiers.is_empty() {
+        return Ok(claims);
+    }
+    let numbers = identifiers.iter().map(|(_, n)| n.clone());
+    for m in Entity::find()
+        .filter(Column::Identifiant.is_in(numbers.clone()))
+        .all(db)
+        .await?
+    {
+        if let (Some(kind), Some(number)) = (m.type_identifiant, m.identifiant) {
+            claims
+                .entry((kind, number))
+                .or_default()
+                .insert(m.account_id);
+        }
+    }
+    for linked in entities::psc_identity::Entity::find()
+        .filter(entities::psc_identity::Column::Rpps.is_in(numbers))
+        .all(db)
+        .await?
+    {
+        if let Some(rpps) = linked.rpps {
+            claims
+                .entry(("RPPS".to_owned(), rpps))
+                .or_default()
+                .insert(linked.account_id);
+        }
+    }
+    Ok(claims)
 }
 
 /// Changes the directory visibility ticks (liste rouge).

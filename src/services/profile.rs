@@ -5,7 +5,7 @@ use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use crate::domain::{Account, Action, Actor, BalType};
 use crate::{
     clock::Timestamp,
-    domain::profile::{FIELDS, Profile, ProfileInput, StoredProfile},
+    domain::profile::{FIELDS, Profile, ProfileInput, Raw, StoredProfile},
     outbox::{self, Job},
     psc::claims::{ActivityChoice, PscIdentity},
     repo,
@@ -32,6 +32,68 @@ pub fn prefill(input: &mut ProfileInput, activity: &ActivityChoice) {
         if let Some(value) = field.psc.and_then(|key| activity.prefill(key)) {
             input.set(field.name, value.as_raw());
         }
+    }
+}
+
+/// Puts PSC's value in every field PSC asserts (the field table's `verified`), with the
+/// profession and specialty of `activity`: for a linked account these are never the user's.
+pub fn lock_verified(
+    input: &mut ProfileInput,
+    identity: &PscIdentity,
+    activity: Option<&ActivityChoice>,
+) {
+    for (name, value) in identity.verified_values(activity) {
+        input.set(name, Raw::Text(&value));
+    }
+}
+
+/// Whether every stored value PSC asserts is PSC's, and PSC vouches for a national identifier
+/// and a profession: only then may `validation.auto_approve_psc` decide alone. A self-declared
+/// value never reaches an automatic validation.
+pub fn vouched_by_psc(identity: &PscIdentity, row: &StoredProfile) -> bool {
+    let activity = identity.activity_matching(&row.profession, &row.specialite);
+    identity.national_id().is_some()
+        && identity.asserted("profession", activity).is_some()
+        && FIELDS
+            .iter()
+            .filter(|f| f.verified && f.stored)
+            .all(|f| identity.asserted(f.name, activity).as_deref() == Some(row_text(row, f.name)))
+}
+
+/// The fields of the account and its profile whose value is the one Pro Santé Connect asserts
+/// (the admin detail page marks them "vérifié par Pro Santé Connect"), in form order.
+pub fn verified_fields(
+    identity: &PscIdentity,
+    account: &Account,
+    row: Option<&StoredProfile>,
+) -> Vec<&'static str> {
+    let activity = row.and_then(|r| identity.activity_matching(&r.profession, &r.specialite));
+    FIELDS
+        .iter()
+        .filter(|f| f.verified)
+        .filter(|f| {
+            let Some(asserted) = identity.asserted(f.name, activity) else {
+                return false;
+            };
+            let value = match f.name {
+                "nom" => account.nom.as_str(),
+                "prenom" => account.prenom.as_str(),
+                name => match row {
+                    Some(row) => row_text(row, name),
+                    None => return false,
+                },
+            };
+            // An identifier PSC does not vouch for is not "verified" as empty.
+            !asserted.is_empty() && asserted == value
+        })
+        .map(|f| f.name)
+        .collect()
+}
+
+fn row_text<'a>(row: &'a StoredProfile, name: &str) -> &'a str {
+    match row.get(name) {
+        Some(Raw::Text(text)) => text,
+        _ => "",
     }
 }
 
@@ -83,8 +145,9 @@ pub async fn answer_identification(
 }
 
 /// Saves the profile; the account then waits for validation — unless its identity was verified
-/// by Pro Santé Connect, it is a BAL PER and `validation.auto_approve_psc` is on: then it is
-/// validated at once, exactly as an administrator would (recorded as automatic).
+/// by Pro Santé Connect, it is a BAL PER, `validation.auto_approve_psc` is on and the stored
+/// profession and identifier are PSC's ([`vouched_by_psc`]): then it is validated at once,
+/// exactly as an administrator would (recorded as automatic).
 ///
 /// # Errors
 /// Database failures, or the automatic validation failing.
@@ -92,14 +155,15 @@ pub async fn submit(
     state: &AppState,
     account: &Account,
     profile: &Profile,
-    psc_verified: bool,
+    identity: Option<&PscIdentity>,
 ) -> anyhow::Result<()> {
     save(&state.db, account.id, profile, state.clock.now()).await?;
-    if psc_verified
+    if let Some(identity) = identity
         && state.settings.validation.auto_approve_psc
         && account.bal_type == Some(BalType::Per)
         && let Some(account) = repo::accounts::find(&state.db, account.id).await?
         && let Some(row) = repo::profiles::find(&state.db, account.id).await?
+        && vouched_by_psc(identity, &row)
     {
         match validation::validate(state, Decider::System, &account, &row).await {
             Ok(_) | Err(DecisionError::NotPending) => {}

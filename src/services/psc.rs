@@ -17,7 +17,7 @@ use std::net::IpAddr;
 use chrono::Duration;
 use sea_orm::{DbErr, TransactionTrait};
 
-use crate::domain::{Account, Action, Actor, BalType};
+use crate::domain::{Account, Action, Actor, BalType, profile::Raw};
 use crate::{
     auth::{
         secrets,
@@ -26,6 +26,7 @@ use crate::{
     },
     domain::{EmailAddress, PersonName},
     error::is_unique_violation,
+    outbox::{self, Job},
     psc::{CallbackParams, Pending, PscClient, PscRefusal, Verified, claims::PscIdentity},
     repo::{self, psc::Flow},
     services::{journey, registration},
@@ -200,7 +201,11 @@ pub async fn callback(
             Ok(Outcome::Linked)
         }
         Ok(outcome @ (Outcome::NeedsEmail | Outcome::NeedsPassword)) => Ok(outcome),
-        Err(refusal @ (PscRefusal::AlreadyLinked | PscRefusal::AccountDisabled)) => {
+        Err(
+            refusal @ (PscRefusal::AlreadyLinked
+            | PscRefusal::AccountDisabled
+            | PscRefusal::IdentifierMismatch),
+        ) => {
             repo::psc::delete_flow(&state.db, flow.id).await?;
             Err(audited(state, flow.account_id, refusal).await)
         }
@@ -233,6 +238,11 @@ async fn after_callback(
         if linked.is_some() || repo::psc::find_by_account(db, account_id).await?.is_some() {
             return Err(PscRefusal::AlreadyLinked);
         }
+        // Linking would make PSC's identifier replace the one the account declared: another
+        // person's e-CPS, or a typo an administrator must look at. Refused, never overwritten.
+        if declares_other_identifier(state, account_id, identity).await? {
+            return Err(PscRefusal::IdentifierMismatch);
+        }
         return match link(state, account_id, verified).await {
             Ok(()) => Ok(Outcome::Linked),
             // Linked meanwhile (a concurrent callback): the unique indexes said no.
@@ -248,7 +258,7 @@ async fn after_callback(
         else {
             return Err(PscRefusal::AccountDisabled);
         };
-        repo::psc::touch_login(db, account.id, &verified.identity, state.clock.now()).await?;
+        refresh_verified(state, &account, &verified.identity).await?;
         let session = sign_in::start_session(
             state,
             account.id,
@@ -278,7 +288,14 @@ async fn after_callback(
     Ok(Outcome::NeedsEmail)
 }
 
-/// An unlinked account whose profile carries this RPPS, or whose email PSC knows.
+/// An unlinked account whose email PSC knows, or that an administrator validated with this
+/// RPPS.
+///
+/// A self-declared RPPS proves nothing: anyone can type someone else's number in `/profil`.
+/// Offering such an account would let a squatter stand between the holder and the service
+/// (issue 8, defect 4), so an unvalidated account is offered only when its email matches too;
+/// otherwise the holder gets their own account (the email step) and the administrators see
+/// the conflict ("identifiant revendiqué par plusieurs comptes").
 async fn matching_account(
     state: &AppState,
     identity: &PscIdentity,
@@ -289,6 +306,7 @@ async fn matching_account(
             .await?
             .is_none()
         && let Some(account) = repo::accounts::find(&state.db, account_id).await?
+        && account.validated_at.is_some()
     {
         return Ok(Some(account));
     }
@@ -303,6 +321,67 @@ async fn matching_account(
         return Ok(Some(account));
     }
     Ok(None)
+}
+
+/// Refreshes, at each PSC sign-in, what PSC asserts (the field table's `verified` fields): the
+/// account's names and the stored profile's profession, specialty and identifier. A validated
+/// account whose published values changed is published again.
+async fn refresh_verified(
+    state: &AppState,
+    account: &Account,
+    identity: &PscIdentity,
+) -> Result<(), DbErr> {
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    repo::psc::touch_login(&txn, account.id, identity, now).await?;
+    let mut changed = false;
+    if let (Some(nom), Some(prenom)) = (
+        PersonName::trusted(&identity.nom),
+        PersonName::trusted(&identity.prenom),
+    ) && (nom.as_str() != account.nom || prenom.as_str() != account.prenom)
+    {
+        repo::accounts::set_names(&txn, account.id, &nom, &prenom, now).await?;
+        changed = true;
+    }
+    if let Some(mut row) = repo::profiles::find(&txn, account.id).await? {
+        let before = row.clone();
+        let activity = identity.activity_matching(&row.profession, &row.specialite);
+        for (name, value) in identity.verified_values(activity) {
+            row.set(name, Raw::Text(&value));
+        }
+        if row != before {
+            repo::profiles::upsert(&txn, &row, now).await?;
+            changed = true;
+        }
+    }
+    let published = account.validated_at.is_some() && !account.disabled;
+    if changed && published {
+        let account_id = account.id;
+        outbox::push(&txn, &Job::Directory { account_id }, now).await?;
+    }
+    txn.commit().await?;
+    if changed && published {
+        state.outbox.wake();
+    }
+    Ok(())
+}
+
+/// Whether the account's profile declares a national identifier other than the one PSC
+/// vouches for (an account without a profile or identifier declares none).
+async fn declares_other_identifier(
+    state: &AppState,
+    account_id: i32,
+    identity: &PscIdentity,
+) -> Result<bool, DbErr> {
+    let Some(row) = repo::profiles::find(&state.db, account_id).await? else {
+        return Ok(false);
+    };
+    if row.identifiant.is_empty() {
+        return Ok(false);
+    }
+    let psc = identity.national_id();
+    Ok(psc.as_ref().map(|id| (id.kind().as_str(), id.as_str()))
+        != Some((row.type_identifiant.as_str(), row.identifiant.as_str())))
 }
 
 async fn link(state: &AppState, account_id: i32, verified: &Verified) -> Result<(), DbErr> {
@@ -443,9 +522,12 @@ pub async fn link_prompt(state: &AppState, held: &Held) -> Result<LinkPrompt, Ps
     let account = repo::accounts::find(&state.db, account_id)
         .await?
         .ok_or(PscRefusal::Expired)?;
+    // Only a validated RPPS makes a match of its own (`matching_account`).
     let by_rpps = match &held.identity.rpps {
-        Some(rpps) => repo::profiles::account_with_rpps(&state.db, rpps).await? == Some(account_id),
-        None => false,
+        Some(rpps) if account.validated_at.is_some() => {
+            repo::profiles::account_with_rpps(&state.db, rpps).await? == Some(account_id)
+        }
+        _ => false,
     };
     Ok(LinkPrompt {
         email: account.email,
@@ -483,6 +565,10 @@ pub async fn link_with_password(
             });
         }
         Err(LoginError::Unexpected(e)) => return Err(e.into()),
+    }
+    if declares_other_identifier(state, account.id, &held.identity).await? {
+        repo::psc::delete_flow(&state.db, flow.id).await?;
+        return Err(audited(state, Some(account.id), PscRefusal::IdentifierMismatch).await);
     }
     let verified = Verified {
         identity: held.identity.clone(),

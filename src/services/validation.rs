@@ -13,6 +13,7 @@ use crate::{
     mail::OutgoingMail,
     outbox::{self, Job},
     repo,
+    services::profile,
     state::AppState,
 };
 
@@ -31,6 +32,9 @@ pub enum DecisionError {
     NotPending,
     #[error("the names give no usable address")]
     NoAddress,
+    /// Another validated account carries this national identifier (issue 8, defect 4).
+    #[error("another validated account carries this national identifier")]
+    IdentifierTaken,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -75,6 +79,8 @@ pub struct QueueEntry {
     pub profile: StoredProfile,
     /// The identity was verified by Pro Santé Connect.
     pub psc_verified: bool,
+    /// Another account claims the same national identifier (its profile, or its e-CPS).
+    pub contested: bool,
 }
 
 /// The pending accounts within the filter, oldest first, and the time they are measured at.
@@ -89,10 +95,18 @@ pub async fn pending_queue(
     let pending = repo::queue::pending(db, filter).await?;
     let ids: Vec<i32> = pending.iter().map(|(a, _)| a.id).collect();
     let verified = repo::psc::linked_among(db, &ids).await?;
+    let identifiers: Vec<_> = pending
+        .iter()
+        .filter_map(|(_, p)| identifier_of(p))
+        .collect();
+    let claims = repo::profiles::claimants(db, &identifiers).await?;
     let entries = pending
         .into_iter()
         .map(|(account, profile)| QueueEntry {
             psc_verified: verified.contains(&account.id),
+            contested: identifier_of(&profile)
+                .and_then(|key| claims.get(&key))
+                .is_some_and(|ids| ids.iter().any(|&id| id != account.id)),
             account,
             profile,
         })
@@ -106,6 +120,20 @@ pub struct AccountDetail {
     /// The audit trail, oldest first.
     pub history: Vec<AuditEntry>,
     pub psc_verified: bool,
+    /// The profile fields whose stored value Pro Santé Connect asserts (field names).
+    pub verified_fields: Vec<&'static str>,
+    /// The other accounts claiming the same national identifier, by id.
+    pub contested_by: Vec<i32>,
+}
+
+/// The profile's `(type, number)`, when it declares one.
+fn identifier_of(profile: &StoredProfile) -> Option<(String, String)> {
+    (!profile.type_identifiant.is_empty() && !profile.identifiant.is_empty()).then(|| {
+        (
+            profile.type_identifiant.clone(),
+            profile.identifiant.clone(),
+        )
+    })
 }
 
 /// Loads [`AccountDetail`].
@@ -114,11 +142,28 @@ pub struct AccountDetail {
 /// Database failures.
 pub async fn account_detail(
     db: &DatabaseConnection,
-    account_id: i32,
+    account: &Account,
+    profile: Option<&StoredProfile>,
 ) -> Result<AccountDetail, DbErr> {
+    let identity = repo::psc::identity_of(db, account.id).await?;
+    let verified_fields = identity
+        .as_ref()
+        .map(|i| profile::verified_fields(i, account, profile))
+        .unwrap_or_default();
+    let mut contested_by = Vec::new();
+    if let Some(key) = profile.and_then(identifier_of) {
+        let claims = repo::profiles::claimants(db, std::slice::from_ref(&key)).await?;
+        contested_by = claims
+            .get(&key)
+            .map(|ids| ids.iter().copied().filter(|&id| id != account.id).collect())
+            .unwrap_or_default();
+        contested_by.sort_unstable();
+    }
     Ok(AccountDetail {
-        history: repo::audit::for_account(db, account_id).await?,
-        psc_verified: repo::psc::find_by_account(db, account_id).await?.is_some(),
+        history: repo::audit::for_account(db, account.id).await?,
+        psc_verified: repo::psc::find_by_account(db, account.id).await?.is_some(),
+        verified_fields,
+        contested_by,
     })
 }
 
@@ -199,6 +244,7 @@ pub async fn validate(
         .get(&profile.region)
         .ok_or_else(|| anyhow::anyhow!("no address label for région {}", profile.region))?;
 
+    let national_id = national_id_key(profile);
     // Try jean.dupont, then jean.dupont2, 3… The unique index on the address is the arbiter:
     // two concurrent validations of homonyms may pick the same candidate; the loser's insert
     // fails and it moves on to the next suffix.
@@ -207,12 +253,20 @@ pub async fn validate(
         let address = pattern
             .render(&account.prenom, &account.nom, profession, region, suffix)
             .map_err(|_| DecisionError::NoAddress)?;
-        match try_validate(state, decider, account, &address).await {
+        match try_validate(state, decider, account, national_id.as_deref(), &address).await {
             Ok(true) => {
                 state.outbox.wake();
                 return Ok(address);
             }
             Ok(false) => return Err(DecisionError::NotPending),
+            Err(Attempt::IdentifierTaken) => return Err(DecisionError::IdentifierTaken),
+            // A unique index said no: the address, or the identifier validated meanwhile by a
+            // concurrent decision on another account (then the check below sees it).
+            Err(Attempt::Taken)
+                if identifier_taken(state, account, national_id.as_deref()).await? =>
+            {
+                return Err(DecisionError::IdentifierTaken);
+            }
             Err(Attempt::Taken) => {
                 let next = suffix.map_or(2, |n| n + 1);
                 if next > MAX_SUFFIX {
@@ -225,8 +279,31 @@ pub async fn validate(
     }
 }
 
+/// `TYPE:number` of the profile's national identifier, as `accounts.validated_national_id`
+/// holds it.
+fn national_id_key(profile: &StoredProfile) -> Option<String> {
+    (!profile.type_identifiant.is_empty() && !profile.identifiant.is_empty())
+        .then(|| format!("{}:{}", profile.type_identifiant, profile.identifiant))
+}
+
+async fn identifier_taken(
+    state: &AppState,
+    account: &Account,
+    national_id: Option<&str>,
+) -> Result<bool, DbErr> {
+    match national_id {
+        Some(id) => Ok(
+            repo::accounts::validated_with_national_id(&state.db, id, account.id)
+                .await?
+                .is_some(),
+        ),
+        None => Ok(false),
+    }
+}
+
 enum Attempt {
     Taken,
+    IdentifierTaken,
     Db(DbErr),
 }
 
@@ -244,14 +321,24 @@ async fn try_validate(
     state: &AppState,
     decider: Decider,
     account: &Account,
+    national_id: Option<&str>,
     address: &MailboxAddress,
 ) -> Result<bool, Attempt> {
     let now = state.clock.now();
     let txn = state.db.begin().await?;
+    // Checked here for a clear answer; the unique index on `validated_national_id` is what
+    // holds under concurrent validations.
+    if let Some(id) = national_id
+        && repo::accounts::validated_with_national_id(&txn, id, account.id)
+            .await?
+            .is_some()
+    {
+        return Err(Attempt::IdentifierTaken);
+    }
     if repo::accounts::address_taken(&txn, address.as_str()).await? {
         return Err(Attempt::Taken);
     }
-    if !repo::accounts::set_validated(&txn, account.id, address.as_str(), now).await? {
+    if !repo::accounts::set_validated(&txn, account.id, address.as_str(), national_id, now).await? {
         return Ok(false);
     }
     repo::audit::record(

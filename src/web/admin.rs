@@ -82,6 +82,7 @@ async fn queue_get(
                 age: format_age(age),
                 age_hours: age.num_hours(),
                 psc_verified: entry.psc_verified,
+                contested: entry.contested,
             }
         })
         .collect();
@@ -190,6 +191,16 @@ async fn validate_post(
             );
             detail_page(&state, ctx, &account, Some(&profile), errors, String::new()).await
         }
+        Err(DecisionError::IdentifierTaken) => {
+            let mut errors = FieldErrors::new();
+            errors.add(
+                "motif",
+                "Validation impossible : un autre compte déjà validé porte ce même identifiant \
+                 national (RPPS ou ADELI). Vérifiez lequel des deux comptes appartient au \
+                 titulaire avant de décider.",
+            );
+            detail_page(&state, ctx, &account, Some(&profile), errors, String::new()).await
+        }
         Err(e) => Err(decision_error(e)),
     }
 }
@@ -256,7 +267,9 @@ fn decision_error(e: DecisionError) -> AppError {
         DecisionError::OutOfScope => {
             AppError::Forbidden("account outside the administrator's scope")
         }
-        DecisionError::NotPending | DecisionError::NoAddress => AppError::BadRequest(e.to_string()),
+        DecisionError::NotPending | DecisionError::NoAddress | DecisionError::IdentifierTaken => {
+            AppError::BadRequest(e.to_string())
+        }
         DecisionError::Unexpected(e) => AppError::Unexpected(e),
     }
 }
@@ -268,7 +281,7 @@ async fn detail_view(
     errors: FieldErrors,
     motif: String,
 ) -> Result<AdminAccountView> {
-    let detail = validation::account_detail(&state.db, account.id).await?;
+    let detail = validation::account_detail(&state.db, account, profile).await?;
     let history = detail
         .history
         .into_iter()
@@ -286,6 +299,12 @@ async fn detail_view(
         pending: account.is_pending(),
         fields: fields(state, account, profile),
         psc_verified,
+        psc_verified_fields: FIELDS
+            .iter()
+            .filter(|f| detail.verified_fields.contains(&f.name))
+            .map(|f| f.admin_label().to_owned())
+            .collect(),
+        contested_by: detail.contested_by,
         identifier_check: profile.and_then(identifier_check),
         mailbox_address: account.mailbox_address.clone(),
         rejection_reason: account.rejection_reason.clone(),

@@ -59,9 +59,17 @@ async fn profile_get(
         prenom: account.prenom.clone(),
         ..ProfileInput::with_defaults()
     };
-    if let Some(activity) = identity.as_ref().and_then(|i| i.activities.get(chosen)) {
-        profile::prefill(&mut input, activity);
+    if let Some(identity) = &identity {
+        let activity = identity
+            .activities
+            .get(chosen)
+            .or_else(|| identity.activities.first());
+        if let Some(activity) = activity {
+            profile::prefill(&mut input, activity);
+        }
+        profile::lock_verified(&mut input, identity, activity);
     }
+    input.activite = chosen.to_string();
     let view = view(
         &state,
         account,
@@ -84,16 +92,24 @@ async fn profile_post(
     }
     let account = user.account();
     let identity = profile::psc_identity(&state.db, account.id).await?;
-    // Names and identifier asserted by PSC are not retyped: the identifier is shown read-only
-    // and taken from PSC, the names are kept as PSC sent them unless the user changes them.
-    input.trusted_names = identity.as_ref().map(|i| (i.nom.clone(), i.prenom.clone()));
+    // What PSC asserts (the field table's `verified` fields) is PSC's, whatever the body says:
+    // a tampered POST changes nothing. The hidden `activite` only picks among PSC's exercices.
+    let chosen = input.activite.trim().parse::<usize>().unwrap_or(0);
+    if let Some(identity) = &identity {
+        let activity = identity
+            .activities
+            .get(chosen)
+            .or_else(|| identity.activities.first());
+        profile::lock_verified(&mut input, identity, activity);
+        input.trusted_names = Some((identity.nom.clone(), identity.prenom.clone()));
+    }
     let requires_identifier = identity.is_none() && account.bal_type == Some(BalType::Per);
     match parse_profile(&input, requires_identifier, &state.nomenclatures) {
         Ok(mut parsed) => {
             if let Some(identity) = &identity {
                 parsed.set_national_id(identity.national_id());
             }
-            profile::submit(&state, account, &parsed, identity.is_some()).await?;
+            profile::submit(&state, account, &parsed, identity.as_ref()).await?;
             Ok(Redirect::to(urls::ACCOUNT).into_response())
         }
         Err(errors) => {
@@ -102,7 +118,7 @@ async fn profile_post(
                 account,
                 &input,
                 identity.as_ref(),
-                0,
+                chosen,
                 view_errors(&errors),
             );
             Ok((
@@ -144,6 +160,7 @@ fn view(
         sections,
         errors,
         psc_verified: identity.is_some(),
+        chosen_activity: chosen,
         activities: identity
             .map(|i| {
                 i.activities
@@ -174,27 +191,36 @@ fn form_field(
         Raw::Flag(flag) => (String::new(), flag),
     };
     let mut input_kind = widget(state, field.widget);
-    if field.national_id {
-        match identity {
-            // Asserted by Pro Santé Connect: shown, not editable (the server ignores any
-            // submitted value and keeps PSC's).
-            Some(identity) => {
-                let id = identity.national_id();
-                value = match field.name {
-                    "type_identifiant" => id.map(|id| id.kind().as_str().to_owned()),
-                    _ => id.map(|id| id.as_str().to_owned()),
+    // Asserted by Pro Santé Connect: shown, not editable (the POST takes PSC's value whatever
+    // is submitted). `input` already holds PSC's values (`profile::lock_verified`).
+    if let Some(identity) = identity.filter(|_| field.verified) {
+        let activity =
+            identity.activity_matching(input.profession.as_str(), input.specialite.as_str());
+        if identity.asserted(field.name, activity).is_some() {
+            if let Input::Select {
+                options, groups, ..
+            } = &input_kind
+            {
+                // The label reads better than the code.
+                let label = options
+                    .iter()
+                    .chain(groups.iter().flat_map(|g| g.options.iter()))
+                    .find(|o| !value.is_empty() && o.value == value)
+                    .map(|o| format!("{} ({})", o.label, o.value));
+                if let Some(label) = label.filter(|_| !field.national_id) {
+                    value = label;
                 }
-                .unwrap_or_default();
-                input_kind = Input::ReadOnly {
-                    note: "Transmis par Pro Santé Connect : il ne peut pas être modifié ici."
-                        .to_owned(),
-                    when_empty: "Non transmis par Pro Santé Connect".to_owned(),
-                };
             }
-            // Only a BAL PER has a national identifier.
-            None if account.bal_type != Some(BalType::Per) => return None,
-            None => {}
+            input_kind = Input::ReadOnly {
+                note: "Transmis par Pro Santé Connect : non modifiable ici.".to_owned(),
+                when_empty: "Non transmis par Pro Santé Connect".to_owned(),
+            };
         }
+    }
+    // Only a BAL PER (or a PSC identity, whose identifier is shown read-only) has a national
+    // identifier.
+    if field.national_id && identity.is_none() && account.bal_type != Some(BalType::Per) {
+        return None;
     }
     let read_only = matches!(input_kind, Input::ReadOnly { .. });
     Some(FormField {

@@ -139,6 +139,9 @@ pub struct ProfileView {
     pub psc_verified: bool,
     /// The PSC activities to choose from; the chooser is shown only when there are several.
     pub activities: Vec<ActivityChoice>,
+    /// The activity the form was pre-filled from, sent back as a hidden `activite` field so the
+    /// server knows which of PSC's exercices gives the verified profession.
+    pub chosen_activity: usize,
 }
 
 /// One fieldset of a generic form.
@@ -310,6 +313,8 @@ pub struct QueueRow {
     pub age_hours: i64,
     /// The identity was verified by Pro Santé Connect.
     pub psc_verified: bool,
+    /// Another account claims the same national identifier.
+    pub contested: bool,
 }
 
 /// The administrators' detail page of one account.
@@ -323,6 +328,10 @@ pub struct AdminAccountView {
     /// Label → value of every field the user gave, in form order.
     pub fields: Vec<(String, String)>,
     pub psc_verified: bool,
+    /// Labels (as in `fields`) of the values Pro Santé Connect asserts: each gets its mark.
+    pub psc_verified_fields: Vec<String>,
+    /// Other accounts claiming the same national identifier, by id.
+    pub contested_by: Vec<i32>,
     /// Result of the national identifier's check, e.g. "Clé RPPS valide" / "Clé RPPS invalide".
     pub identifier_check: Option<String>,
     /// The address assigned on validation.

@@ -227,10 +227,7 @@ async fn the_detail_page_shows_every_field_the_rpps_key_check_and_the_audit_hist
     assert_eq!(field(&fields, "Type de BAL"), "PER");
     assert_eq!(field(&fields, "Profession"), "Pharmacien (21)");
     assert_eq!(field(&fields, "Type d'identifiant national"), "RPPS");
-    assert_eq!(
-        field(&fields, "Numéro d'identifiant national"),
-        "10000005479"
-    );
+    assert_eq!(field(&fields, "Numéro d'identifiant national"), user.rpps);
     assert_eq!(field(&fields, "Identifiant de structure"), "010000016");
     assert_eq!(field(&fields, "Raison sociale"), "Pharmacie du Centre");
     assert_eq!(field(&fields, "Code postal"), "31620");

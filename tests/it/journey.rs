@@ -83,7 +83,7 @@ async fn a_new_user_goes_from_sign_up_to_the_pending_page_with_the_mail_delivere
     let profile = db::profile(&app.db, &user.email).await;
     assert_eq!(profile.profession, "21");
     assert_eq!(profile.type_identifiant.as_deref(), Some("RPPS"));
-    assert_eq!(profile.identifiant.as_deref(), Some("10000005479"));
+    assert_eq!(profile.identifiant.as_deref(), Some(user.rpps.as_str()));
 }
 
 #[tokio::test]

@@ -15,6 +15,7 @@ mod psc_providers_selftest;
 mod psc_rp_checks;
 mod psc_sign_in;
 mod psc_sign_up;
+mod psc_verified;
 mod publication;
 mod resilience;
 mod security;

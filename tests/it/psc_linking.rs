@@ -13,9 +13,13 @@ async fn a_signed_in_password_user_links_their_ecps_from_compte_and_then_signs_i
     // Arrange
     let sim = PscSimulator::start_default().await;
     let app = spawn_app_with_psc(&sim, |_| {}).await;
+    let rpps = psc::unique_rpps();
     let user = TestUser::generate();
-    let (browser, id) = app.pending_user(&user, "oui", &user.profile_form()).await;
-    let login = pharma_login(&psc::unique_rpps());
+    // The profile declares the RPPS that PSC then vouches for (a different one is refused:
+    // `linking_an_ecps_whose_rpps_differs_from_the_declared_one_is_refused`).
+    let form = user.profile_form().with("identifiant", &rpps);
+    let (browser, id) = app.pending_user(&user, "oui", &form).await;
+    let login = pharma_login(&rpps);
     let account_page = browser.get("/compte").await;
 
     // Act
@@ -54,14 +58,22 @@ async fn a_signed_in_password_user_links_their_ecps_from_compte_and_then_signs_i
 }
 
 #[tokio::test]
-async fn a_psc_sign_in_matching_a_password_account_by_rpps_asks_its_password_before_linking() {
-    // Arrange: a password user who typed their RPPS in the profile.
+async fn a_psc_sign_in_matching_a_validated_password_account_by_rpps_asks_its_password_before_linking()
+ {
+    // Arrange: a password user who typed their RPPS in the profile, and an administrator
+    // validated it (an unvalidated one is no proof: `psc_squatting`).
     let sim = PscSimulator::start_default().await;
     let app = spawn_app_with_psc(&sim, |_| {}).await;
     let rpps = psc::unique_rpps();
     let user = TestUser::generate();
     let form = user.profile_form().with("identifiant", &rpps);
     let (_, id) = app.pending_user(&user, "oui", &form).await;
+    let (admin, _) = app.national_admin().await;
+    admin
+        .validate_account(id)
+        .await
+        .assert_redirect_to(&format!("/admin/comptes/{id}"));
+    let accounts_before = db::count_rows(&app.db, "accounts").await;
     let visitor = app.another_visitor();
 
     // Act
@@ -96,7 +108,7 @@ async fn a_psc_sign_in_matching_a_password_account_by_rpps_asks_its_password_bef
     assert_eq!(visitor.signed_in_account().await, Some(id));
     let identity = app.psc_identity_of(id).await.expect("linked");
     assert_eq!(identity.rpps.as_deref(), Some(rpps.as_str()));
-    assert_eq!(db::count_rows(&app.db, "accounts").await, 1);
+    assert_eq!(db::count_rows(&app.db, "accounts").await, accounts_before);
     // From now on, PSC signs this account straight in.
     let later = app.another_visitor();
     later
@@ -111,9 +123,11 @@ async fn a_psc_sign_in_matching_a_password_account_by_email_asks_its_password_be
     // Arrange: PSC knows the address of a password account (the activity's adresseEMail).
     let sim = PscSimulator::start_default().await;
     let app = spawn_app_with_psc(&sim, |_| {}).await;
+    let rpps = psc::unique_rpps();
     let user = TestUser::generate();
-    let (_, id) = app.pending_user(&user, "oui", &user.profile_form()).await;
-    let login = format!("pharma:{}?email={}", psc::unique_rpps(), user.email);
+    let form = user.profile_form().with("identifiant", &rpps);
+    let (_, id) = app.pending_user(&user, "oui", &form).await;
+    let login = format!("pharma:{rpps}?email={}", user.email);
     let visitor = app.another_visitor();
 
     // Act
@@ -212,7 +226,7 @@ async fn an_rpps_already_linked_cannot_be_linked_to_a_second_account() {
 
 #[tokio::test]
 async fn the_password_asked_before_linking_shares_the_sign_in_throttle_of_connexion() {
-    // Arrange: a PSC sign-in matched a password account by RPPS, and `/psc/lier` asks its
+    // Arrange: a PSC sign-in matched a password account by email, and `/psc/lier` asks its
     // password.
     let sim = PscSimulator::start_default().await;
     let app = spawn_app_with_psc(&sim, |_| {}).await;
@@ -221,8 +235,9 @@ async fn the_password_asked_before_linking_shares_the_sign_in_throttle_of_connex
     let form = user.profile_form().with("identifiant", &rpps);
     let (_, id) = app.pending_user(&user, "oui", &form).await;
     let visitor = app.another_visitor();
+    let login = format!("pharma:{rpps}?email={}", user.email);
     visitor
-        .psc_sign_in(&sim.browser(), &pharma_login(&rpps))
+        .psc_sign_in(&sim.browser(), &login)
         .await
         .assert_redirect_to("/psc/lier");
     visitor.get("/psc/lier").await.assert_status(200);

@@ -76,16 +76,22 @@ async fn a_new_professional_signs_up_with_psc_to_the_pending_page_with_a_prefill
             .text()
             .contains("Identité vérifiée par Pro Santé Connect")
     );
-    assert_eq!(
-        html::texts(&profile.body, ".identifier-readonly dd"),
-        vec!["RPPS".to_owned(), rpps.clone()]
-    );
+    let shown = |label: &str| psc::read_only(&profile.body, label).unwrap_or_default();
+    assert_eq!(shown("Type d'identifiant national"), "RPPS");
+    assert_eq!(shown("Numéro d'identifiant national"), rpps);
     assert!(!html::exists(&profile.body, "input[name=\"identifiant\"]"));
     assert!(!html::exists(&profile.body, "[name=\"type_identifiant\"]"));
     let field = |name: &str| profile.field_value(name).unwrap_or_default();
-    assert_eq!(field("nom"), psc::pharma::FAMILY_NAME);
-    assert_eq!(field("prenom"), psc::pharma::GIVEN_NAME);
-    assert_eq!(field("profession"), psc::pharma::CODE_PROFESSION);
+    // Names and profession come from PSC: shown read-only, not inputs.
+    assert_eq!(shown("Nom"), psc::pharma::FAMILY_NAME);
+    assert_eq!(shown("Prénom"), psc::pharma::GIVEN_NAME);
+    assert!(
+        shown("Profession").ends_with(&format!("({})", psc::pharma::CODE_PROFESSION)),
+        "{}",
+        shown("Profession")
+    );
+    assert!(!html::exists(&profile.body, "[name=\"nom\"]"));
+    assert!(!html::exists(&profile.body, "[name=\"profession\"]"));
     assert_eq!(field("raison_sociale"), psc::pharma::RAISON_SOCIALE);
     assert_eq!(field("code_postal"), psc::pharma::CODE_POSTAL);
     assert_eq!(field("telephone1"), psc::pharma::TELEPHONE);
@@ -224,10 +230,12 @@ async fn a_professional_with_two_activities_chooses_the_one_the_profile_is_prefi
         format!("{}{}", psc::kit::CABINET_PREFIX, &rpps[3..10])
     );
     assert!(html::is_checked(&default.body, "activite_liberale"));
-    assert_eq!(field(&default, "nom"), psc::kit::family_name(&rpps));
-    assert_eq!(field(&default, "prenom"), psc::kit::GIVEN_NAME);
-    assert_eq!(field(&default, "profession"), psc::kit::CODE_PROFESSION);
-    assert_eq!(field(&default, "specialite"), psc::kit::CODE_SAVOIR_FAIRE);
+    let shown =
+        |page: &TestResponse, label: &str| psc::read_only(&page.body, label).unwrap_or_default();
+    assert_eq!(shown(&default, "Nom"), psc::kit::family_name(&rpps));
+    assert_eq!(shown(&default, "Prénom"), psc::kit::GIVEN_NAME);
+    assert!(shown(&default, "Profession").ends_with(&format!("({})", psc::kit::CODE_PROFESSION)));
+    assert!(shown(&default, "Spécialité").ends_with(&format!("({})", psc::kit::CODE_SAVOIR_FAIRE)));
     assert_eq!(
         field(&default, "code_postal"),
         psc::kit::CABINET_CODE_POSTAL
@@ -247,11 +255,11 @@ async fn a_professional_with_two_activities_chooses_the_one_the_profile_is_prefi
         field(&hospital, "code_postal"),
         psc::kit::HOPITAL_CODE_POSTAL
     );
-    assert_eq!(field(&hospital, "specialite"), psc::kit::CODE_SAVOIR_FAIRE);
-    assert_eq!(
-        html::texts(&hospital.body, ".identifier-readonly dd"),
-        vec!["RPPS".to_owned(), rpps.clone()]
+    assert!(
+        shown(&hospital, "Spécialité").ends_with(&format!("({})", psc::kit::CODE_SAVOIR_FAIRE))
     );
+    assert_eq!(shown(&hospital, "Type d'identifiant national"), "RPPS");
+    assert_eq!(shown(&hospital, "Numéro d'identifiant national"), rpps);
     // The chosen activity is the one stored.
     submitted.assert_redirect_to("/compte");
     let stored = db::profile(&app.db, &email).await;
@@ -292,20 +300,15 @@ async fn an_edit_test_identity_gets_no_identifier_and_a_bal_med_never_published_
 
     // Assert: no identifier shown, none stored.
     profile.assert_status(200);
-    assert_eq!(
-        html::texts(&profile.body, ".identifier-readonly dd"),
-        vec![
-            "Non transmis par Pro Santé Connect".to_owned(),
-            "Non transmis par Pro Santé Connect".to_owned()
-        ]
-    );
-    assert_eq!(
-        profile.field_value("nom").as_deref(),
-        Some(psc::edit::FAMILY_NAME)
-    );
-    assert_eq!(
-        profile.field_value("profession").as_deref(),
-        Some(psc::edit::CODE_PROFESSION)
+    let shown = |label: &str| psc::read_only(&profile.body, label);
+    let none = Some("Non transmis par Pro Santé Connect".to_owned());
+    assert_eq!(shown("Type d'identifiant national"), none);
+    assert_eq!(shown("Numéro d'identifiant national"), none);
+    assert_eq!(shown("Nom").as_deref(), Some(psc::edit::FAMILY_NAME));
+    assert!(
+        shown("Profession")
+            .unwrap_or_default()
+            .ends_with(&format!("({})", psc::edit::CODE_PROFESSION))
     );
     submitted.assert_redirect_to("/compte");
     validated.assert_redirect_to(&format!("/admin/comptes/{id}"));

@@ -113,8 +113,11 @@ async fn a_validated_per_mailbox_is_published_in_both_branches_and_consumers_fin
     assert_eq!(one(e, "givenName"), Some("Pierre"));
     assert_eq!(one(e, "cn"), Some("Pierre Dupont"));
     assert_eq!(one(e, "mssTypeBal"), Some("PER"));
-    assert_eq!(one(e, "mssRpps"), Some("10000005479"));
-    assert_eq!(one(e, "mssIdNatPs"), Some("810000005479"));
+    assert_eq!(one(e, "mssRpps"), Some(user.rpps.as_str()));
+    assert_eq!(
+        one(e, "mssIdNatPs"),
+        Some(format!("8{}", user.rpps).as_str())
+    );
     assert_eq!(one(e, "mssCodeProfession"), Some("21"));
     assert_eq!(one(e, "mssDepartement"), Some("31"));
     assert_eq!(one(e, "mssRegion"), Some("76"));
@@ -126,14 +129,17 @@ async fn a_validated_per_mailbox_is_published_in_both_branches_and_consumers_fin
     let by_rpps = ldap
         .search_anonymous(
             &ldap.mssante_dn(),
-            "(&(mssRpps=10000005479)(mssCodeProfession=21)(mssDepartement=31))",
+            &format!(
+                "(&(mssRpps={})(mssCodeProfession=21)(mssDepartement=31))",
+                user.rpps
+            ),
         )
         .await
         .expect("anonymous search by RPPS");
     assert_eq!(by_rpps.len(), 1);
     let operator = entries(&ldap, Who::Reader, &ldap.operateur_dn(), &address).await;
     assert_eq!(operator.len(), 1, "{operator:?}");
-    assert_eq!(one(&operator[0], "mssRpps"), Some("10000005479"));
+    assert_eq!(one(&operator[0], "mssRpps"), Some(user.rpps.as_str()));
     match ldap
         .search_anonymous(&ldap.operateur_dn(), &mail_filter(&address))
         .await
@@ -320,9 +326,9 @@ async fn names_full_of_ldap_special_and_non_ascii_characters_are_published_and_f
     let (app, ldap) = app_with_directory().await;
     let prenom = "Jean-Élie (dit \"Jo\")";
     let nom = r"D'Artagnan-Müller, Ñoño + Ærø \ <x> ; = * ( ) ç";
-    let id = app
-        .seed_pending(&SeedAccount::pharmacist(prenom, nom))
-        .await;
+    let seed = SeedAccount::pharmacist(prenom, nom);
+    let rpps = seed.rpps.clone().expect("a pharmacist has an RPPS");
+    let id = app.seed_pending(&seed).await;
     let (admin, _) = app.national_admin().await;
     let detail = admin.get(&format!("/admin/comptes/{id}")).await;
     detail.assert_status(200);
@@ -350,10 +356,7 @@ async fn names_full_of_ldap_special_and_non_ascii_characters_are_published_and_f
         "(cn=*{}*)",
         ldap_escape(r"Müller, Ñoño + Ærø \ <x> ; = * ( )")
     );
-    let by_given_name = format!(
-        "(&(givenName={})(mssRpps=10000005479))",
-        ldap_escape(prenom)
-    );
+    let by_given_name = format!("(&(givenName={})(mssRpps={rpps}))", ldap_escape(prenom));
     let by_accent = "(sn=*müller*)".to_owned();
     for filter in [&by_sn, &by_cn, &by_given_name, &by_accent] {
         let found = ldap

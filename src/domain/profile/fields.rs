@@ -133,6 +133,11 @@ pub struct Field {
     /// Part of the national identifier: shown only to a BAL PER, read-only for a Pro Santé
     /// Connect identity (which asserts it).
     pub national_id: bool,
+    /// Asserted by Pro Santé Connect (`psc::claims::PscIdentity::asserted`): for an account
+    /// linked to an e-CPS the field is read-only on `/profil`, the server takes PSC's value
+    /// whatever is submitted, it is refreshed at each PSC sign-in, and the admin detail page
+    /// marks it "vérifié par Pro Santé Connect". A value PSC did not send stays the user's.
+    pub verified: bool,
     /// Stored in the column of the same name of `account_profiles`. Nom and prénom are not:
     /// they are the account's.
     pub stored: bool,
@@ -162,6 +167,7 @@ impl Field {
         },
         checked: false,
         national_id: false,
+        verified: false,
         stored: true,
         admin_label: None,
         admin: AdminDisplay::Text,
@@ -355,6 +361,10 @@ macro_rules! profile_fields {
             /// unchanged, even where they break the typed-name rules. Never from the form.
             #[serde(skip)]
             pub trusted_names: Option<(String, String)>,
+            /// Index of the Pro Santé Connect activity the form was pre-filled from (a hidden
+            /// field): which of PSC's exercices gives the verified profession and specialty.
+            /// Text, so that garbage is only "none", never a 4xx of its own.
+            pub activite: String,
         }
 
         /// A profile form that passed every rule.
@@ -412,7 +422,7 @@ profile_fields! {
         cx.name(&i.nom, trusted)
     }, Field {
         label: "Nom", required: true, stored: false, admin: AdminDisplay::Hidden,
-        widget: text(false, Some("family-name"), None), psc: Some("nom"),
+        widget: text(false, Some("family-name"), None), psc: Some("nom"), verified: true,
         ..Field::TEXT
     };
     prenom: String => PersonName = |cx, i| {
@@ -420,7 +430,7 @@ profile_fields! {
         cx.name(&i.prenom, trusted)
     }, Field {
         label: "Prénom", required: true, stored: false, admin: AdminDisplay::Hidden,
-        widget: text(false, Some("given-name"), None), psc: Some("prenom"),
+        widget: text(false, Some("given-name"), None), psc: Some("prenom"), verified: true,
         ..Field::TEXT
     };
     telephone1: String => Option<PhoneNumber> = |cx, i| cx.optional(&i.telephone1, PhoneNumber::parse),
@@ -436,28 +446,28 @@ profile_fields! {
     profession: String => Profession = |cx, i| cx.profession(&i.profession), Field {
         label: "Profession", required: true, section: Section::Activity,
         widget: select("Sélectionnez une profession", Options::Professions),
-        admin: AdminDisplay::Labelled, psc: Some("profession"),
+        admin: AdminDisplay::Labelled, psc: Some("profession"), verified: true,
         ..Field::TEXT
     };
     specialite: String => Option<Specialty> = |cx, i| cx.specialty(&i.specialite, profession.as_ref()),
     Field {
         label: "Spécialité", hint: Some("Choisissez une spécialité de votre profession"),
         section: Section::Activity, widget: select("Aucune spécialité", Options::Specialties),
-        admin: AdminDisplay::Labelled, psc: Some("specialite"),
+        admin: AdminDisplay::Labelled, psc: Some("specialite"), verified: true,
         ..Field::TEXT
     };
     type_identifiant: String => Option<IdentifierType> = |cx, i| cx.identifier_type(&i.type_identifiant),
     Field {
         label: "Type d'identifiant national", required: true, section: Section::Activity,
         widget: select("Sélectionnez un type d'identifiant", Options::IdentifierTypes),
-        national_id: true,
+        national_id: true, verified: true,
         ..Field::TEXT
     };
     identifiant: String => Option<NationalId> = |cx, i| cx.national_id(&i.identifiant, type_identifiant),
     Field {
         label: "Numéro d'identifiant national", hint: Some("RPPS : 11 chiffres ; ADELI : 9 chiffres"),
         required: true, section: Section::Activity, widget: text(false, None, Some("numeric")),
-        national_id: true,
+        national_id: true, verified: true,
         ..Field::TEXT
     };
     raison_sociale: String => Option<FreeText> = |cx, i| cx.text(&i.raison_sociale, 200), Field {

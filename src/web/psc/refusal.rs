@@ -58,6 +58,15 @@ impl IntoResponse for PscRefusal {
                  Contactez le support si vous pensez qu'il s'agit d'une erreur.",
                 false,
             ),
+            Self::IdentifierMismatch => (
+                StatusCode::CONFLICT,
+                "Identifiant national différent",
+                "Le numéro RPPS ou ADELI indiqué dans le profil de ce compte n'est pas celui que \
+                 Pro Santé Connect transmet pour cette e-CPS : l'association est refusée, pour \
+                 qu'aucun compte ne porte l'identifiant d'une autre personne. Si le numéro du \
+                 profil est erroné, contactez le support pour le faire corriger.",
+                false,
+            ),
             Self::Expired => (
                 StatusCode::BAD_REQUEST,
                 "Session Pro Santé Connect expirée",

@@ -29,6 +29,11 @@ fn psc_badge() -> Markup {
     html! { span.badge.badge-verified { "Identité vérifiée par Pro Santé Connect" } }
 }
 
+/// Two accounts or more claim one national identifier (a squatted RPPS, or a typo).
+fn contested_badge() -> Markup {
+    html! { span.badge.badge-rejected.contested { "Identifiant revendiqué par plusieurs comptes" } }
+}
+
 /// The late mark of a waiting time, as a class and a text: the text carries the meaning, the
 /// colour only repeats it.
 fn late_mark(age_hours: i64) -> Option<(&'static str, &'static str)> {
@@ -177,6 +182,7 @@ fn queue_row(row: &QueueRow) -> Markup {
             td {
                 @if row.psc_verified { (psc_badge()) }
                 @else { span.muted { "Non vérifiée" } }
+                @if row.contested { " " (contested_badge()) }
             }
             td {
                 a href=(urls::admin_account(row.id)) {
@@ -202,8 +208,8 @@ fn status_badge(view: &AdminAccountView) -> Markup {
     html! { span.badge.(class) { (view.status) } }
 }
 
-/// Every field the user gave, in form order.
-fn account_fields(fields: &[(String, String)]) -> Markup {
+/// Every field the user gave, in form order; those Pro Santé Connect asserts are marked.
+fn account_fields(fields: &[(String, String)], verified: &[String]) -> Markup {
     html! {
         dl.summary.account-fields {
             @for (label, value) in fields {
@@ -211,6 +217,9 @@ fn account_fields(fields: &[(String, String)]) -> Markup {
                 dd {
                     @if value.trim().is_empty() { span.muted { "Non renseigné" } }
                     @else { (value) }
+                    @if verified.contains(label) {
+                        " " span.badge.badge-verified.psc-field { "vérifié par Pro Santé Connect" }
+                    }
                 }
             }
         }
@@ -224,6 +233,22 @@ fn checks(view: &AdminAccountView) -> Markup {
             li {
                 @if view.psc_verified { (psc_badge()) }
                 @else { "Identité non vérifiée par Pro Santé Connect" }
+            }
+            @if !view.psc_verified_fields.is_empty() {
+                li.psc-verified-fields {
+                    "Vérifié par Pro Santé Connect : " (view.psc_verified_fields.join(", "))
+                }
+            }
+            @if !view.contested_by.is_empty() {
+                li.contested {
+                    strong { "Identifiant revendiqué par plusieurs comptes" }
+                    " : aussi déclaré par "
+                    @for (i, id) in view.contested_by.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        a href=(urls::admin_account(*id)) { "le compte n° " (id) }
+                    }
+                    "."
+                }
             }
             li {
                 "Contrôle de l'identifiant national : "
@@ -313,7 +338,7 @@ pub fn admin_account(ctx: &PageContext, view: &AdminAccountView) -> Markup {
             blockquote.reason { p { (reason) } }
         }
         h2 { "Informations saisies par l'utilisateur" }
-        (account_fields(&view.fields))
+        (account_fields(&view.fields, &view.psc_verified_fields))
         (checks(view))
         @if view.pending { (decision_forms(ctx, view)) }
         (history_table(&view.history))

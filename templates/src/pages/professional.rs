@@ -66,6 +66,9 @@ pub fn identification(ctx: &PageContext, view: &IdentificationView) -> Markup {
 pub fn profile(ctx: &PageContext, view: &ProfileView) -> Markup {
     let fields = html! {
         (fieldset("Adresse mail", None, html! { p.readonly-value { (view.email) } }))
+        @if view.psc_verified {
+            input type="hidden" name="activite" value=(view.chosen_activity);
+        }
         @for section in &view.sections {
             (form_section(section, &view.errors))
         }

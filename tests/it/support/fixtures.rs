@@ -25,6 +25,31 @@ pub fn strong_password() -> String {
     format!("Vx9!{}-Qm", Uuid::new_v4().simple())
 }
 
+/// A unique 11-digit RPPS with a valid Luhn key (starts with 99, like the BAS test ones).
+pub fn unique_rpps() -> String {
+    let n = Uuid::new_v4().as_u128() % 1_000_000_000;
+    let body = format!("99{n:09}")[..10].to_owned();
+    format!("{body}{}", luhn_key(&body))
+}
+
+fn luhn_key(body: &str) -> u32 {
+    let sum: u32 = format!("{body}0")
+        .chars()
+        .rev()
+        .enumerate()
+        .map(|(i, c)| {
+            let d = c.to_digit(10).expect("digits only");
+            if i % 2 == 1 {
+                let d2 = d * 2;
+                if d2 > 9 { d2 - 9 } else { d2 }
+            } else {
+                d
+            }
+        })
+        .sum();
+    (10 - sum % 10) % 10
+}
+
 /// A person who signs up, with unique values.
 #[derive(Debug, Clone)]
 pub struct TestUser {
@@ -32,6 +57,8 @@ pub struct TestUser {
     pub prenom: String,
     pub email: String,
     pub password: String,
+    /// The RPPS the profile declares: unique, since two validated accounts never share one.
+    pub rpps: String,
 }
 
 impl TestUser {
@@ -48,6 +75,7 @@ impl TestUser {
             prenom,
             email,
             password: strong_password(),
+            rpps: unique_rpps(),
         }
     }
 
@@ -84,7 +112,7 @@ impl TestUser {
             .with("profession", "21")
             .with("specialite", "")
             .with("type_identifiant", "RPPS")
-            .with("identifiant", "10000005479")
+            .with("identifiant", &self.rpps)
             .with("raison_sociale", "Pharmacie du Centre")
             .with("service", "Officine")
             .with("adresse", "1 place de la Mairie")
@@ -173,6 +201,7 @@ impl TestUser {
             prenom: prenom.to_owned(),
             email,
             password: strong_password(),
+            rpps: unique_rpps(),
         }
     }
 
@@ -232,7 +261,7 @@ impl SeedAccount {
             departement: Some("31".into()),
             code_postal: Some("31620".into()),
             ville: Some("Fronton".into()),
-            rpps: Some("10000005479".into()),
+            rpps: Some(unique_rpps()),
             identifiant_structure: None,
             annuaire_medimail: true,
             annuaire_mssante: true,

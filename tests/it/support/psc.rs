@@ -33,6 +33,8 @@ use tempfile::TempDir;
 use uuid::Uuid;
 
 /// PSC's realm path, under which the issuer and every endpoint live.
+pub use crate::support::fixtures::unique_rpps;
+
 pub const REALM_PATH: &str = "/auth/realms/esante-wallet";
 /// The app's redirect path (issue 4).
 pub const DEFAULT_REDIRECT_PATH: &str = "/psc/retour";
@@ -93,13 +95,6 @@ pub mod edit {
     pub const CODE_POSTAL: &str = "75015";
 }
 
-/// A unique 11-digit RPPS with a valid Luhn key (starts with 99, like the BAS test ones).
-pub fn unique_rpps() -> String {
-    let n = Uuid::new_v4().as_u128() % 1_000_000_000;
-    let body = format!("99{n:09}")[..10].to_owned();
-    format!("{body}{}", luhn_key(&body))
-}
-
 /// A unique address for a new PSC user's email step.
 pub fn unique_email() -> String {
     format!(
@@ -116,24 +111,6 @@ pub fn pharma_login(rpps: &str) -> String {
 /// A unique EDIT-like identifier (`ANS` + 14 digits).
 pub fn unique_edit_id() -> String {
     format!("ANS{:014}", Uuid::new_v4().as_u128() % 100_000_000_000_000)
-}
-
-fn luhn_key(body: &str) -> u32 {
-    let sum: u32 = format!("{body}0")
-        .chars()
-        .rev()
-        .enumerate()
-        .map(|(i, c)| {
-            let d = c.to_digit(10).expect("digits only");
-            if i % 2 == 1 {
-                let d2 = d * 2;
-                if d2 > 9 { d2 - 9 } else { d2 }
-            } else {
-                d
-            }
-        })
-        .sum();
-    (10 - sum % 10) % 10
 }
 
 /// `idNatPs` of an RPPS: `8` + RPPS.
@@ -1021,4 +998,16 @@ pub fn form_as_submitted(body: &str, action: &str) -> crate::support::Form {
         fields = fields.with(&name, value);
     }
     fields
+}
+
+/// The value shown read-only under `label` on `/profil` (what Pro Santé Connect asserts), or
+/// `None` when that field is not read-only.
+pub fn read_only(body: &str, label: &str) -> Option<String> {
+    let labels = crate::support::html::texts(body, ".identifier-readonly dt");
+    let values = crate::support::html::texts(body, ".identifier-readonly dd");
+    labels
+        .into_iter()
+        .zip(values)
+        .find(|(l, _)| l.trim() == label)
+        .map(|(_, v)| v.trim().to_owned())
 }
