@@ -45,6 +45,7 @@ fn row(id: i32, nom: &str, age_hours: i64) -> QueueRow {
         age: format!("{age_hours} h"),
         age_hours,
         psc_verified: false,
+        contested: false,
     }
 }
 

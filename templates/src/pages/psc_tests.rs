@@ -282,12 +282,14 @@ fn the_activity_chooser_appears_only_with_several_activities() {
     let mut view = psc_profile();
     let html = pages::profile(&ctx(true), &view).into_string();
     assert!(!html.contains("activity-choice"));
-    assert!(!html.contains(r#"name="activite""#));
+    // Only the hidden field that tells the POST which activity's values are PSC's.
+    assert!(!html.contains(r#"name="activite" type="radio""#));
 
     view.activities = vec![activity(0, "Libéral — CABINET M DOC, 75009 PARIS", true)];
     let html = pages::profile(&ctx(true), &view).into_string();
     assert!(!html.contains("activity-choice"));
-    assert!(!html.contains(r#"name="activite""#));
+    // Only the hidden field that tells the POST which activity's values are PSC's.
+    assert!(!html.contains(r#"name="activite" type="radio""#));
 }
 
 #[test]
