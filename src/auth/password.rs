@@ -15,8 +15,23 @@
 //!   seconds (OWASP ASVS 11.1.4, anti-automation; RFC 9110 §15.6.4).
 //! - **No wasted work.** A job whose request went away (client gone, request timeout) is
 //!   skipped when its turn comes.
+//! - **Refusal before any other work.** A caller first takes a [`HashSlot`] (one atomic
+//!   operation, no database, no lock), then does its database reads and rate-limit writes, then
+//!   hashes. Under overload the excess is refused before it queues for a database connection
+//!   (on SQLite there is only one), so the 503 comes in microseconds, not after the served
+//!   requests' queries.
+//! - **Priority.** The hashing threads run at a lower scheduling priority (nice 10, Linux
+//!   `setpriority` through rustix's safe wrapper, since `unsafe` is forbidden here) than the
+//!   async workers. When the hashes keep every core busy, a waking async worker preempts them at
+//!   once, so refusals and page views are answered without waiting for a time slice, while an
+//!   otherwise idle machine still gives the hashes every core (nice only matters under
+//!   contention).
 
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{
+    Arc, Mutex,
+    atomic::{AtomicUsize, Ordering},
+    mpsc,
+};
 
 use anyhow::Context;
 use argon2::{
@@ -36,6 +51,10 @@ pub struct PasswordHasher {
 struct Inner {
     params: Params,
     jobs: mpsc::SyncSender<Job>,
+    /// Hashes running or waiting (taken slots); at most `capacity`.
+    taken: AtomicUsize,
+    /// `max_concurrent_hashes + max_queued_hashes`.
+    capacity: usize,
     /// A hash of a random password with the current parameters: verifying against it when the
     /// email is unknown costs as much as a real check, so timing does not reveal accounts.
     dummy_hash: String,
@@ -62,15 +81,19 @@ impl PasswordHasher {
             0 => std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             n => n,
         };
-        // With 0 it is a rendezvous channel: `try_send` then succeeds only if a worker is idle.
-        let (jobs, queue) = mpsc::sync_channel::<Job>(settings.max_queued_hashes);
+        // Slots bound what is in flight, so the channel never fills: it holds every slot.
+        let capacity = workers + settings.max_queued_hashes;
+        let (jobs, queue) = mpsc::sync_channel::<Job>(capacity);
         let queue = Arc::new(Mutex::new(queue));
         let block_count = params.block_count();
         for n in 0..workers {
             let queue = queue.clone();
             std::thread::Builder::new()
                 .name(format!("argon2-{n}"))
-                .spawn(move || work(&queue, block_count))
+                .spawn(move || {
+                    lower_priority();
+                    work(&queue, block_count);
+                })
                 .context("starting a hashing thread")?;
         }
         let dummy_hash = hash_with(&params, &crate::auth::secrets::random_token(), &mut [])?;
@@ -78,18 +101,71 @@ impl PasswordHasher {
             inner: Arc::new(Inner {
                 params,
                 jobs,
+                taken: AtomicUsize::new(0),
+                capacity,
                 dummy_hash,
             }),
         })
     }
 
+    /// Takes a place among the hashes running or waiting, or refuses at once. Callers take it
+    /// before any database work, so overload is refused before it costs anything else.
+    ///
+    /// # Errors
+    /// [`Overloaded`] when `max_concurrent_hashes + max_queued_hashes` are already taken.
+    pub fn reserve(&self) -> Result<HashSlot, Overloaded> {
+        let inner = &self.inner;
+        inner
+            .taken
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |taken| {
+                (taken < inner.capacity).then_some(taken + 1)
+            })
+            .map_err(|_| Overloaded)?;
+        Ok(HashSlot {
+            hasher: self.clone(),
+        })
+    }
+
+    /// Hashes a new password into a PHC string ([`HashSlot::hash`] after [`Self::reserve`]).
+    ///
+    /// # Errors
+    /// [`Overloaded`] when every slot is taken; otherwise only on internal failure.
+    pub async fn hash(&self, password: SecretString) -> anyhow::Result<String> {
+        self.reserve()?.hash(password).await
+    }
+
+    /// [`HashSlot::verify`] after [`Self::reserve`].
+    ///
+    /// # Errors
+    /// [`Overloaded`] when every slot is taken; otherwise only on internal failure.
+    pub async fn verify(
+        &self,
+        password: SecretString,
+        phc: Option<String>,
+    ) -> anyhow::Result<bool> {
+        self.reserve()?.verify(password, phc).await
+    }
+}
+
+/// A place taken among the hashes running or waiting ([`PasswordHasher::reserve`]); given back
+/// when the hash is done, skipped, or the slot is dropped unused (a rate limit refused first).
+pub struct HashSlot {
+    hasher: PasswordHasher,
+}
+
+impl Drop for HashSlot {
+    fn drop(&mut self) {
+        self.hasher.inner.taken.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl HashSlot {
     /// Hashes a new password into a PHC string.
     ///
     /// # Errors
-    /// [`Overloaded`] when `max_queued_hashes` requests already wait; otherwise only on
-    /// internal failure.
-    pub async fn hash(&self, password: SecretString) -> anyhow::Result<String> {
-        let params = self.inner.params.clone();
+    /// Only on internal failure.
+    pub async fn hash(self, password: SecretString) -> anyhow::Result<String> {
+        let params = self.hasher.inner.params.clone();
         self.run(move |blocks| hash_with(&params, password.expose_secret(), blocks))
             .await
     }
@@ -98,14 +174,9 @@ impl PasswordHasher {
     /// (then always false). Parameters come from the PHC string, so older hashes still verify.
     ///
     /// # Errors
-    /// [`Overloaded`] when `max_queued_hashes` requests already wait; otherwise only on
-    /// internal failure.
-    pub async fn verify(
-        &self,
-        password: SecretString,
-        phc: Option<String>,
-    ) -> anyhow::Result<bool> {
-        let dummy = self.inner.dummy_hash.clone();
+    /// Only on internal failure.
+    pub async fn verify(self, password: SecretString, phc: Option<String>) -> anyhow::Result<bool> {
+        let dummy = self.hasher.inner.dummy_hash.clone();
         self.run(move |blocks| {
             let known = phc.is_some();
             let stored = phc.unwrap_or(dummy);
@@ -116,27 +187,50 @@ impl PasswordHasher {
     }
 
     async fn run<T: Send + 'static>(
-        &self,
+        self,
         work: impl FnOnce(&mut [Block]) -> anyhow::Result<T> + Send + 'static,
     ) -> anyhow::Result<T> {
         let (done, result) = oneshot::channel();
         let span = tracing::Span::current();
+        let jobs = self.hasher.inner.jobs.clone();
         let job: Job = Box::new(move |blocks| {
+            // The slot is given back when the job ends, whether it ran or was skipped.
+            let slot = self;
             // The request was dropped while it waited (client gone, request timeout): its
             // answer would be thrown away, so do not spend a hash on it.
             if done.is_closed() {
                 return;
             }
-            let _ = done.send(span.in_scope(|| work(blocks)));
+            let outcome = span.in_scope(|| work(blocks));
+            // Given back before the answer, so the caller never sees its own slot still taken.
+            drop(slot);
+            let _ = done.send(outcome);
         });
-        match self.inner.jobs.try_send(job) {
+        match jobs.try_send(job) {
             Ok(()) => {}
+            // Cannot happen: the channel holds as many jobs as there are slots.
             Err(mpsc::TrySendError::Full(_)) => return Err(Overloaded.into()),
             Err(mpsc::TrySendError::Disconnected(_)) => anyhow::bail!("hashing threads stopped"),
         }
         result.await.context("hashing thread failed")?
     }
 }
+
+/// Nice 10 for the calling thread (on Linux `setpriority(PRIO_PROCESS, tid)` applies to one
+/// thread). Best effort: without it the service still works, refusals are only slower under
+/// overload.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    if let Err(error) =
+        rustix::process::setpriority_process(Some(rustix::thread::gettid()), HASH_THREAD_NICE)
+    {
+        tracing::warn!(%error, "could not lower the hashing threads' priority");
+    }
+}
+
+/// The hashing threads' nice value: under contention the async workers (nice 0) get about
+/// nine tenths of a core against one of them (CFS weights 1024 against 110).
+const HASH_THREAD_NICE: i32 = 10;
 
 /// A hashing thread: takes jobs until the hasher is dropped, reusing one set of blocks sized
 /// for the configured parameters (allocated at the first job).
@@ -335,6 +429,29 @@ mod tests {
             }
         }
         assert!((2..=3).contains(&served), "served {served} of 8");
+    }
+
+    #[tokio::test]
+    async fn slots_are_refused_beyond_running_plus_queued_and_given_back_when_dropped() {
+        // One worker and one queue place: two slots, the third is refused without waiting.
+        let h = PasswordHasher::new(&AuthSettings {
+            argon2_memory_kib: 1024,
+            argon2_iterations: 1,
+            max_concurrent_hashes: 1,
+            max_queued_hashes: 1,
+            ..crate::config::Settings::defaults().unwrap().auth
+        })
+        .unwrap();
+        let first = h.reserve().unwrap();
+        let second = h.reserve().unwrap();
+        assert!(h.reserve().is_err(), "a third slot was given");
+        // A slot dropped unused (a rate limit refused first) is given back...
+        drop(first);
+        let third = h.reserve().unwrap();
+        // ...and so is one whose hash ran.
+        assert!(!third.verify(SecretString::from("x"), None).await.unwrap());
+        let _fourth = h.reserve().unwrap();
+        drop(second);
     }
 
     #[test]

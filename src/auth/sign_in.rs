@@ -49,6 +49,9 @@ pub async fn authenticate(
 ) -> Result<Account, LoginError> {
     let auth = &state.settings.auth;
     let now = state.clock.now();
+    // A place for the verification first: under overload the excess is refused here, before
+    // it waits for a database connection behind the requests that will be served.
+    let slot = state.hasher.reserve().map_err(anyhow::Error::from)?;
     throttle::reserve(&state.db, auth, &client, now)
         .await?
         .map_err(LoginError::Throttled)?;
@@ -70,8 +73,7 @@ pub async fn authenticate(
         return Err(LoginError::Throttled(throttled));
     }
     let phc = account.as_ref().and_then(|a| a.password_hash.clone());
-    let ok = state
-        .hasher
+    let ok = slot
         .verify(SecretString::from(password.to_owned()), phc)
         .await?;
     match account {

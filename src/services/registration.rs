@@ -31,11 +31,13 @@ use crate::{
 /// Database or hashing failures.
 pub async fn sign_up(state: &AppState, client: IpAddr, new: NewAccount) -> Result<(), SignUpError> {
     let limit = Limit::SignUpClient(client);
+    // A place for the hash before any database work: overload is refused at once
+    // (`auth::password`, "Refusal before any other work").
+    let slot = state.hasher.reserve().map_err(anyhow::Error::from)?;
     throttle::reserve(&state.db, &state.settings.auth, &limit, state.clock.now())
         .await?
         .map_err(SignUpError::Throttled)?;
-    let hash = state
-        .hasher
+    let hash = slot
         .hash(SecretString::from(new.password.expose().to_owned()))
         .await?;
     let now = state.clock.now();

@@ -1,7 +1,9 @@
 //! `/connexion` (sign in) and `/deconnexion` (sign out).
 
+use std::sync::Arc;
+
 use axum::{
-    Router,
+    Extension, Router,
     extract::{Query, State},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
@@ -11,7 +13,11 @@ use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use templates::views::LoginView;
 
-use super::{context::Ctx, form::AppForm};
+use super::{
+    context::{self, Ctx},
+    form::AppForm,
+    prerender::TokenPage,
+};
 use crate::{
     auth::{
         client::ClientIp,
@@ -29,9 +35,16 @@ pub const BAD_CREDENTIALS: &str = "Adresse mail ou mot de passe incorrect.";
 const TOO_MANY: &str = "Trop de tentatives de connexion. Réessayez dans \
                         quelques minutes, ou contactez le support.";
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
+    let page = Arc::new(TokenPage::render(|token| {
+        let ctx = Ctx(context::base(state, token.to_owned())).anonymous(None);
+        templates::pages::login(&ctx, &LoginView::default())
+    }));
     Router::new()
-        .route(urls::LOGIN, get(login_get).post(login_post))
+        .route(
+            urls::LOGIN,
+            get(login_get).layer(Extension(page)).post(login_post),
+        )
         .route(urls::LOGOUT, post(logout_post))
 }
 
@@ -41,10 +54,13 @@ struct LoginQuery {
     confirme: Option<String>,
 }
 
+/// Without the "address confirmed" notice, anonymous visitors get the page rendered at start-up
+/// with their CSRF token spliced in (`prerender`).
 async fn login_get(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     Query(query): Query<LoginQuery>,
+    Extension(page): Extension<Arc<TokenPage>>,
     ctx: Ctx,
 ) -> Result<Response> {
     if let Some(user) = user {
@@ -55,7 +71,7 @@ async fn login_get(
         Some(_) => ctx.with_notice(
             "Votre adresse mail est confirmée. Connectez-vous pour poursuivre votre inscription.",
         ),
-        None => ctx,
+        None => return Ok(page.with_token(&ctx.0.csrf_token)),
     };
     Ok(templates::pages::login(&ctx.anonymous(None), &LoginView::default()).into_response())
 }

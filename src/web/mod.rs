@@ -14,6 +14,7 @@ mod health;
 mod home;
 mod identification;
 mod login;
+mod prerender;
 mod profile;
 mod psc;
 mod signup;
@@ -28,7 +29,7 @@ use axum::{
 use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer,
-    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
     set_header::SetResponseHeaderLayer,
     trace::TraceLayer,
 };
@@ -59,9 +60,9 @@ pub fn router(state: AppState) -> Router {
         .merge(home::router())
         .merge(health::router())
         .merge(assets::router())
-        .merge(signup::router())
+        .merge(signup::router(&state))
         .merge(confirmation::router())
-        .merge(login::router())
+        .merge(login::router(&state))
         .merge(cgu::router())
         .merge(identification::router())
         .merge(profile::router())
@@ -121,7 +122,7 @@ pub fn router(state: AppState) -> Router {
     router
         .layer(
             ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(errors::REQUEST_ID, MakeRequestUuid))
+                .layer(SetRequestIdLayer::new(errors::REQUEST_ID, FastRequestUuid))
                 .layer(TraceLayer::new_for_http().make_span_with(
                     |req: &axum::http::Request<axum::body::Body>| {
                         let id = req
@@ -136,6 +137,22 @@ pub fn router(state: AppState) -> Router {
                 .layer(PropagateRequestIdLayer::new(errors::REQUEST_ID)),
         )
         .with_state(state)
+}
+
+/// Request ids as random UUIDs (v4) drawn from rand's thread-local generator: tower-http's
+/// `MakeRequestUuid` makes a `getrandom` system call for every request. The id only links a
+/// page to its log line; it protects nothing.
+#[derive(Clone, Copy)]
+struct FastRequestUuid;
+
+impl MakeRequestId for FastRequestUuid {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+        let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        HeaderValue::from_str(id.hyphenated().encode_lower(&mut text))
+            .ok()
+            .map(RequestId::new)
+    }
 }
 
 /// A form's field errors as the templates' view of them.

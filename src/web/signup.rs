@@ -1,8 +1,10 @@
 //! Step 1: `/inscription` (sign-up form), `/inscription/email-envoye` ("check your mail"),
 //! `/inscription/renvoyer` (resend the confirmation link).
 
+use std::sync::Arc;
+
 use axum::{
-    Router,
+    Extension, Router,
     extract::{Query, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
@@ -11,8 +13,13 @@ use axum::{
 use serde::Deserialize;
 use templates::views::{EmailSentView, SignupView, Step as ViewStep};
 
-use super::{context::Ctx, form::AppForm, view_errors};
-use crate::auth::{client::ClientIp, session::MaybeUser};
+use super::{
+    context::{self, Ctx},
+    form::AppForm,
+    prerender::TokenPage,
+    view_errors,
+};
+use crate::auth::{client::ClientIp, csrf::CsrfToken, session::MaybeUser};
 use crate::{
     domain::signup::{SignupInput, parse_signup},
     error::{AppError, Result},
@@ -23,24 +30,34 @@ use crate::{
     state::AppState,
 };
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
+    let page = Arc::new(TokenPage::render(|token| {
+        let ctx =
+            Ctx(context::base(state, token.to_owned())).anonymous(Some(ViewStep::Inscription));
+        templates::pages::signup(&ctx, &SignupView::default())
+    }));
     Router::new()
-        .route(urls::SIGNUP, get(signup_get).post(signup_post))
+        .route(
+            urls::SIGNUP,
+            get(signup_get).layer(Extension(page)).post(signup_post),
+        )
         .route(urls::SIGNUP_EMAIL_SENT, get(email_sent_get))
         .route(urls::SIGNUP_RESEND, post(resend_post))
 }
 
+/// Anonymous visitors get the page rendered at start-up with their CSRF token spliced in
+/// (`prerender`): the form is the same for all of them.
 async fn signup_get(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
-    ctx: Ctx,
+    Extension(page): Extension<Arc<TokenPage>>,
+    Extension(CsrfToken(token)): Extension<CsrfToken>,
 ) -> Result<Response> {
     if let Some(user) = user {
         let url = journey::landing_url(&state.db, &user.account, &state.cgu.version).await?;
         return Ok(Redirect::to(url).into_response());
     }
-    let ctx = ctx.anonymous(Some(ViewStep::Inscription));
-    Ok(templates::pages::signup(&ctx, &SignupView::default()).into_response())
+    Ok(page.with_token(&token))
 }
 
 async fn signup_post(

@@ -56,6 +56,8 @@ async fn sign_ins_beyond_the_hash_queue_get_a_503_at_once_and_the_others_are_ser
         visitors.push(visitor);
     }
 
+    let hits_before = signin_client_hits(&app).await;
+
     // Act
     let started = Instant::now();
     let tasks: Vec<_> = visitors
@@ -94,12 +96,29 @@ async fn sign_ins_beyond_the_hash_queue_get_a_503_at_once_and_the_others_are_ser
         served.len()
     );
     assert_eq!(refused.len(), 12 - served.len());
+    // The refused ones were refused before any database work: only the served sign-ins took
+    // a place in the per-client rate limit.
+    let counted = signin_client_hits(&app).await - hits_before;
+    assert_eq!(
+        counted,
+        served.len() as i64,
+        "refused sign-ins touched the database"
+    );
     let fastest_served = served.iter().min().unwrap();
     let slowest_refused = refused.iter().max().unwrap();
     assert!(
         slowest_refused < fastest_served,
         "a refusal ({slowest_refused:?}) waited longer than a served sign-in ({fastest_served:?})"
     );
+}
+
+/// Sign-in attempts counted against the (one) test client.
+async fn signin_client_hits(app: &TestApp) -> i64 {
+    crate::support::db::scalar_i64(
+        &app.db,
+        "SELECT CAST(hits AS BIGINT) FROM rate_limits WHERE key LIKE 'signin-client:%'",
+    )
+    .await
 }
 
 #[tokio::test]

@@ -95,6 +95,21 @@ pub async fn count_rows(db: &DatabaseConnection, table: &str) -> i64 {
         .unwrap_or_else(|e| panic!("read the count of {table}: {e}"))
 }
 
+/// The first column of the first row of `sql` as an integer, 0 when there is no row.
+pub async fn scalar_i64(db: &DatabaseConnection, sql: &str) -> i64 {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    row.map_or(0, |row| {
+        row.try_get_by_index::<i64>(0)
+            .unwrap_or_else(|e| panic!("read {sql}: {e}"))
+    })
+}
+
 /// Row counts of every table, in [`TABLES`] order.
 pub async fn table_counts(db: &DatabaseConnection) -> Vec<(&'static str, i64)> {
     let mut counts = Vec::new();
