@@ -19,7 +19,7 @@ use crate::{
     mail::Mailer,
     psc::PscClient,
     services::cgu::CguCatalog,
-    state::{AppState, OutboxSignal, PublicUrl},
+    state::{AppState, OutboxSignal, PublicUrl, Shared},
     web, worker,
 };
 
@@ -72,7 +72,7 @@ impl App {
         } else {
             None
         };
-        let state = AppState {
+        let state = AppState::new(Shared {
             db,
             psc,
             public_url: PublicUrl(public_url.into()),
@@ -83,7 +83,7 @@ impl App {
             outbox: OutboxSignal::default(),
             settings: Arc::new(settings),
             clock: clock.clone(),
-        };
+        });
         let router = web::router(state.clone());
         let worker = Arc::new(worker::Worker::new(
             state.db.clone(),

@@ -41,6 +41,8 @@ use sea_orm::{ConnectionTrait, Database};
 
 const PASSWORD: &str = "Vx9!bench-Qm-7421";
 const WRK: &str = "/usr/bin/wrk";
+/// Accounts the sign-in phases rotate through (see `Server::signin_script`).
+const SIGNIN_ACCOUNTS: usize = 256;
 /// The nice value of the service's hashing threads (`src/auth/password.rs`), given to the raw
 /// baseline's threads too, so both compete for the cores on the same terms.
 const HASH_THREAD_NICE: i32 = 10;
@@ -356,12 +358,29 @@ impl Server {
 
     /// A wrk script signing into a new account again and again.
     async fn signin_script(&self, dir: &Path) -> PathBuf {
-        let (cookie, body) = self.signin_pair().await;
-        assert_eq!(post(&self.base, "/connexion", &cookie, &body).await, 303);
+        let (cookie, bodies) = self.signin_accounts().await;
+        assert_eq!(
+            post(&self.base, "/connexion", &cookie, &bodies[0]).await,
+            303
+        );
+        let list = bodies
+            .iter()
+            .map(|b| format!("\"{b}\""))
+            .collect::<Vec<_>>()
+            .join(",\n");
+        // Each wrk thread walks the accounts from its own offset: a user signs in a few times
+        // at most at once, as people do, instead of one email taking every request (which the
+        // per-email limit of `auth.max_failed_signins` reservations would refuse).
         let script = format!(
-            "wrk.method = \"POST\"\nwrk.body = \"{body}\"\n\
-             wrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\n\
-             wrk.headers[\"Cookie\"] = \"{cookie}\"\n"
+            "local bodies = {{\n{list}\n}}\n\
+             local threads = 0\n\
+             function setup(thread) threads = threads + 1; thread:set(\"tid\", threads) end\n\
+             local n = 0\n\
+             request = function()\n\
+               n = n + 1\n\
+               local body = bodies[((tid or 0) * 37 + n) % #bodies + 1]\n\
+               return wrk.format(\"POST\", \"/connexion\", {{[\"Content-Type\"] = \"application/x-www-form-urlencoded\", [\"Cookie\"] = \"{cookie}\"}}, body)\n\
+             end\n"
         );
         let path = dir.join("signin.lua");
         std::fs::write(&path, script).expect("lua");
@@ -449,7 +468,7 @@ impl Server {
 
     /// Open-loop sign-ins at `rate` per second for `secs`; latency by outcome.
     async fn overload(&self, rate: f64, run: Duration) -> Overload {
-        let (cookie, body) = self.signin_pair().await;
+        let (cookie, bodies) = self.signin_accounts().await;
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .pool_max_idle_per_host(2000)
@@ -460,10 +479,12 @@ impl Server {
         let mut ticks = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
         let started = Instant::now();
         let mut tasks = Vec::new();
+        let mut n = 0;
         while started.elapsed() < run {
             ticks.tick().await;
-            let (client, url, cookie, body) =
-                (client.clone(), url.clone(), cookie.clone(), body.clone());
+            n += 1;
+            let body = bodies[n % bodies.len()].clone();
+            let (client, url, cookie) = (client.clone(), url.clone(), cookie.clone());
             tasks.push(tokio::spawn(async move {
                 let sent = Instant::now();
                 let status = client
@@ -489,31 +510,42 @@ impl Server {
         result
     }
 
-    /// A new account with a confirmed email, and the CSRF cookie and form body that sign into
-    /// it (the same pair serves every request: double-submit cookie).
-    async fn signin_pair(&self) -> (String, String) {
-        let email = format!("surcharge.{}@example.fr", uuid::Uuid::new_v4().simple());
+    /// [`SIGNIN_ACCOUNTS`] new accounts with a confirmed email, the CSRF cookie and the form
+    /// bodies that sign into each (one cookie serves every request: double-submit cookie).
+    async fn signin_accounts(&self) -> (String, Vec<String>) {
+        let run = uuid::Uuid::new_v4().simple().to_string();
+        let emails: Vec<String> = (0..SIGNIN_ACCOUNTS)
+            .map(|n| format!("connexion.{run}.{n}@example.fr"))
+            .collect();
         let (cookie, token) = self.csrf("/inscription").await;
-        let status = post(
-            &self.base,
-            "/inscription",
-            &cookie,
-            &signup_form(&token, &email),
-        )
-        .await;
-        assert_eq!(status, 303, "sign-up of the overload account");
+        // Fewer at once than the hash queue holds, so none is refused.
+        for chunk in emails.chunks(16) {
+            let forms: Vec<String> = chunk.iter().map(|e| signup_form(&token, e)).collect();
+            let statuses = futures_util::future::join_all(
+                forms
+                    .iter()
+                    .map(|form| post(&self.base, "/inscription", &cookie, form)),
+            )
+            .await;
+            assert!(statuses.iter().all(|&s| s == 303), "sign-ups: {statuses:?}");
+        }
         let db = Database::connect(&self.url).await.expect("bench db");
         db.execute_unprepared("UPDATE accounts SET email_confirmed_at = created_at")
             .await
             .expect("confirm");
         let (cookie, token) = self.csrf("/connexion").await;
-        let body = serde_urlencoded::to_string([
-            ("csrf_token", token.as_str()),
-            ("email", email.as_str()),
-            ("mot_de_passe", PASSWORD),
-        ])
-        .expect("form");
-        (cookie, body)
+        let bodies = emails
+            .iter()
+            .map(|email| {
+                serde_urlencoded::to_string([
+                    ("csrf_token", token.as_str()),
+                    ("email", email.as_str()),
+                    ("mot_de_passe", PASSWORD),
+                ])
+                .expect("form")
+            })
+            .collect();
+        (cookie, bodies)
     }
 }
 

@@ -29,8 +29,9 @@ fn assert_throttled(response: &TestResponse) {
 
 #[tokio::test]
 async fn two_hundred_concurrent_wrong_passwords_lead_to_at_most_ten_verifications() {
-    // Arrange
-    let app = spawn_app().await;
+    // Arrange: a hash queue long enough for all 200, so that each reaches the throttle (beyond
+    // the queue a sign-in gets its 503 before the throttle: `resilience`).
+    let app = spawn_app_with(|s| s.auth.max_queued_hashes = 256).await;
     let user = TestUser::generate();
     app.register_confirmed(&user).await;
     let mut attempts = tokio::task::JoinSet::new();
