@@ -134,8 +134,7 @@ pub async fn mark_profile_submitted(
         db,
         id,
         |m| {
-            m.nom = Set(nom.as_str().to_owned());
-            m.prenom = Set(prenom.as_str().to_owned());
+            names(m, nom, prenom);
             m.profile_submitted_at = Set(Some(now));
         },
         now,
@@ -151,16 +150,12 @@ pub async fn set_names(
     prenom: &PersonName,
     now: Timestamp,
 ) -> Result<(), DbErr> {
-    update(
-        db,
-        id,
-        |m| {
-            m.nom = Set(nom.as_str().to_owned());
-            m.prenom = Set(prenom.as_str().to_owned());
-        },
-        now,
-    )
-    .await
+    update(db, id, |m| names(m, nom, prenom), now).await
+}
+
+fn names(m: &mut ActiveModel, nom: &PersonName, prenom: &PersonName) {
+    m.nom = Set(nom.as_str().to_owned());
+    m.prenom = Set(prenom.as_str().to_owned());
 }
 
 async fn update(
