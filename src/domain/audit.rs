@@ -63,6 +63,12 @@ pub enum Action {
     AccountPurged,
     /// An administrator opened the account's detail page (who read personal data, and when).
     ProfileViewed,
+    /// The user changed their profile from `/compte/profil` (fields that apply at once).
+    ProfileEdited,
+    /// A validated user asked to change identity fields; waits for an administrator.
+    ProfileChangeRequested,
+    ProfileChangeAccepted,
+    ProfileChangeRefused,
 }
 
 impl Action {
@@ -88,6 +94,10 @@ impl Action {
             Self::SignInLocked => "sign_in_locked",
             Self::AccountPurged => "account_purged",
             Self::ProfileViewed => "profile_viewed",
+            Self::ProfileEdited => "profile_edited",
+            Self::ProfileChangeRequested => "profile_change_requested",
+            Self::ProfileChangeAccepted => "profile_change_accepted",
+            Self::ProfileChangeRefused => "profile_change_refused",
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod cgu;
 pub mod journey;
 pub mod profile;
+pub mod profile_edit;
 pub mod psc;
 pub mod publication;
 pub mod registration;

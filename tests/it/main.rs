@@ -8,6 +8,7 @@ mod directory;
 mod journey;
 mod login;
 mod mail_outbox;
+mod profile_edit;
 mod profile_form;
 mod psc_linking;
 mod psc_logout;
