@@ -14,4 +14,5 @@ pub mod outbox;
 pub mod psc_flow;
 pub mod psc_identity;
 pub mod rate_limit;
+pub mod reserved_address;
 pub mod session;

@@ -8,4 +8,5 @@ pub use super::outbox::Entity as Outbox;
 pub use super::psc_flow::Entity as PscFlow;
 pub use super::psc_identity::Entity as PscIdentity;
 pub use super::rate_limit::Entity as RateLimit;
+pub use super::reserved_address::Entity as ReservedAddress;
 pub use super::session::Entity as Session;

@@ -63,6 +63,16 @@ pub enum Action {
     AccountPurged,
     /// An administrator opened the account's detail page (who read personal data, and when).
     ProfileViewed,
+    /// The holder ended one of their sessions, or all the others, from `/compte/sessions`.
+    SessionsClosed,
+    /// The holder downloaded their data (`/compte/export`).
+    DataExported,
+    /// The holder closed the account (`/compte/fermeture`); the detail is their reason, if any.
+    AccountClosed,
+    /// An administrator re-enabled a disabled account.
+    AccountReactivated,
+    /// Deleted `retention.closed_days` after its closure; its mailbox address stays reserved.
+    ClosedAccountPurged,
 }
 
 impl Action {
@@ -88,6 +98,11 @@ impl Action {
             Self::SignInLocked => "sign_in_locked",
             Self::AccountPurged => "account_purged",
             Self::ProfileViewed => "profile_viewed",
+            Self::SessionsClosed => "sessions_closed",
+            Self::DataExported => "data_exported",
+            Self::AccountClosed => "account_closed",
+            Self::AccountReactivated => "account_reactivated",
+            Self::ClosedAccountPurged => "closed_account_purged",
         }
     }
 }

@@ -37,6 +37,8 @@ pub fn router() -> Router<AppState> {
         .route(urls::ADMIN_ACCOUNT, get(account_get))
         .route(urls::ADMIN_VALIDATE, post(validate_post))
         .route(urls::ADMIN_REJECT, post(reject_post))
+        .route(urls::ADMIN_DISABLE, post(disable_post))
+        .route(urls::ADMIN_REACTIVATE, post(reactivate_post))
 }
 
 #[derive(Deserialize, Default)]
@@ -251,6 +253,57 @@ async fn reject_post(
     }
 }
 
+/// Disables a decided account (`motif` required, 422 otherwise): signed out, out of the
+/// directory.
+async fn disable_post(
+    State(state): State<AppState>,
+    admin: AdminUser,
+    Path(id): Path<i32>,
+    ctx: Ctx,
+    AppForm(form): AppForm<RejectForm>,
+) -> Result<Response> {
+    let (account, profile) = load(&state, &admin, id).await?;
+    let motif = form.motif.trim();
+    let mut errors = FieldErrors::new();
+    if motif.is_empty() {
+        errors.add(
+            "motif",
+            "Indiquez le motif de la désactivation : il est conservé dans l'historique.",
+        );
+    } else if motif.chars().count() > MAX_REASON_CHARS {
+        errors.add(
+            "motif",
+            format!("Le motif est trop long ({MAX_REASON_CHARS} caractères maximum)."),
+        );
+    }
+    if !errors.is_empty() {
+        let motif = form.motif.clone();
+        return detail_page(&state, ctx, &account, profile.as_ref(), errors, motif).await;
+    }
+    if !account.disabled {
+        let decider = Decider::Admin(admin.user.account.id);
+        validation::disable(&state.db, decider, id, Some(motif), state.clock.now()).await?;
+        state.outbox.wake();
+    }
+    Ok(Redirect::to(&urls::admin_account(id)).into_response())
+}
+
+/// Re-enables an account an administrator disabled (a closed one stays closed).
+async fn reactivate_post(
+    State(state): State<AppState>,
+    admin: AdminUser,
+    Path(id): Path<i32>,
+) -> Result<Response> {
+    let (account, _) = load(&state, &admin, id).await?;
+    if account.disabled {
+        let decider = Decider::Admin(admin.user.account.id);
+        if validation::reactivate(&state.db, decider, id, state.clock.now()).await? {
+            state.outbox.wake();
+        }
+    }
+    Ok(Redirect::to(&urls::admin_account(id)).into_response())
+}
+
 async fn load(
     state: &AppState,
     admin: &AdminUser,
@@ -297,6 +350,8 @@ async fn detail_view(
         id: account.id,
         status: account.status().label().to_owned(),
         pending: account.is_pending(),
+        disabled: account.disabled,
+        closed: account.closed_at.is_some(),
         fields: fields(state, account, profile),
         psc_verified,
         psc_verified_fields: FIELDS
@@ -439,6 +494,11 @@ fn action_label(action: &str) -> &str {
         "sign_in_locked" => "Connexions bloquées après trop d'échecs",
         "account_purged" => "Compte supprimé (adresse jamais confirmée)",
         "profile_viewed" => "Fiche consultée par un administrateur",
+        "sessions_closed" => "Sessions fermées par le titulaire",
+        "data_exported" => "Données téléchargées par le titulaire",
+        "account_closed" => "Compte fermé par le titulaire",
+        "account_reactivated" => "Compte réactivé",
+        "closed_account_purged" => "Données du compte fermé supprimées",
         other => other,
     }
 }

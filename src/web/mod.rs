@@ -17,6 +17,7 @@ mod login;
 mod prerender;
 mod profile;
 mod psc;
+mod settings;
 mod signup;
 mod timeout;
 
@@ -69,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .merge(identification::router())
         .merge(profile::router())
         .merge(account::router())
+        .merge(settings::router())
         .merge(admin::router())
         .merge(psc::router())
         .fallback(errors::not_found)
