@@ -92,13 +92,13 @@ pub async fn live_of(
     idle: Duration,
     now: Timestamp,
 ) -> Result<Vec<Model>, DbErr> {
-    Ok(Entity::find()
+    Entity::find()
         .filter(Column::AccountId.eq(account_id))
         .filter(Column::ExpiresAt.gt(now))
         .filter(Column::LastSeenAt.gt(now - idle))
         .order_by_desc(Column::LastSeenAt)
         .all(db)
-        .await?)
+        .await
 }
 
 /// Every session row of the account, live or not (the data export).

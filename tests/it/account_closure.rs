@@ -20,7 +20,10 @@ async fn app_with_directory() -> (TestApp, TestLdap) {
 async fn entries(ldap: &TestLdap, address: &str) -> (usize, usize) {
     let filter = format!("(mail={})", ldap_escape(address));
     let mut counts = [0; 2];
-    for (count, branch) in counts.iter_mut().zip([ldap.mssante_dn(), ldap.operateur_dn()]) {
+    for (count, branch) in counts
+        .iter_mut()
+        .zip([ldap.mssante_dn(), ldap.operateur_dn()])
+    {
         *count = ldap
             .search_with(Who::Service, &branch, &filter, &["mail"])
             .await
@@ -91,7 +94,10 @@ async fn the_account_page_links_to_a_settings_hub_with_every_section() {
         "Mes données",
         "Fermer mon compte",
     ] {
-        assert!(headings.iter().any(|h| h == section), "{section}: {headings:?}");
+        assert!(
+            headings.iter().any(|h| h == section),
+            "{section}: {headings:?}"
+        );
     }
     let links = html::attrs(&hub.body, "a", "href");
     for link in [
@@ -176,7 +182,9 @@ async fn the_export_holds_this_accounts_data_and_nothing_of_anybody_else() {
         assert!(!export.body.contains(foreign), "the export holds {foreign}");
     }
     assert_eq!(
-        db::audit_actions(&app.db, alice_id, "data_exported").await.len(),
+        db::audit_actions(&app.db, alice_id, "data_exported")
+            .await
+            .len(),
         1
     );
 }
@@ -228,7 +236,9 @@ async fn a_wrong_password_does_not_close_the_account() {
     let refused = close(&browser, "pas le bon mot de passe", "Un motif").await;
 
     // Assert
-    refused.assert_status(422).assert_field_error("mot_de_passe_actuel");
+    refused
+        .assert_status(422)
+        .assert_field_error("mot_de_passe_actuel");
     assert_eq!(refused.field_value("motif").as_deref(), Some("Un motif"));
     assert!(
         !refused.body.contains("pas le bon mot de passe"),
@@ -269,7 +279,9 @@ async fn a_closed_account_is_purged_after_its_retention_and_its_address_is_never
     assert_eq!((early, due), (0, 1));
     assert!(db::find_account(&app.db, &user.email).await.is_none());
     assert_eq!(
-        db::audit_actions(&app.db, id, "closed_account_purged").await.len(),
+        db::audit_actions(&app.db, id, "closed_account_purged")
+            .await
+            .len(),
         1,
         "the trail outlives the account"
     );
@@ -322,7 +334,10 @@ async fn an_administrator_disables_with_a_reason_then_reenables_and_the_director
         .await;
     admin.get(&page).await;
     let disabled = admin
-        .post_form(&format!("{page}/desactiver"), &[("motif", "Usurpation signalée")])
+        .post_form(
+            &format!("{page}/desactiver"),
+            &[("motif", "Usurpation signalée")],
+        )
         .await;
     app.drain_outbox().await.assert_delivered();
     let after_disable = entries(&ldap, &address).await;
@@ -348,10 +363,15 @@ async fn an_administrator_disables_with_a_reason_then_reenables_and_the_director
         .await
         .assert_redirect_to("/compte");
     let disable_events = db::audit_actions(&app.db, id, "account_disabled").await;
-    assert_eq!(disable_events[0].detail.as_deref(), Some("Usurpation signalée"));
+    assert_eq!(
+        disable_events[0].detail.as_deref(),
+        Some("Usurpation signalée")
+    );
     assert!(disable_events[0].actor.starts_with("admin:"));
     assert_eq!(
-        db::audit_actions(&app.db, id, "account_reactivated").await.len(),
+        db::audit_actions(&app.db, id, "account_reactivated")
+            .await
+            .len(),
         1
     );
 }
@@ -369,7 +389,10 @@ async fn disabling_and_reenabling_outside_the_scope_is_forbidden() {
 
     // Act
     let disable = elsewhere
-        .post_form(&format!("{page}/desactiver"), &[("motif", "Hors périmètre")])
+        .post_form(
+            &format!("{page}/desactiver"),
+            &[("motif", "Hors périmètre")],
+        )
         .await;
     national.get(&page).await;
     national
@@ -384,7 +407,12 @@ async fn disabling_and_reenabling_outside_the_scope_is_forbidden() {
     disable.assert_status(403);
     reenable.assert_status(403);
     assert!(db::account_by_id(&app.db, id).await.disabled_at.is_some());
-    assert_eq!(db::audit_actions(&app.db, id, "account_disabled").await.len(), 1);
+    assert_eq!(
+        db::audit_actions(&app.db, id, "account_disabled")
+            .await
+            .len(),
+        1
+    );
     assert!(!signed_in(&browser).await);
 }
 

@@ -48,7 +48,10 @@ async fn the_sessions_page_lists_each_browser_with_its_address_and_marks_the_cur
     let rows = html::texts(&page.body, "tr.session");
     // The journey's own browser (no User-Agent) is still signed in too.
     assert_eq!(rows.len(), 3, "{rows:#?}");
-    let current: Vec<_> = rows.iter().filter(|r| r.contains("cette session")).collect();
+    let current: Vec<_> = rows
+        .iter()
+        .filter(|r| r.contains("cette session"))
+        .collect();
     assert_eq!(current.len(), 1, "{rows:#?}");
     assert!(current[0].contains("Firefox sur Windows"), "{rows:#?}");
     assert!(
@@ -79,9 +82,15 @@ async fn the_sessions_page_lists_each_browser_with_its_address_and_marks_the_cur
         .iter()
         .filter(|(name, _)| name.contains("session"))
     {
-        assert!(!page.body.contains(cookie.as_str()), "the page shows the session cookie");
+        assert!(
+            !page.body.contains(cookie.as_str()),
+            "the page shows the session cookie"
+        );
     }
-    assert!(ids.iter().all(|i| rows_db.iter().any(|s| &s.public_id == i)));
+    assert!(
+        ids.iter()
+            .all(|i| rows_db.iter().any(|s| &s.public_id == i))
+    );
 }
 
 #[tokio::test]
@@ -99,17 +108,25 @@ async fn closing_one_session_signs_that_browser_out_only() {
 
     // Act
     let closed = firefox
-        .post_form("/compte/sessions/fermer", &[("session", chrome_session.as_str())])
+        .post_form(
+            "/compte/sessions/fermer",
+            &[("session", chrome_session.as_str())],
+        )
         .await;
 
     // Assert
     closed.assert_redirect_to("/compte/sessions");
-    assert!(!signed_in(&chrome).await, "the closed browser is still signed in");
+    assert!(
+        !signed_in(&chrome).await,
+        "the closed browser is still signed in"
+    );
     chrome.get("/compte").await.assert_redirect_to("/connexion");
     assert!(signed_in(&firefox).await);
     assert_eq!(db::sessions_of(&app.db, id).await.len(), 2);
     assert_eq!(
-        db::audit_actions(&app.db, id, "sessions_closed").await.len(),
+        db::audit_actions(&app.db, id, "sessions_closed")
+            .await
+            .len(),
         1
     );
 }
@@ -146,18 +163,27 @@ async fn another_accounts_session_id_closes_nothing() {
     let (alice_browser, _, _) = user_on_two_browsers(&app, &alice).await;
     let (bob_browser, _, bob_id) = user_on_two_browsers(&app, &bob).await;
     let bob_sessions = db::sessions_of(&app.db, bob_id).await;
-    alice_browser.get("/compte/sessions").await.assert_status(200);
+    alice_browser
+        .get("/compte/sessions")
+        .await
+        .assert_status(200);
 
     // Act
     for session in &bob_sessions {
         alice_browser
-            .post_form("/compte/sessions/fermer", &[("session", session.public_id.as_str())])
+            .post_form(
+                "/compte/sessions/fermer",
+                &[("session", session.public_id.as_str())],
+            )
             .await
             .assert_redirect_to("/compte/sessions");
     }
 
     // Assert
-    assert_eq!(db::sessions_of(&app.db, bob_id).await.len(), bob_sessions.len());
+    assert_eq!(
+        db::sessions_of(&app.db, bob_id).await.len(),
+        bob_sessions.len()
+    );
     assert!(signed_in(&bob_browser).await);
 }
 
