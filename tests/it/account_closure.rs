@@ -442,3 +442,40 @@ async fn disabling_and_reenabling_without_a_csrf_token_is_refused() {
     reenable.assert_status(403);
     assert!(db::account_by_id(&app.db, id).await.disabled_at.is_none());
 }
+
+#[tokio::test]
+async fn an_account_without_a_password_is_sent_to_support_to_close() {
+    // Arrange
+    use crate::support::psc::{self, PscSimulator, pharma_login, spawn_app_with_psc, unique_email};
+    let sim = PscSimulator::start_default().await;
+    let app = spawn_app_with_psc(&sim, |_| {}).await;
+    let psc_browser = sim.browser();
+    let login = pharma_login(&psc::unique_rpps());
+    let id = app
+        .psc_register_confirmed(&psc_browser, &login, &unique_email())
+        .await;
+    app.psc_sign_in(&psc_browser, &login)
+        .await
+        .assert_redirect_to("/cgu");
+
+    // Act
+    let page = app.get("/compte/fermeture").await;
+    let posted = app
+        .post_form(
+            "/compte/fermeture",
+            &[("mot_de_passe_actuel", "quelconque")],
+        )
+        .await;
+
+    // Assert
+    page.assert_status(200);
+    assert!(!html::exists(&page.body, "input[name=mot_de_passe_actuel]"));
+    assert!(
+        html::page_text(&page.body).contains("contactez"),
+        "{}",
+        html::page_text(&page.body)
+    );
+    posted.assert_status(422);
+    assert!(html::page_text(&posted.body).contains("contactez le support pour le fermer"));
+    assert!(db::account_by_id(&app.db, id).await.closed_at.is_none());
+}
