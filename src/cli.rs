@@ -137,8 +137,14 @@ pub fn main() -> anyhow::Result<()> {
                 let account = repo::accounts::find_by_email(&db, &email)
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("no account for {}", email.as_str()))?;
-                validation::disable(&db, Decider::System, account.id, clock::system().now())
-                    .await?;
+                validation::disable(
+                    &db,
+                    Decider::System,
+                    account.id,
+                    None,
+                    clock::system().now(),
+                )
+                .await?;
                 println!(
                     "account {} disabled; its directory entries will be removed",
                     account.id

@@ -33,6 +33,7 @@ pub struct Settings {
     pub addresses: AddressSettings,
     pub psc: PscSettings,
     pub validation: ValidationSettings,
+    pub retention: RetentionSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -229,6 +230,15 @@ pub struct ValidationSettings {
     /// Validate BAL PER accounts whose identity Pro Santé Connect verified as soon as their profile
     /// is complete, without waiting for an administrator.
     pub auto_approve_psc: bool,
+}
+
+/// How long data is kept (GDPR art. 5.1.e, storage limitation).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// Days a closed account's data is kept before the worker deletes it (its mailbox address
+    /// stays reserved).
+    pub closed_days: i64,
 }
 
 /// How MSSanté addresses are built at validation.

@@ -182,6 +182,12 @@ impl Worker {
             Ok(n) => tracing::info!(accounts = n, "purged unconfirmed accounts"),
             Err(e) => tracing::warn!(error = %e, "purging unconfirmed accounts failed"),
         }
+        match crate::services::account::purge_closed(&self.db, &self.settings.retention, now).await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(accounts = n, "purged closed accounts"),
+            Err(e) => tracing::warn!(error = %e, "purging closed accounts failed"),
+        }
         if let Err(e) = crate::auth::throttle::purge(&self.db, now).await {
             tracing::warn!(error = %e, "purging rate-limit counters failed");
         }

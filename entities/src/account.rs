@@ -27,6 +27,7 @@ pub struct Model {
     pub disabled_at: Option<DateTimeWithTimeZone>,
     #[sea_orm(unique)]
     pub validated_national_id: Option<String>,
+    pub closed_at: Option<DateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

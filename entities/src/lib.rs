@@ -15,4 +15,5 @@ pub mod profile_change_request;
 pub mod psc_flow;
 pub mod psc_identity;
 pub mod rate_limit;
+pub mod reserved_address;
 pub mod session;

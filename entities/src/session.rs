@@ -13,6 +13,10 @@ pub struct Model {
     pub expires_at: DateTimeWithTimeZone,
     #[sea_orm(column_type = "Text", nullable)]
     pub psc_id_token: Option<String>,
+    #[sea_orm(unique)]
+    pub public_id: String,
+    pub user_agent: Option<String>,
+    pub client_ip: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

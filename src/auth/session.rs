@@ -4,13 +4,13 @@
 
 use axum::{
     extract::FromRequestParts,
-    http::request::Parts,
+    http::{header, request::Parts},
     response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::CookieJar;
 use chrono::Duration;
 
-use super::cookies::CookieNames;
+use super::{client::ClientIp, cookies::CookieNames};
 use crate::domain::{Account, Scope};
 use crate::{
     auth::secrets,
@@ -70,6 +70,36 @@ impl FromRequestParts<AppState> for MaybeUser {
 pub fn presented_session(jar: &CookieJar, https: bool) -> Option<String> {
     jar.get(CookieNames::new(https).session)
         .map(|c| secrets::sha256_hex(c.value()))
+}
+
+/// The browser that is signing in: the session it came with (ended at sign-in, session
+/// fixation), and where it is, recorded with the new session for the sessions page.
+#[derive(Debug, Clone, Default)]
+pub struct Browser {
+    /// The hash of the session cookie presented, live or not.
+    pub previous: Option<String>,
+    pub origin: repo::sessions::Origin,
+}
+
+impl FromRequestParts<AppState> for Browser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, state).await?;
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok(Self {
+            previous: presented_session(&jar, state.public_url.is_https()),
+            origin: repo::sessions::Origin {
+                user_agent,
+                client_ip: Some(ip.to_string()),
+            },
+        })
+    }
 }
 
 /// A signed-in user and the step of the journey they are at.

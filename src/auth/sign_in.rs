@@ -4,6 +4,7 @@ use chrono::Duration;
 use sea_orm::{DbErr, TransactionTrait};
 use secrecy::SecretString;
 
+use crate::auth::session::Browser;
 use crate::auth::throttle::{self, Limit, Throttled};
 use crate::domain::{Account, Action, Actor};
 use crate::{
@@ -97,24 +98,33 @@ async fn audit(state: &AppState, account_id: i32, action: Action) -> Result<(), 
     repo::audit::record(&state.db, account_id, Actor::System, action, None, now).await
 }
 
-/// Starts a new session for `account_id`, ending `previous` (the cookie the browser came with):
-/// the session id always changes at sign-in (OWASP ASVS 3.2.1, session fixation).
+/// Starts a new session for `account_id`, ending `browser.previous` (the cookie the browser
+/// came with): the session id always changes at sign-in (OWASP ASVS 3.2.1, session fixation).
+/// The browser's User-Agent and address are kept with it for the sessions page.
 ///
 /// # Errors
 /// Database failures.
 pub async fn start_session(
     state: &AppState,
     account_id: i32,
-    previous: Option<&str>,
+    browser: &Browser,
     psc_id_token: Option<&str>,
 ) -> Result<String, DbErr> {
     let now = state.clock.now();
     let txn = state.db.begin().await?;
-    if let Some(previous) = previous {
+    if let Some(previous) = &browser.previous {
         repo::sessions::delete(&txn, previous).await?;
     }
     let absolute = Duration::hours(state.settings.auth.session_absolute_hours);
-    let raw = repo::sessions::create(&txn, account_id, absolute, psc_id_token, now).await?;
+    let raw = repo::sessions::create(
+        &txn,
+        account_id,
+        absolute,
+        psc_id_token,
+        &browser.origin,
+        now,
+    )
+    .await?;
     let method = if psc_id_token.is_some() {
         "Pro Santé Connect"
     } else {

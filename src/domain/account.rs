@@ -44,12 +44,16 @@ pub struct Account {
     pub rejection_reason: Option<String>,
     pub mailbox_address: Option<String>,
     pub disabled: bool,
+    /// When the holder closed the account (it is then disabled too).
+    pub closed_at: Option<DateTimeWithTimeZone>,
 }
 
 impl Account {
     /// Where the account stands, derived from its timestamps in this one place.
     pub fn status(&self) -> AccountStatus {
-        if self.disabled {
+        if self.closed_at.is_some() {
+            AccountStatus::Closed
+        } else if self.disabled {
             AccountStatus::Disabled
         } else if self.validated_at.is_some() {
             AccountStatus::Validated
@@ -79,6 +83,8 @@ pub enum AccountStatus {
     Validated,
     Rejected,
     Disabled,
+    /// Closed by its holder; purged `retention.closed_days` later.
+    Closed,
 }
 
 impl AccountStatus {
@@ -90,6 +96,7 @@ impl AccountStatus {
             Self::Validated => "Validé",
             Self::Rejected => "Refusé",
             Self::Disabled => "Désactivé",
+            Self::Closed => "Fermé par son titulaire",
         }
     }
 }

@@ -69,6 +69,16 @@ pub enum Action {
     ProfileChangeRequested,
     ProfileChangeAccepted,
     ProfileChangeRefused,
+    /// The holder ended one of their sessions, or all the others, from `/compte/sessions`.
+    SessionsClosed,
+    /// The holder downloaded their data (`/compte/export`).
+    DataExported,
+    /// The holder closed the account (`/compte/fermeture`); the detail is their reason, if any.
+    AccountClosed,
+    /// An administrator re-enabled a disabled account.
+    AccountReactivated,
+    /// Deleted `retention.closed_days` after its closure; its mailbox address stays reserved.
+    ClosedAccountPurged,
 }
 
 impl Action {
@@ -98,6 +108,11 @@ impl Action {
             Self::ProfileChangeRequested => "profile_change_requested",
             Self::ProfileChangeAccepted => "profile_change_accepted",
             Self::ProfileChangeRefused => "profile_change_refused",
+            Self::SessionsClosed => "sessions_closed",
+            Self::DataExported => "data_exported",
+            Self::AccountClosed => "account_closed",
+            Self::AccountReactivated => "account_reactivated",
+            Self::ClosedAccountPurged => "closed_account_purged",
         }
     }
 }

@@ -37,6 +37,8 @@ pub mod profile;
 pub mod signup;
 /// Optional single-line free text (raison sociale, service, adresse, ville).
 pub mod text;
+/// A short description of a browser ("Firefox sur Windows") from its User-Agent.
+pub mod user_agent;
 
 pub use account::{Account, AccountStatus, BalType};
 pub use admin::{QueueFilter, Scope};

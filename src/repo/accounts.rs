@@ -1,9 +1,12 @@
 //! Accounts: identity, credentials and registration progress.
 
 use entities::account::{self, ActiveModel, Column, Entity};
+use entities::reserved_address;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, Set, prelude::DateTimeWithTimeZone, sea_query::Expr,
+    QueryFilter, Set,
+    prelude::DateTimeWithTimeZone,
+    sea_query::{Expr, OnConflict},
 };
 
 use crate::clock::Timestamp;
@@ -27,6 +30,7 @@ impl From<account::Model> for Account {
             rejection_reason: m.rejection_reason,
             mailbox_address: m.mailbox_address,
             disabled: m.disabled_at.is_some(),
+            closed_at: m.closed_at,
         }
     }
 }
@@ -271,6 +275,77 @@ pub async fn set_disabled(db: &impl ConnectionTrait, id: i32, now: Timestamp) ->
     update(db, id, |m| m.disabled_at = Set(Some(now)), now).await
 }
 
+/// Re-enables an account an administrator disabled. A closed account stays closed (false).
+pub async fn set_enabled(
+    db: &impl ConnectionTrait,
+    id: i32,
+    now: Timestamp,
+) -> Result<bool, DbErr> {
+    let result = Entity::update_many()
+        .col_expr(Column::DisabledAt, Expr::value(Option::<Timestamp>::None))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::ClosedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// The holder closes the account: disabled from now on, purged after the retention period.
+/// False if it was already closed (a double submit).
+pub async fn set_closed(db: &impl ConnectionTrait, id: i32, now: Timestamp) -> Result<bool, DbErr> {
+    let result = Entity::update_many()
+        .col_expr(Column::ClosedAt, Expr::value(now))
+        .col_expr(Column::DisabledAt, Expr::value(now))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::ClosedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Deletes the accounts closed before `before` (their profile, CGU answers, PSC link, tokens
+/// and sessions go with them through `ON DELETE CASCADE`), first reserving their mailbox
+/// addresses for ever. Returns their ids. The audit trail has no foreign key: it stays.
+pub async fn purge_closed(
+    db: &impl ConnectionTrait,
+    before: DateTimeWithTimeZone,
+    now: Timestamp,
+) -> Result<Vec<i32>, DbErr> {
+    use sea_orm::QuerySelect;
+    let closed: Vec<(i32, Option<String>)> = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .column(Column::MailboxAddress)
+        .filter(Column::ClosedAt.lt(before))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for address in closed.iter().filter_map(|(_, a)| a.as_deref()) {
+        reserved_address::Entity::insert(reserved_address::ActiveModel {
+            address: Set(address.to_owned()),
+            reserved_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::column(reserved_address::Column::Address)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    }
+    let ids: Vec<i32> = closed.into_iter().map(|(id, _)| id).collect();
+    if !ids.is_empty() {
+        Entity::delete_many()
+            .filter(Column::Id.is_in(ids.clone()))
+            .filter(Column::ClosedAt.lt(before))
+            .exec(db)
+            .await?;
+    }
+    Ok(ids)
+}
+
 /// Deletes the accounts created before `before` whose email was never confirmed (their tokens,
 /// sessions and other rows go with them through `ON DELETE CASCADE`), and returns their ids.
 pub async fn purge_unconfirmed(
@@ -296,13 +371,19 @@ pub async fn purge_unconfirmed(
     Ok(ids)
 }
 
-/// Is this address already taken (homonym check before trying it)?
+/// Is this address already taken (homonym check before trying it)? By an account, or kept
+/// reserved after a closed account was purged: an address is never reassigned.
 pub async fn address_taken(db: &impl ConnectionTrait, address: &str) -> Result<bool, DbErr> {
-    Ok(Entity::find()
-        .filter(Column::MailboxAddress.eq(address))
+    let reserved = reserved_address::Entity::find_by_id(address.to_owned())
         .count(db)
         .await?
-        > 0)
+        > 0;
+    Ok(reserved
+        || Entity::find()
+            .filter(Column::MailboxAddress.eq(address))
+            .count(db)
+            .await?
+            > 0)
 }
 
 /// Every validated account, for reconciliation with the directory.

@@ -46,3 +46,19 @@ pub async fn record_acceptance(
     .await
     .map(|_| ())
 }
+
+/// Every answer of the account: `(version, accepted_at)`, oldest first (the data export).
+pub async fn acceptances_of(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+) -> Result<Vec<(String, Timestamp)>, DbErr> {
+    use sea_orm::QueryOrder;
+    Ok(Entity::find()
+        .filter(Column::AccountId.eq(account_id))
+        .order_by_asc(Column::AcceptedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.version, m.accepted_at))
+        .collect())
+}

@@ -4,12 +4,22 @@
 use chrono::Duration;
 use entities::session::{ActiveModel, Column, Entity, Model};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set, sea_query::Expr,
 };
 
 use crate::auth::secrets;
 use crate::clock::Timestamp;
+
+/// Where a session was opened from, as the sessions page shows it.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub user_agent: Option<String>,
+    pub client_ip: Option<String>,
+}
+
+/// The longest User-Agent kept (the column's size; real ones are a few hundred bytes).
+const MAX_USER_AGENT: usize = 512;
 
 /// Creates a session and returns the raw id for the cookie.
 pub async fn create(
@@ -17,10 +27,21 @@ pub async fn create(
     account_id: i32,
     absolute: Duration,
     psc_id_token: Option<&str>,
+    origin: &Origin,
     now: Timestamp,
 ) -> Result<String, DbErr> {
     let raw = secrets::random_token();
+    let user_agent = origin.user_agent.as_deref().map(|ua| {
+        let mut end = ua.len().min(MAX_USER_AGENT);
+        while !ua.is_char_boundary(end) {
+            end -= 1;
+        }
+        ua[..end].to_owned()
+    });
     ActiveModel {
+        public_id: Set(secrets::random_token()[..32].to_owned()),
+        user_agent: Set(user_agent),
+        client_ip: Set(origin.client_ip.clone()),
         id_hash: Set(secrets::sha256_hex(&raw)),
         account_id: Set(account_id),
         created_at: Set(now),
@@ -62,6 +83,59 @@ pub async fn delete(db: &impl ConnectionTrait, id_hash: &str) -> Result<(), DbEr
         .exec(db)
         .await
         .map(|_| ())
+}
+
+/// The account's live sessions (not expired, not idle), newest activity first.
+pub async fn live_of(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    idle: Duration,
+    now: Timestamp,
+) -> Result<Vec<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::AccountId.eq(account_id))
+        .filter(Column::ExpiresAt.gt(now))
+        .filter(Column::LastSeenAt.gt(now - idle))
+        .order_by_desc(Column::LastSeenAt)
+        .all(db)
+        .await
+}
+
+/// Every session row of the account, live or not (the data export).
+pub async fn all_of(db: &impl ConnectionTrait, account_id: i32) -> Result<Vec<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::AccountId.eq(account_id))
+        .order_by_asc(Column::CreatedAt)
+        .all(db)
+        .await
+}
+
+/// Ends the account's session named by its public id; false if it names none of theirs.
+pub async fn delete_public(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    public_id: &str,
+) -> Result<bool, DbErr> {
+    Ok(Entity::delete_many()
+        .filter(Column::AccountId.eq(account_id))
+        .filter(Column::PublicId.eq(public_id))
+        .exec(db)
+        .await?
+        .rows_affected
+        > 0)
+}
+
+/// Ends every session of the account but `keep` (a hash), or all of them; returns how many.
+pub async fn delete_all_of(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    keep: Option<&str>,
+) -> Result<u64, DbErr> {
+    let mut delete = Entity::delete_many().filter(Column::AccountId.eq(account_id));
+    if let Some(keep) = keep {
+        delete = delete.filter(Column::IdHash.ne(keep));
+    }
+    Ok(delete.exec(db).await?.rows_affected)
 }
 
 /// Removes expired sessions (run by the worker now and then).

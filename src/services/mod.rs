@@ -1,6 +1,7 @@
 //! Use cases. Handlers call these; these call `repo` and push side effects to the outbox.
 //! Each returns its own small error enum when the caller must tell expected failures apart.
 
+pub mod account;
 pub mod cgu;
 pub mod journey;
 pub mod profile;

@@ -21,6 +21,7 @@ use crate::domain::{Account, Action, Actor, BalType, profile::Raw};
 use crate::{
     auth::{
         secrets,
+        session::Browser,
         sign_in::{self, LoginError},
         throttle::Limit,
     },
@@ -161,7 +162,7 @@ pub async fn callback(
     state: &AppState,
     browser_secret: Option<&str>,
     params: CallbackParams,
-    previous_session: Option<&str>,
+    browser: &Browser,
 ) -> Result<Outcome, PscRefusal> {
     let psc = client(state)?;
     let Some(flow) = flow_of(state, browser_secret).await? else {
@@ -191,7 +192,7 @@ pub async fn callback(
         Ok(verified) => verified,
         Err(refusal) => return Err(audited(state, flow.account_id, refusal).await),
     };
-    match after_callback(state, &flow, &verified, previous_session).await {
+    match after_callback(state, &flow, &verified, browser).await {
         Ok(Outcome::SignedIn { landing, session }) => {
             repo::psc::delete_flow(&state.db, flow.id).await?;
             Ok(Outcome::SignedIn { landing, session })
@@ -219,7 +220,7 @@ async fn after_callback(
     state: &AppState,
     flow: &Flow,
     verified: &Verified,
-    previous_session: Option<&str>,
+    browser: &Browser,
 ) -> Result<Outcome, PscRefusal> {
     let identity = &verified.identity;
     let db = &state.db;
@@ -259,13 +260,8 @@ async fn after_callback(
             return Err(PscRefusal::AccountDisabled);
         };
         refresh_verified(state, &account, &verified.identity).await?;
-        let session = sign_in::start_session(
-            state,
-            account.id,
-            previous_session,
-            Some(&verified.id_token),
-        )
-        .await?;
+        let session =
+            sign_in::start_session(state, account.id, browser, Some(&verified.id_token)).await?;
         let landing = journey::landing_url(db, &account, &state.cgu.version).await?;
         return Ok(Outcome::SignedIn { landing, session });
     }
@@ -434,7 +430,7 @@ pub async fn register(
     state: &AppState,
     held: &Held,
     email: &EmailAddress,
-    previous_session: Option<&str>,
+    browser: &Browser,
 ) -> Result<EmailOutcome, PscRefusal> {
     let (flow, identity) = (&held.flow, &held.identity);
     if let Some(account) = repo::accounts::find_by_email(&state.db, email).await? {
@@ -503,13 +499,8 @@ pub async fn register(
     repo::psc::delete_flow(&txn, flow.id).await?;
     txn.commit().await?;
     state.outbox.wake();
-    let session = sign_in::start_session(
-        state,
-        account.id,
-        previous_session,
-        flow.id_token.as_deref(),
-    )
-    .await?;
+    let session =
+        sign_in::start_session(state, account.id, browser, flow.id_token.as_deref()).await?;
     Ok(EmailOutcome::Created { session })
 }
 
@@ -546,7 +537,7 @@ pub async fn link_with_password(
     client: IpAddr,
     held: &Held,
     password: &str,
-    previous_session: Option<&str>,
+    browser: &Browser,
 ) -> Result<PasswordLink, PscRefusal> {
     let flow = &held.flow;
     let account = match flow.account_id {
@@ -582,13 +573,8 @@ pub async fn link_with_password(
         }
         Err(e) => return Err(e.into()),
     }
-    let session = sign_in::start_session(
-        state,
-        account.id,
-        previous_session,
-        flow.id_token.as_deref(),
-    )
-    .await?;
+    let session =
+        sign_in::start_session(state, account.id, browser, flow.id_token.as_deref()).await?;
     let landing = journey::landing_url(&state.db, &account, &state.cgu.version).await?;
     Ok(PasswordLink::SignedIn { landing, session })
 }

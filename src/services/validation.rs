@@ -409,7 +409,8 @@ pub async fn reject(
     Ok(())
 }
 
-/// Disables an account: it leaves the directory (the entries are removed by the worker).
+/// Disables an account: its holder is signed out everywhere and can no longer sign in, and it
+/// leaves the directory (the entries are removed by the worker). `motif` goes to the history.
 ///
 /// # Errors
 /// Database failures.
@@ -417,19 +418,50 @@ pub async fn disable(
     db: &DatabaseConnection,
     decider: Decider,
     account_id: i32,
+    motif: Option<&str>,
     now: Timestamp,
 ) -> Result<(), DbErr> {
     let txn = db.begin().await?;
     repo::accounts::set_disabled(&txn, account_id, now).await?;
+    repo::sessions::delete_all_of(&txn, account_id, None).await?;
     repo::audit::record(
         &txn,
         account_id,
         decider.actor(),
         Action::AccountDisabled,
-        None,
+        motif,
         now,
     )
     .await?;
     outbox::push(&txn, &Job::Directory { account_id }, now).await?;
     txn.commit().await
+}
+
+/// Re-enables a disabled account; a validated one gets its directory entries back (the worker
+/// recomputes them). A closed account stays closed: returns false.
+///
+/// # Errors
+/// Database failures.
+pub async fn reactivate(
+    db: &DatabaseConnection,
+    decider: Decider,
+    account_id: i32,
+    now: Timestamp,
+) -> Result<bool, DbErr> {
+    let txn = db.begin().await?;
+    if !repo::accounts::set_enabled(&txn, account_id, now).await? {
+        return Ok(false);
+    }
+    repo::audit::record(
+        &txn,
+        account_id,
+        decider.actor(),
+        Action::AccountReactivated,
+        None,
+        now,
+    )
+    .await?;
+    outbox::push(&txn, &Job::Directory { account_id }, now).await?;
+    txn.commit().await?;
+    Ok(true)
 }

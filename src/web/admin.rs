@@ -42,6 +42,8 @@ pub fn router() -> Router<AppState> {
         .route(urls::ADMIN_REJECT, post(reject_post))
         .route(urls::ADMIN_CHANGE_ACCEPT, post(change_accept_post))
         .route(urls::ADMIN_CHANGE_REFUSE, post(change_refuse_post))
+        .route(urls::ADMIN_DISABLE, post(disable_post))
+        .route(urls::ADMIN_REACTIVATE, post(reactivate_post))
 }
 
 #[derive(Deserialize, Default)]
@@ -360,6 +362,54 @@ async fn change_refuse_post(
     }
 }
 
+/// Disables a decided account (`motif` required, 422 otherwise): signed out, out of the
+/// directory.
+async fn disable_post(
+    State(state): State<AppState>,
+    admin: AdminUser,
+    Path(id): Path<i32>,
+    ctx: Ctx,
+    AppForm(form): AppForm<RejectForm>,
+) -> Result<Response> {
+    let (account, profile) = load(&state, &admin, id).await?;
+    let motif = form.motif.trim();
+    let errors = reason_errors(
+        "motif",
+        motif,
+        "Indiquez le motif de la désactivation : il est conservé dans l'historique.",
+    );
+    if !errors.is_empty() {
+        let forms = Forms {
+            errors,
+            motif: form.motif.clone(),
+            ..Forms::default()
+        };
+        return detail_page(&state, ctx, &account, profile.as_ref(), forms).await;
+    }
+    if !account.disabled {
+        let decider = Decider::Admin(admin.user.account.id);
+        validation::disable(&state.db, decider, id, Some(motif), state.clock.now()).await?;
+        state.outbox.wake();
+    }
+    Ok(Redirect::to(&urls::admin_account(id)).into_response())
+}
+
+/// Re-enables an account an administrator disabled (a closed one stays closed).
+async fn reactivate_post(
+    State(state): State<AppState>,
+    admin: AdminUser,
+    Path(id): Path<i32>,
+) -> Result<Response> {
+    let (account, _) = load(&state, &admin, id).await?;
+    if account.disabled {
+        let decider = Decider::Admin(admin.user.account.id);
+        if validation::reactivate(&state.db, decider, id, state.clock.now()).await? {
+            state.outbox.wake();
+        }
+    }
+    Ok(Redirect::to(&urls::admin_account(id)).into_response())
+}
+
 async fn load(
     state: &AppState,
     admin: &AdminUser,
@@ -420,6 +470,8 @@ async fn detail_view(
         id: account.id,
         status: account.status().label().to_owned(),
         pending: account.is_pending(),
+        disabled: account.disabled,
+        closed: account.closed_at.is_some(),
         fields: fields(state, account, profile),
         psc_verified,
         psc_verified_fields: FIELDS
@@ -569,6 +621,11 @@ fn action_label(action: &str) -> &str {
         "profile_change_requested" => "Modification d'identité demandée",
         "profile_change_accepted" => "Modification d'identité acceptée",
         "profile_change_refused" => "Modification d'identité refusée",
+        "sessions_closed" => "Sessions fermées par le titulaire",
+        "data_exported" => "Données téléchargées par le titulaire",
+        "account_closed" => "Compte fermé par le titulaire",
+        "account_reactivated" => "Compte réactivé",
+        "closed_account_purged" => "Données du compte fermé supprimées",
         other => other,
     }
 }

@@ -9,7 +9,6 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
-use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use templates::views::LoginView;
 
@@ -22,7 +21,7 @@ use crate::{
     auth::{
         client::ClientIp,
         cookies::{self, CookieNames},
-        session::{MaybeUser, presented_session},
+        session::{Browser, MaybeUser},
         sign_in::{self, LoginError},
         throttle::Limit,
     },
@@ -52,6 +51,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
 #[serde(default)]
 struct LoginQuery {
     confirme: Option<String>,
+    /// After closing the account (`/compte/fermeture`).
+    ferme: Option<String>,
 }
 
 /// Without the "address confirmed" notice, anonymous visitors get the page rendered at start-up
@@ -67,11 +68,14 @@ async fn login_get(
         let url = journey::landing_url(&state.db, &user.account, &state.cgu.version).await?;
         return Ok(Redirect::to(url).into_response());
     }
-    let ctx = match query.confirme {
-        Some(_) => ctx.with_notice(
+    let ctx = match (query.confirme, query.ferme) {
+        (Some(_), _) => ctx.with_notice(
             "Votre adresse mail est confirmée. Connectez-vous pour poursuivre votre inscription.",
         ),
-        None => return Ok(page.with_token(&ctx.0.csrf_token)),
+        (None, Some(_)) => {
+            ctx.with_notice("Votre compte est fermé. Un mail de confirmation vous a été envoyé.")
+        }
+        (None, None) => return Ok(page.with_token(&ctx.0.csrf_token)),
     };
     Ok(templates::pages::login(&ctx.anonymous(None), &LoginView::default()).into_response())
 }
@@ -86,7 +90,7 @@ struct LoginForm {
 async fn login_post(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
-    jar: CookieJar,
+    browser: Browser,
     ctx: Ctx,
     AppForm(form): AppForm<LoginForm>,
 ) -> Result<Response> {
@@ -114,8 +118,7 @@ async fn login_post(
         Err(LoginError::Unexpected(e)) => return Err(e.into()),
     };
     let https = state.public_url.is_https();
-    let previous = presented_session(&jar, https);
-    let raw = sign_in::start_session(&state, account.id, previous.as_deref(), None).await?;
+    let raw = sign_in::start_session(&state, account.id, &browser, None).await?;
     let url = journey::landing_url(&state.db, &account, &state.cgu.version).await?;
     let mut response = Redirect::to(url).into_response();
     cookies::set(

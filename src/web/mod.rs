@@ -18,6 +18,7 @@ mod login;
 mod prerender;
 mod profile;
 mod psc;
+mod settings;
 mod signup;
 mod timeout;
 
@@ -71,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .merge(profile::router())
         .merge(account::router())
         .merge(account_profile::router())
+        .merge(settings::router())
         .merge(admin::router())
         .merge(psc::router())
         .fallback(errors::not_found)

@@ -7,7 +7,8 @@
 use maud::{DOCTYPE, Markup, html};
 
 use crate::views::{
-    AccountExistsMail, ConfirmationMail, Email, RejectionMail, Support, ValidationMail,
+    AccountClosedMail, AccountExistsMail, ConfirmationMail, Email, RejectionMail, Support,
+    ValidationMail,
 };
 
 const BUTTON_STYLE: &str = "display:inline-block;padding:12px 20px;background:#1d4f91;\
@@ -324,6 +325,51 @@ pub fn rejection(m: &RejectionMail) -> Email {
                 }
             }
             p { (next) }
+            (signature_html(service, &m.support))
+        },
+    );
+    Email {
+        subject,
+        text,
+        html,
+    }
+}
+
+/// Sent when the holder closes their account (`/compte/fermeture`).
+pub fn account_closed(m: &AccountClosedMail) -> Email {
+    let service = m.service_name.as_str();
+    let subject = format!("Fermeture de votre compte {service}");
+    let greeting = greeting(&m.prenom);
+    let closed = format!(
+        "Votre compte {service} a été fermé à votre demande : vous ne pouvez plus vous y \
+         connecter, et votre adresse n'apparaît plus dans les annuaires."
+    );
+    let address = m.mailbox_address.as_ref().map(|a| {
+        format!("L'adresse {a} reste réservée : elle ne sera jamais attribuée à quelqu'un d'autre.")
+    });
+    let retention = format!(
+        "Vos données sont conservées {} jours, puis supprimées.",
+        m.retention_days
+    );
+    let not_you = format!(
+        "Si vous n'êtes pas à l'origine de cette fermeture, contactez {} sans attendre \
+         (coordonnées ci-dessous).",
+        support_name(&m.support)
+    );
+    let mut paragraphs = vec![greeting.clone(), closed.clone()];
+    paragraphs.extend(address.clone());
+    paragraphs.push(retention.clone());
+    paragraphs.push(not_you.clone());
+    paragraphs.push(signature_text(service, &m.support));
+    let text = paragraphs.join("\n\n");
+    let html = document(
+        &subject,
+        html! {
+            p { (greeting) }
+            p { (closed) }
+            @if let Some(address) = &address { p { (address) } }
+            p { (retention) }
+            p { (not_you) }
             (signature_html(service, &m.support))
         },
     );

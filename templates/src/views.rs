@@ -349,6 +349,11 @@ pub struct AdminAccountView {
     pub status: String,
     /// True while the account awaits a decision: shows the validate and reject forms.
     pub pending: bool,
+    /// Disabled (by an administrator, or closed by its holder): shows the re-enable form,
+    /// unless `closed`.
+    pub disabled: bool,
+    /// Closed by its holder: nobody re-enables it.
+    pub closed: bool,
     /// Label → value of every field the user gave, in form order.
     pub fields: Vec<(String, String)>,
     pub psc_verified: bool,
@@ -459,4 +464,67 @@ pub struct RejectionMail {
     /// The administrator's reason, as typed.
     pub reason: String,
     pub support: Support,
+}
+
+/// Sent when the holder closes their account.
+#[derive(Debug, Clone, Default)]
+pub struct AccountClosedMail {
+    pub service_name: String,
+    pub prenom: String,
+    /// The mailbox address, which stays reserved.
+    pub mailbox_address: Option<String>,
+    /// `retention.closed_days`.
+    pub retention_days: i64,
+    pub support: Support,
+}
+
+/// `/compte/parametres`: the settings hub.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsView {
+    /// The contact address (sign-in and notices).
+    pub email: String,
+    pub validated: bool,
+    /// The account has a password (a PSC-only account has none).
+    pub has_password: bool,
+    pub psc_enabled: bool,
+    pub psc_linked: bool,
+    /// "Oui"/"Non" of the profile's dématérialisation and notification choices, when it has one.
+    pub dematerialisation: Option<bool>,
+    pub notification: Option<bool>,
+    pub annuaire_medimail: bool,
+    pub annuaire_mssante: bool,
+}
+
+/// One live session on `/compte/sessions`.
+#[derive(Debug, Clone, Default)]
+pub struct SessionRow {
+    /// The opaque id the close form posts (never the cookie value or its hash).
+    pub public_id: String,
+    pub started_at: String,
+    pub last_seen_at: String,
+    /// E.g. "Firefox sur Windows".
+    pub browser: String,
+    pub client_ip: String,
+    /// The session of the browser showing the page.
+    pub current: bool,
+}
+
+/// `/compte/sessions`.
+#[derive(Debug, Clone, Default)]
+pub struct SessionsView {
+    pub sessions: Vec<SessionRow>,
+}
+
+/// `/compte/fermeture`.
+#[derive(Debug, Clone, Default)]
+pub struct ClosureView {
+    /// The account has a password to re-authenticate with; without one, closing needs support.
+    pub has_password: bool,
+    /// The mailbox address, reserved after closure.
+    pub mailbox_address: Option<String>,
+    /// `retention.closed_days`.
+    pub retention_days: i64,
+    /// Kept on a 422 re-render (never the password).
+    pub motif: String,
+    pub errors: FieldErrors,
 }

@@ -1,5 +1,7 @@
 mod support;
 
+mod account_closure;
+mod account_sessions;
 mod admin_console;
 mod cgu;
 mod civilite;

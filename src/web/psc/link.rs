@@ -14,7 +14,10 @@ use templates::views::{FieldErrors, PscLinkView};
 
 use super::{Cookies, signed_in, to_psc};
 use crate::{
-    auth::{client::ClientIp, session::SignedIn},
+    auth::{
+        client::ClientIp,
+        session::{Browser, SignedIn},
+    },
     psc::PscRefusal,
     services::psc::{self, LinkPrompt, PasswordLink},
     state::AppState,
@@ -56,20 +59,14 @@ pub(super) async fn psc_link_post(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
     jar: CookieJar,
+    browser: Browser,
     ctx: Ctx,
     AppForm(form): AppForm<LinkForm>,
 ) -> Result<Response, PscRefusal> {
     let cookies = Cookies::new(&state, jar);
     let held = psc::held(&state, cookies.attempt().as_deref()).await?;
-    let previous = cookies.previous_session();
-    let outcome = psc::link_with_password(
-        &state,
-        client,
-        &held,
-        &form.mot_de_passe,
-        previous.as_deref(),
-    )
-    .await?;
+    let outcome =
+        psc::link_with_password(&state, client, &held, &form.mot_de_passe, &browser).await?;
     let (status, message, retry_after) = match outcome {
         PasswordLink::SignedIn { landing, session } => {
             return Ok(signed_in(&state, landing, &session));

@@ -18,10 +18,7 @@ use axum::{
 };
 use axum_extra::extract::CookieJar;
 
-use crate::auth::{
-    cookies::{self, CookieNames},
-    session::presented_session,
-};
+use crate::auth::cookies::{self, CookieNames};
 use crate::{services::psc::Started, state::AppState};
 
 pub fn router() -> Router<AppState> {
@@ -57,11 +54,6 @@ impl Cookies {
     fn attempt(&self) -> Option<String> {
         let names = CookieNames::new(self.https);
         self.jar.get(names.psc).map(|c| c.value().to_owned())
-    }
-
-    /// The session the browser came with, ended at sign-in (session fixation).
-    fn previous_session(&self) -> Option<String> {
-        presented_session(&self.jar, self.https)
     }
 }
 

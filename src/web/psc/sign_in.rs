@@ -12,6 +12,7 @@ use templates::views::{FieldErrors, PscEmailView};
 
 use super::{Cookies, clear_attempt_cookie, signed_in, to_psc};
 use crate::{
+    auth::session::Browser,
     domain::EmailAddress,
     psc::{CallbackParams, PscRefusal},
     services::psc::{self, EmailOutcome, Outcome},
@@ -27,16 +28,11 @@ pub(super) async fn psc_login_get(State(state): State<AppState>) -> Result<Respo
 pub(super) async fn psc_callback_get(
     State(state): State<AppState>,
     jar: CookieJar,
+    browser: Browser,
     Query(params): Query<CallbackParams>,
 ) -> Result<Response, PscRefusal> {
     let cookies = Cookies::new(&state, jar);
-    let outcome = psc::callback(
-        &state,
-        cookies.attempt().as_deref(),
-        params,
-        cookies.previous_session().as_deref(),
-    )
-    .await?;
+    let outcome = psc::callback(&state, cookies.attempt().as_deref(), params, &browser).await?;
     Ok(match outcome {
         Outcome::SignedIn { landing, session } => signed_in(&state, landing, &session),
         Outcome::Linked => {
@@ -74,6 +70,7 @@ pub(super) struct EmailForm {
 pub(super) async fn psc_email_post(
     State(state): State<AppState>,
     jar: CookieJar,
+    browser: Browser,
     ctx: Ctx,
     AppForm(form): AppForm<EmailForm>,
 ) -> Result<Response, PscRefusal> {
@@ -98,9 +95,8 @@ pub(super) async fn psc_email_post(
         Ok(email) => email,
         Err(e) => return Ok(invalid(e.to_string())),
     };
-    let previous = cookies.previous_session();
     Ok(
-        match psc::register(&state, &held, &email, previous.as_deref()).await? {
+        match psc::register(&state, &held, &email, &browser).await? {
             EmailOutcome::Created { session } => {
                 signed_in(&state, urls::SIGNUP_EMAIL_SENT, &session)
             }

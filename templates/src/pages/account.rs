@@ -95,7 +95,8 @@ pub fn account_status(ctx: &PageContext, view: &AccountStatusView) -> Markup {
         bal_type: view.bal_type.clone(),
         address_example: None,
     };
-    let psc = psc_section(view);
+    // The profile is complete on every branch: the settings hub is open.
+    let psc = html! { (psc_section(view)) (super::settings::settings_link()) };
     if view.validated {
         let body = html! { (validated_content(ctx, view, &summary)) (psc) };
         layout::page(ctx, "Compte validé", body)
@@ -190,7 +191,7 @@ fn directory_form(ctx: &PageContext, view: &AccountStatusView, is_med: bool) -> 
         }))
         (submit_button("Enregistrer mes préférences"))
     };
-    post_form(&ctx.csrf_token, urls::ACCOUNT_DIRECTORY, body)
+    html! { div #annuaire { (post_form(&ctx.csrf_token, urls::ACCOUNT_DIRECTORY, body)) } }
 }
 
 fn rejected_content(ctx: &PageContext, view: &AccountStatusView) -> Markup {

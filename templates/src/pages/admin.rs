@@ -411,6 +411,42 @@ fn change_request(ctx: &PageContext, view: &AdminAccountView) -> Markup {
     }
 }
 
+/// Disabling a decided account (reason required, kept in the history), or re-enabling it.
+/// A pending account is decided instead; a closed one stays closed.
+fn disable_forms(ctx: &PageContext, view: &AdminAccountView) -> Markup {
+    html! {
+        @if view.closed {
+            h2 { "Compte fermé" }
+            p { "Le titulaire a fermé ce compte : il ne peut pas être réactivé." }
+        } @else if view.disabled {
+            section.decision.reactivate aria-labelledby="reactivate-title" {
+                h2 id="reactivate-title" { "Réactiver le compte" }
+                p {
+                    "Le titulaire peut de nouveau se connecter ; un compte validé retrouve sa "
+                    "place dans les annuaires."
+                }
+                (post_form(&ctx.csrf_token, &urls::admin_reactivate(view.id), html! {
+                    button.button type="submit" { "Réactiver le compte" }
+                }))
+            }
+        } @else if !view.pending {
+            section.decision.disable aria-labelledby="disable-title" {
+                h2 id="disable-title" { "Désactiver le compte" }
+                p {
+                    "Le titulaire est déconnecté partout et ne peut plus se connecter ; son "
+                    "adresse est retirée des annuaires."
+                }
+                (post_form(&ctx.csrf_token, &urls::admin_disable(view.id), html! {
+                    (Textarea::new("motif", "Motif de la désactivation").value(&view.motif)
+                        .required().hint("Conservé dans l'historique du compte.")
+                        .errors(&view.errors))
+                    button.button.button-danger type="submit" { "Désactiver le compte" }
+                }))
+            }
+        }
+    }
+}
+
 /// One account, with everything needed to decide, and the decision forms while it is pending.
 pub fn admin_account(ctx: &PageContext, view: &AdminAccountView) -> Markup {
     let heading = format!("Examen du compte n° {}", view.id);
@@ -432,6 +468,7 @@ pub fn admin_account(ctx: &PageContext, view: &AdminAccountView) -> Markup {
         (checks(view))
         @if view.pending { (decision_forms(ctx, view)) }
         @if !view.change_request.is_empty() { (change_request(ctx, view)) }
+        (disable_forms(ctx, view))
         (history_table(&view.history))
     };
     let errors = !view.errors.is_empty() || !view.change_errors.is_empty();

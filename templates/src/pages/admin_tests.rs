@@ -285,7 +285,10 @@ fn a_decided_account_has_no_decision_form() {
     view.status = "Refusé".into();
     view.rejection_reason = Some("Identifiant <inconnu>".into());
     let html = pages::admin_account(&ctx(), &view).into_string();
-    assert!(!html.contains("<form"));
+    // No validation or rejection form; disabling stays possible.
+    assert!(!html.contains(&urls::admin_validate(42)));
+    assert!(!html.contains(&urls::admin_reject(42)));
+    assert!(html.contains(&urls::admin_disable(42)));
     assert!(html.contains(r#"<span class="badge badge-rejected">Refusé</span>"#));
     assert!(
         html.contains(
@@ -381,6 +384,9 @@ fn the_status_page_of_a_pending_account_is_the_pending_page() {
         },
     )
     .into_string();
-    assert_eq!(status, pending);
+    // The same page, with the way to the settings once the profile is complete.
+    let settings = super::settings::settings_link().into_string();
+    assert!(status.contains(&settings));
+    assert_eq!(status.replace(&settings, ""), pending);
     assert!(status.contains("<h1>Votre compte est en attente de validation</h1>"));
 }

@@ -8,6 +8,7 @@ mod professional;
 mod psc;
 mod registration;
 mod session;
+mod settings;
 mod terms;
 
 pub use account::{account_pending, account_status};
@@ -17,6 +18,7 @@ pub use professional::{identification, profile, profile_edit};
 pub use psc::{psc_email, psc_error, psc_link};
 pub use registration::{confirm, email_sent, link_invalid, signup};
 pub use session::login;
+pub use settings::{closure, sessions, settings};
 pub use terms::{cgu, cgu_refused};
 
 use maud::{Markup, html};

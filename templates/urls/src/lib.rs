@@ -19,6 +19,18 @@ pub const ACCOUNT: &str = "/compte";
 pub const ACCOUNT_DIRECTORY: &str = "/compte/annuaire";
 /// The user edits their profile after registration (identity changes wait for an admin).
 pub const ACCOUNT_PROFILE: &str = "/compte/profil";
+/// The settings hub (issue 9).
+pub const ACCOUNT_SETTINGS: &str = "/compte/parametres";
+/// Password change (its own page; linked from the settings hub).
+pub const ACCOUNT_PASSWORD: &str = "/compte/mot-de-passe";
+/// The account's live sessions.
+pub const ACCOUNT_SESSIONS: &str = "/compte/sessions";
+/// Ends one session (`session` = its public id) or all the others (`session=toutes`).
+pub const ACCOUNT_SESSIONS_CLOSE: &str = "/compte/sessions/fermer";
+/// The JSON download of the account's personal data (GDPR art. 15 and 20).
+pub const ACCOUNT_EXPORT: &str = "/compte/export";
+/// The holder closes the account.
+pub const ACCOUNT_CLOSE: &str = "/compte/fermeture";
 pub const LOGIN: &str = "/connexion";
 pub const LOGOUT: &str = "/deconnexion";
 /// The administrators' queue of accounts awaiting validation.
@@ -33,6 +45,10 @@ pub const ADMIN_REJECT: &str = "/admin/comptes/{id}/rejeter";
 pub const ADMIN_CHANGE_ACCEPT: &str = "/admin/comptes/{id}/modification/accepter";
 /// Route pattern; build links with [`admin_change_refuse`].
 pub const ADMIN_CHANGE_REFUSE: &str = "/admin/comptes/{id}/modification/refuser";
+/// Route pattern; build links with [`admin_disable`].
+pub const ADMIN_DISABLE: &str = "/admin/comptes/{id}/desactiver";
+/// Route pattern; build links with [`admin_reactivate`].
+pub const ADMIN_REACTIVATE: &str = "/admin/comptes/{id}/reactiver";
 /// Starts a Pro Santé Connect sign-in: answers 303 to PSC's authorization endpoint.
 pub const PSC_LOGIN: &str = "/psc/connexion";
 /// The redirect URI PSC sends the browser back to (authorization code callback).
@@ -74,6 +90,16 @@ pub fn admin_reject(id: i32) -> String {
     format!("/admin/comptes/{id}/rejeter")
 }
 
+/// Path the "Désactiver le compte" form posts to.
+pub fn admin_disable(id: i32) -> String {
+    format!("/admin/comptes/{id}/desactiver")
+}
+
+/// Path the "Réactiver le compte" form posts to.
+pub fn admin_reactivate(id: i32) -> String {
+    format!("/admin/comptes/{id}/reactiver")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +117,8 @@ mod tests {
             admin_change_refuse(42),
             ADMIN_CHANGE_REFUSE.replace("{id}", "42")
         );
+        assert_eq!(admin_disable(42), ADMIN_DISABLE.replace("{id}", "42"));
+        assert_eq!(admin_reactivate(42), ADMIN_REACTIVATE.replace("{id}", "42"));
         assert_eq!(confirmation("t"), CONFIRMATION.replace("{token}", "t"));
     }
 }

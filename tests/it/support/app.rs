@@ -136,8 +136,17 @@ async fn build(
 
 /// A cookie-keeping client that never follows redirects, and its cookie jar.
 fn browser() -> (reqwest::Client, Arc<Jar>) {
+    browser_as(None)
+}
+
+/// A browser sending `user_agent` (reqwest sends none by default).
+fn browser_as(user_agent: Option<&str>) -> (reqwest::Client, Arc<Jar>) {
     let cookies = Arc::new(Jar::default());
-    let client = reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder();
+    if let Some(user_agent) = user_agent {
+        builder = builder.user_agent(user_agent.to_owned());
+    }
+    let client = builder
         .cookie_provider(cookies.clone())
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))
@@ -292,7 +301,15 @@ impl TestApp {
 
     /// Another browser on the same app: its own cookies and CSRF tokens.
     pub fn another_visitor(&self) -> TestApp {
-        let (client, cookies) = browser();
+        self.visitor_with(browser())
+    }
+
+    /// Another browser on the same app that sends `user_agent` with each request.
+    pub fn another_browser(&self, user_agent: &str) -> TestApp {
+        self.visitor_with(browser_as(Some(user_agent)))
+    }
+
+    fn visitor_with(&self, (client, cookies): (reqwest::Client, Arc<Jar>)) -> TestApp {
         TestApp {
             address: self.address.clone(),
             port: self.port,

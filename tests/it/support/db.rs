@@ -21,7 +21,7 @@ use tempfile::TempDir;
 use uuid::Uuid;
 
 /// Every table of the schema.
-pub const TABLES: [&str; 12] = [
+pub const TABLES: [&str; 13] = [
     "accounts",
     "account_profiles",
     "email_tokens",
@@ -34,6 +34,7 @@ pub const TABLES: [&str; 12] = [
     "psc_flows",
     "rate_limits",
     "profile_change_requests",
+    "reserved_addresses",
 ];
 
 /// The database of one test; the SQLite folder lives as long as this value.
@@ -235,4 +236,14 @@ pub async fn session_id_hashes(db: &DatabaseConnection) -> Vec<String> {
         .into_iter()
         .map(|s| s.id_hash)
         .collect()
+}
+
+/// The account's session rows, oldest first.
+pub async fn sessions_of(db: &DatabaseConnection, account_id: i32) -> Vec<session::Model> {
+    session::Entity::find()
+        .filter(session::Column::AccountId.eq(account_id))
+        .order_by_asc(session::Column::CreatedAt)
+        .all(db)
+        .await
+        .expect("read the sessions")
 }
