@@ -133,6 +133,40 @@ pub fn describe(problems: &[PasswordProblem]) -> String {
         .join(" ")
 }
 
+/// A new password and its confirmation, as typed in a form (sign-up, reset, change): the
+/// same policy and the same French messages everywhere.
+///
+/// # Errors
+/// `mot_de_passe` (missing, or every policy problem joined in one message), then
+/// `confirmation_mot_de_passe` (missing or different).
+pub fn parse_new_password(
+    raw: &str,
+    confirmation: &str,
+    ctx: &PasswordContext<'_>,
+    min_score: u8,
+) -> Result<Password, super::FieldErrors> {
+    let mut errors = super::FieldErrors::new();
+    let password = if raw.is_empty() {
+        errors.push(("mot_de_passe", "Le mot de passe est obligatoire.".into()));
+        None
+    } else {
+        Password::parse(raw, ctx, min_score)
+            .map_err(|problems| errors.push(("mot_de_passe", describe(&problems))))
+            .ok()
+    };
+    if confirmation.is_empty() {
+        let message = "La confirmation du mot de passe est obligatoire.";
+        errors.push(("confirmation_mot_de_passe", message.into()));
+    } else if confirmation != raw {
+        let message = "Les deux mots de passe ne correspondent pas.";
+        errors.push(("confirmation_mot_de_passe", message.into()));
+    }
+    match password {
+        Some(password) if errors.is_empty() => Ok(password),
+        _ => Err(errors),
+    }
+}
+
 fn contains_personal_info(raw: &str, ctx: &PasswordContext<'_>) -> bool {
     let password = fold(raw);
     let local_part = ctx

@@ -64,6 +64,20 @@ pub async fn delete(db: &impl ConnectionTrait, id_hash: &str) -> Result<(), DbEr
         .map(|_| ())
 }
 
+/// Ends every session of an account but `keep` (the hash of the one to leave signed in, if
+/// any): after a password reset or change, a browser holding the old password's session is out.
+pub async fn delete_for_account(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    keep: Option<&str>,
+) -> Result<u64, DbErr> {
+    let mut query = Entity::delete_many().filter(Column::AccountId.eq(account_id));
+    if let Some(keep) = keep {
+        query = query.filter(Column::IdHash.ne(keep));
+    }
+    Ok(query.exec(db).await?.rows_affected)
+}
+
 /// Removes expired sessions (run by the worker now and then).
 pub async fn purge_expired(db: &impl ConnectionTrait, now: Timestamp) -> Result<u64, DbErr> {
     Ok(Entity::delete_many()

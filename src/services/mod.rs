@@ -6,5 +6,6 @@ pub mod journey;
 pub mod profile;
 pub mod psc;
 pub mod publication;
+pub mod password;
 pub mod registration;
 pub mod validation;

@@ -27,6 +27,7 @@ use crate::{
         },
     },
     error::{AppError, Result},
+    services::password::{self, AdminResetOutcome},
     services::validation::{self, Decider, DecisionError, MAX_REASON_CHARS},
     state::AppState,
 };
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route(urls::ADMIN_ACCOUNT, get(account_get))
         .route(urls::ADMIN_VALIDATE, post(validate_post))
         .route(urls::ADMIN_REJECT, post(reject_post))
+        .route(urls::ADMIN_PASSWORD_RESET, post(password_reset_post))
 }
 
 #[derive(Deserialize, Default)]
@@ -119,13 +121,29 @@ async fn queue_get(
     Ok(templates::pages::admin_queue(&ctx.for_user(None), &view).into_response())
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AccountQuery {
+    reinitialisation: Option<String>,
+}
+
 async fn account_get(
     State(state): State<AppState>,
     admin: AdminUser,
     Path(id): Path<i32>,
+    Query(query): Query<AccountQuery>,
     ctx: Ctx,
 ) -> Result<Response> {
     let (account, profile) = load(&state, &admin, id).await?;
+    let ctx = match query.reinitialisation.as_deref() {
+        Some("envoyee") => ctx.with_notice(
+            "Un lien de réinitialisation du mot de passe a été envoyé à l'utilisateur.",
+        ),
+        Some(_) => ctx.with_notice(
+            "Ce compte est désactivé : aucun lien de réinitialisation n'a été envoyé.",
+        ),
+        None => ctx,
+    };
     let viewer = admin.user.account.id;
     validation::record_viewed(&state.db, viewer, account.id, state.clock.now()).await?;
     detail_page(
@@ -251,6 +269,22 @@ async fn reject_post(
     }
 }
 
+/// Mails the user a reset link (the administrator never sees it), then back to the page.
+async fn password_reset_post(
+    State(state): State<AppState>,
+    admin: AdminUser,
+    Path(id): Path<i32>,
+) -> Result<Response> {
+    let (account, _) = load(&state, &admin, id).await?;
+    let outcome = password::send_by_admin(&state, admin.user.account.id, &account).await?;
+    let flag = match outcome {
+        AdminResetOutcome::Sent => "envoyee",
+        AdminResetOutcome::AccountDisabled => "impossible",
+    };
+    let back = format!("{}?reinitialisation={flag}", urls::admin_account(id));
+    Ok(Redirect::to(&back).into_response())
+}
+
 async fn load(
     state: &AppState,
     admin: &AdminUser,
@@ -311,6 +345,7 @@ async fn detail_view(
         history,
         errors,
         motif,
+        disabled: account.disabled,
     })
 }
 
@@ -439,6 +474,12 @@ fn action_label(action: &str) -> &str {
         "sign_in_locked" => "Connexions bloquées après trop d'échecs",
         "account_purged" => "Compte supprimé (adresse jamais confirmée)",
         "profile_viewed" => "Fiche consultée par un administrateur",
+        "password_reset_requested" => "Réinitialisation du mot de passe demandée",
+        "password_reset" => "Mot de passe réinitialisé (lien reçu par mail)",
+        "password_changed" => "Mot de passe modifié par l'utilisateur",
+        "password_reset_sent_by_admin" => {
+            "Lien de réinitialisation du mot de passe envoyé par un administrateur"
+        }
         other => other,
     }
 }

@@ -52,6 +52,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
 #[serde(default)]
 struct LoginQuery {
     confirme: Option<String>,
+    reinitialise: Option<String>,
 }
 
 /// Without the "address confirmed" notice, anonymous visitors get the page rendered at start-up
@@ -67,11 +68,14 @@ async fn login_get(
         let url = journey::landing_url(&state.db, &user.account, &state.cgu.version).await?;
         return Ok(Redirect::to(url).into_response());
     }
-    let ctx = match query.confirme {
-        Some(_) => ctx.with_notice(
+    let ctx = match (query.confirme, query.reinitialise) {
+        (Some(_), _) => ctx.with_notice(
             "Votre adresse mail est confirmée. Connectez-vous pour poursuivre votre inscription.",
         ),
-        None => return Ok(page.with_token(&ctx.0.csrf_token)),
+        (None, Some(_)) => ctx.with_notice(
+            "Votre mot de passe a été modifié. Connectez-vous avec votre nouveau mot de passe.",
+        ),
+        (None, None) => return Ok(page.with_token(&ctx.0.csrf_token)),
     };
     Ok(templates::pages::login(&ctx.anonymous(None), &LoginView::default()).into_response())
 }

@@ -343,6 +343,8 @@ pub struct AdminAccountView {
     pub errors: FieldErrors,
     /// The rejection reason typed so far, kept when the form is shown again.
     pub motif: String,
+    /// A disabled account gets no reset link: the button is not shown.
+    pub disabled: bool,
 }
 
 /// One audit event: who did what, when, and why.
@@ -429,5 +431,56 @@ pub struct RejectionMail {
     pub prenom: String,
     /// The administrator's reason, as typed.
     pub reason: String,
+    pub support: Support,
+}
+
+/// `/mot-de-passe/oubli`: the request form, or (`sent`) the answer every request gets.
+#[derive(Debug, Clone, Default)]
+pub struct ForgotPasswordView {
+    /// True after a request: the same page whether or not an account exists.
+    pub sent: bool,
+    /// Validity of the link, in minutes.
+    pub valid_minutes: u32,
+    pub email: String,
+    pub errors: FieldErrors,
+}
+
+/// `/mot-de-passe/reinitialisation/{token}`: the new password form.
+#[derive(Debug, Clone, Default)]
+pub struct ResetPasswordView {
+    /// Path the form posts to (the link's own path).
+    pub action: String,
+    pub errors: FieldErrors,
+}
+
+/// `/compte/mot-de-passe`.
+#[derive(Debug, Clone, Default)]
+pub struct ChangePasswordView {
+    /// False for an account that only ever signed in with Pro Santé Connect: it is told to set
+    /// a password through "Mot de passe oublié ?".
+    pub has_password: bool,
+    pub errors: FieldErrors,
+}
+
+/// The reset link mail. No name: the address may not be proven yet.
+#[derive(Debug, Clone, Default)]
+pub struct PasswordResetMail {
+    pub service_name: String,
+    /// Full link `{public_url}/mot-de-passe/reinitialisation/{token}`.
+    pub link: String,
+    pub valid_minutes: u32,
+    /// Sent at an administrator's request rather than the user's.
+    pub by_admin: bool,
+    pub support: Support,
+}
+
+/// "Votre mot de passe a été modifié", after a reset or a change.
+#[derive(Debug, Clone, Default)]
+pub struct PasswordChangedMail {
+    pub service_name: String,
+    /// Full link to the sign-in page.
+    pub login_link: String,
+    /// Full link to `/mot-de-passe/oubli`.
+    pub forgot_link: String,
     pub support: Support,
 }

@@ -94,7 +94,7 @@ pub fn account_status(ctx: &PageContext, view: &AccountStatusView) -> Markup {
         bal_type: view.bal_type.clone(),
         address_example: None,
     };
-    let psc = psc_section(view);
+    let psc = html! { (psc_section(view)) (password_section()) };
     if view.validated {
         let body = html! { (validated_content(ctx, view, &summary)) (psc) };
         layout::page(ctx, "Compte validé", body)
@@ -103,6 +103,16 @@ pub fn account_status(ctx: &PageContext, view: &AccountStatusView) -> Markup {
         layout::page(ctx, "Demande d'inscription refusée", body)
     } else {
         layout::page(ctx, PENDING_TITLE, pending_content(ctx, &summary, psc))
+    }
+}
+
+/// The link to `/compte/mot-de-passe`.
+fn password_section() -> Markup {
+    html! {
+        section.account-password aria-labelledby="account-password-title" {
+            h2 id="account-password-title" { "Mot de passe" }
+            p { a href=(urls::ACCOUNT_PASSWORD) { "Changer mon mot de passe" } }
+        }
     }
 }
 

@@ -322,6 +322,24 @@ fn decision_forms(ctx: &PageContext, view: &AdminAccountView) -> Markup {
     }
 }
 
+/// Mails the user a reset link. The administrator never sees nor chooses the password.
+fn password_reset_form(ctx: &PageContext, view: &AdminAccountView) -> Markup {
+    html! {
+        section.password-reset aria-labelledby="password-reset-title" {
+            h2 id="password-reset-title" { "Mot de passe" }
+            p {
+                "Envoyer à l'utilisateur un lien pour choisir un nouveau mot de passe. Vous ne "
+                "voyez ni ne choisissez ce mot de passe."
+            }
+            (post_form(&ctx.csrf_token, &urls::admin_password_reset(view.id), html! {
+                button.button.button-secondary type="submit" {
+                    "Envoyer un lien de réinitialisation du mot de passe"
+                }
+            }))
+        }
+    }
+}
+
 /// One account, with everything needed to decide, and the decision forms while it is pending.
 pub fn admin_account(ctx: &PageContext, view: &AdminAccountView) -> Markup {
     let heading = format!("Examen du compte n° {}", view.id);
@@ -341,6 +359,7 @@ pub fn admin_account(ctx: &PageContext, view: &AdminAccountView) -> Markup {
         (account_fields(&view.fields, &view.psc_verified_fields))
         (checks(view))
         @if view.pending { (decision_forms(ctx, view)) }
+        @if !view.disabled { (password_reset_form(ctx, view)) }
         (history_table(&view.history))
     };
     layout::page(ctx, &form_title(&heading, !view.errors.is_empty()), body)

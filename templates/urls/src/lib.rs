@@ -27,6 +27,14 @@ pub const ADMIN_ACCOUNT: &str = "/admin/comptes/{id}";
 pub const ADMIN_VALIDATE: &str = "/admin/comptes/{id}/valider";
 /// Route pattern; build links with [`admin_reject`].
 pub const ADMIN_REJECT: &str = "/admin/comptes/{id}/rejeter";
+/// Route pattern; build links with [`admin_password_reset`].
+pub const ADMIN_PASSWORD_RESET: &str = "/admin/comptes/{id}/reinitialisation";
+/// "Mot de passe oublié ?": asks for a reset link by mail.
+pub const PASSWORD_FORGOT: &str = "/mot-de-passe/oubli";
+/// Route pattern; build links with [`password_reset`].
+pub const PASSWORD_RESET: &str = "/mot-de-passe/reinitialisation/{token}";
+/// A signed-in user changes their password.
+pub const ACCOUNT_PASSWORD: &str = "/compte/mot-de-passe";
 /// Starts a Pro Santé Connect sign-in: answers 303 to PSC's authorization endpoint.
 pub const PSC_LOGIN: &str = "/psc/connexion";
 /// The redirect URI PSC sends the browser back to (authorization code callback).
@@ -58,6 +66,16 @@ pub fn admin_reject(id: i32) -> String {
     format!("/admin/comptes/{id}/rejeter")
 }
 
+/// Path the "Envoyer un lien de réinitialisation" form posts to.
+pub fn admin_password_reset(id: i32) -> String {
+    format!("/admin/comptes/{id}/reinitialisation")
+}
+
+/// Path of the password reset page for one token.
+pub fn password_reset(token: &str) -> String {
+    format!("/mot-de-passe/reinitialisation/{token}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +86,10 @@ mod tests {
         assert_eq!(admin_validate(42), ADMIN_VALIDATE.replace("{id}", "42"));
         assert_eq!(admin_reject(42), ADMIN_REJECT.replace("{id}", "42"));
         assert_eq!(confirmation("t"), CONFIRMATION.replace("{token}", "t"));
+        assert_eq!(
+            admin_password_reset(42),
+            ADMIN_PASSWORD_RESET.replace("{id}", "42")
+        );
+        assert_eq!(password_reset("t"), PASSWORD_RESET.replace("{token}", "t"));
     }
 }
