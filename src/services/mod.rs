@@ -3,9 +3,9 @@
 
 pub mod cgu;
 pub mod journey;
+pub mod password;
 pub mod profile;
 pub mod psc;
 pub mod publication;
-pub mod password;
 pub mod registration;
 pub mod validation;

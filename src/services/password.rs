@@ -51,7 +51,11 @@ impl From<DbErr> for ResetError {
 ///
 /// # Errors
 /// [`ResetError::Throttled`] over the per-client limit; database failures.
-pub async fn request_reset(state: &AppState, client: IpAddr, email: &str) -> Result<(), ResetError> {
+pub async fn request_reset(
+    state: &AppState,
+    client: IpAddr,
+    email: &str,
+) -> Result<(), ResetError> {
     let now = state.clock.now();
     let limit = Limit::ResetClient(client);
     throttle::reserve(&state.db, &state.settings.auth, &limit, now)
@@ -184,7 +188,8 @@ pub async fn reset(
     let hash = hash_new_password(state, &account, password, confirmation).await?;
     let now = state.clock.now();
     let txn = state.db.begin().await?;
-    let TokenState::Valid { id, .. } = tokens::check(&txn, raw, tokens::RESET_PASSWORD, now).await?
+    let TokenState::Valid { id, .. } =
+        tokens::check(&txn, raw, tokens::RESET_PASSWORD, now).await?
     else {
         return Err(SetPasswordError::Link(TokenState::Unknown));
     };
@@ -194,7 +199,14 @@ pub async fn reset(
     repo::accounts::set_password_hash(&txn, account.id, &hash, now).await?;
     if !account.email_confirmed {
         repo::accounts::mark_email_confirmed(&txn, account.id, now).await?;
-        record(&txn, &account, Action::EmailConfirmed, Some("par le lien de réinitialisation du mot de passe"), now).await?;
+        record(
+            &txn,
+            &account,
+            Action::EmailConfirmed,
+            Some("par le lien de réinitialisation du mot de passe"),
+            now,
+        )
+        .await?;
     }
     repo::sessions::delete_for_account(&txn, account.id, None).await?;
     record(&txn, &account, Action::PasswordReset, None, now).await?;
@@ -230,7 +242,10 @@ pub async fn change(
     let new = parse_new_password(password, confirmation, &ctx, min_score);
     let mut errors = FieldErrors::new();
     if current.is_empty() {
-        errors.push(("mot_de_passe_actuel", "Saisissez votre mot de passe actuel.".into()));
+        errors.push((
+            "mot_de_passe_actuel",
+            "Saisissez votre mot de passe actuel.".into(),
+        ));
     } else {
         match sign_in::authenticate(state, Limit::SignInClient(client), &account.email, current)
             .await
@@ -252,7 +267,9 @@ pub async fn change(
         }
     };
     let slot = state.hasher.reserve().map_err(anyhow::Error::from)?;
-    let hash = slot.hash(SecretString::from(new.expose().to_owned())).await?;
+    let hash = slot
+        .hash(SecretString::from(new.expose().to_owned()))
+        .await?;
     let now = state.clock.now();
     let txn = state.db.begin().await?;
     repo::accounts::set_password_hash(&txn, account.id, &hash, now).await?;

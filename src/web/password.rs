@@ -203,7 +203,9 @@ async fn change_post(
     )
     .await;
     match outcome {
-        Ok(()) => Ok(Redirect::to(&format!("{}?mot_de_passe=modifie", urls::ACCOUNT)).into_response()),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("{}?mot_de_passe=modifie", urls::ACCOUNT)).into_response())
+        }
         Err(SetPasswordError::Invalid(errors)) => {
             let view = ChangePasswordView {
                 has_password: true,

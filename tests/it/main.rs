@@ -8,6 +8,7 @@ mod directory;
 mod journey;
 mod login;
 mod mail_outbox;
+mod password_reset;
 mod profile_form;
 mod psc_linking;
 mod psc_logout;
