@@ -210,6 +210,25 @@ mod tests {
     };
     const STRONG: &str = "Vélo-Rouge-Mardi-42";
 
+    #[test]
+    fn a_new_password_needs_the_policy_and_a_matching_confirmation() {
+        assert!(parse_new_password(STRONG, STRONG, &CTX, 3).is_ok());
+        let fields =
+            |e: super::super::FieldErrors| e.into_iter().map(|(f, _)| f).collect::<Vec<_>>();
+        assert_eq!(
+            fields(parse_new_password("", "", &CTX, 3).unwrap_err()),
+            ["mot_de_passe", "confirmation_mot_de_passe"]
+        );
+        assert_eq!(
+            fields(parse_new_password(STRONG, "autre", &CTX, 3).unwrap_err()),
+            ["confirmation_mot_de_passe"]
+        );
+        assert_eq!(
+            fields(parse_new_password("Dupont-Vx9!", "Dupont-Vx9!", &CTX, 0).unwrap_err()),
+            ["mot_de_passe"]
+        );
+    }
+
     fn problems(raw: &str) -> Vec<PasswordProblem> {
         Password::parse(raw, &CTX, 0).err().unwrap_or_default()
     }

@@ -305,13 +305,14 @@ fn support_name(support: &Support) -> String {
     }
 }
 
-/// Until self-service password reset exists, a forgotten password goes through support, whose
-/// contact details follow in the signature.
+/// A forgotten password: the "Mot de passe oublié ?" link of the sign-in page mails a reset
+/// link; support, whose contact details follow in the signature, helps otherwise.
 fn forgotten_password(support: &Support) -> String {
     let contact = support_name(support);
     format!(
-        "Si vous avez oublié votre mot de passe, contactez {contact} (coordonnées ci-dessous) : \
-         il vous aidera à retrouver l'accès à votre compte."
+        "Si vous avez oublié votre mot de passe, cliquez sur « Mot de passe oublié ? » sur la \
+         page de connexion : un lien pour en choisir un nouveau vous sera envoyé. En cas de \
+         difficulté, contactez {contact} (coordonnées ci-dessous)."
     )
 }
 
@@ -461,6 +462,57 @@ mod tests {
             form_url: "https://assistance.example.fr".into(),
             appointment_url: String::new(),
         }
+    }
+
+    #[test]
+    fn the_reset_mail_prints_the_link_and_its_validity_in_minutes() {
+        let link = "https://mss.example.fr/mot-de-passe/reinitialisation/abc_DEF-123";
+        let mail = password_reset(&PasswordResetMail {
+            service_name: "Medimail".into(),
+            link: link.into(),
+            valid_minutes: 60,
+            by_admin: false,
+            support: support(),
+        });
+        assert_eq!(
+            mail.subject,
+            "Réinitialisation de votre mot de passe – Medimail"
+        );
+        assert!(
+            mail.text.starts_with("Bonjour,\n"),
+            "no name: the address may be unproven"
+        );
+        assert!(mail.text.lines().any(|l| l == link));
+        assert!(mail.text.contains("valable 60 minutes"));
+        assert!(mail.html.contains(link));
+        let by_admin = password_reset(&PasswordResetMail {
+            by_admin: true,
+            link: link.into(),
+            valid_minutes: 60,
+            ..PasswordResetMail::default()
+        });
+        assert!(by_admin.text.contains("Un administrateur"));
+    }
+
+    #[test]
+    fn the_password_changed_notice_says_how_to_reach_support() {
+        let mail = password_changed(&PasswordChangedMail {
+            service_name: "Medimail".into(),
+            login_link: "https://mss.example.fr/connexion".into(),
+            forgot_link: "https://mss.example.fr/mot-de-passe/oubli".into(),
+            support: support(),
+        });
+        assert_eq!(mail.subject, "Votre mot de passe a été modifié – Medimail");
+        assert!(
+            mail.text
+                .contains("contactez le Centre de services du GRADeS Occitanie")
+        );
+        assert!(mail.text.contains("Téléphone : 0 820 250 035"));
+        assert!(
+            mail.text
+                .lines()
+                .any(|l| l == "https://mss.example.fr/mot-de-passe/oubli")
+        );
     }
 
     #[test]

@@ -71,6 +71,7 @@ fn pending_content(ctx: &PageContext, view: &AccountView, psc: Markup) -> Markup
         }
         (account_summary(view))
         (psc)
+        (password_section())
         h2 { "À noter :" }
         ul {
             (address_note(service, view))
@@ -94,12 +95,12 @@ pub fn account_status(ctx: &PageContext, view: &AccountStatusView) -> Markup {
         bal_type: view.bal_type.clone(),
         address_example: None,
     };
-    let psc = html! { (psc_section(view)) (password_section()) };
+    let psc = psc_section(view);
     if view.validated {
-        let body = html! { (validated_content(ctx, view, &summary)) (psc) };
+        let body = html! { (validated_content(ctx, view, &summary)) (psc) (password_section()) };
         layout::page(ctx, "Compte validé", body)
     } else if view.rejected {
-        let body = html! { (rejected_content(ctx, view)) (psc) };
+        let body = html! { (rejected_content(ctx, view)) (psc) (password_section()) };
         layout::page(ctx, "Demande d'inscription refusée", body)
     } else {
         layout::page(ctx, PENDING_TITLE, pending_content(ctx, &summary, psc))

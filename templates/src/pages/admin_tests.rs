@@ -279,13 +279,26 @@ fn the_reject_form_keeps_the_motif_and_shows_its_error() {
 }
 
 #[test]
+fn a_disabled_account_has_no_password_reset_button() {
+    let mut view = pending_account();
+    view.pending = false;
+    view.disabled = true;
+    let html = pages::admin_account(&ctx(), &view).into_string();
+    assert!(!html.contains("<form"));
+}
+
+#[test]
 fn a_decided_account_has_no_decision_form() {
     let mut view = pending_account();
     view.pending = false;
     view.status = "Refusé".into();
     view.rejection_reason = Some("Identifiant <inconnu>".into());
     let html = pages::admin_account(&ctx(), &view).into_string();
-    assert!(!html.contains("<form"));
+    assert!(!html.contains("/valider"));
+    assert!(!html.contains("/rejeter"));
+    // Only the password reset form stays.
+    assert_eq!(html.matches("<form").count(), 1);
+    assert!(html.contains(r#"action="/admin/comptes/42/reinitialisation""#));
     assert!(html.contains(r#"<span class="badge badge-rejected">Refusé</span>"#));
     assert!(
         html.contains(
