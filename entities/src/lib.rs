@@ -11,6 +11,7 @@ pub mod audit_event;
 pub mod cgu_acceptance;
 pub mod email_token;
 pub mod outbox;
+pub mod profile_change_request;
 pub mod psc_flow;
 pub mod psc_identity;
 pub mod rate_limit;

@@ -5,6 +5,7 @@ pub use super::audit_event::Entity as AuditEvent;
 pub use super::cgu_acceptance::Entity as CguAcceptance;
 pub use super::email_token::Entity as EmailToken;
 pub use super::outbox::Entity as Outbox;
+pub use super::profile_change_request::Entity as ProfileChangeRequest;
 pub use super::psc_flow::Entity as PscFlow;
 pub use super::psc_identity::Entity as PscIdentity;
 pub use super::rate_limit::Entity as RateLimit;

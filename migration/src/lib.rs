@@ -16,6 +16,7 @@ mod m20261128_000010_create_psc_tables;
 mod m20261204_000001_create_rate_limits;
 mod m20261204_000011_add_civilite_exercice;
 mod m20261204_000020_add_validated_national_id;
+mod m20261204_000050_create_profile_change_requests;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_create_rate_limits::Migration),
             Box::new(m20261204_000011_add_civilite_exercice::Migration),
             Box::new(m20261204_000020_add_validated_national_id::Migration),
+            Box::new(m20261204_000050_create_profile_change_requests::Migration),
         ]
     }
 }

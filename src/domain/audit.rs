@@ -71,6 +71,12 @@ pub enum Action {
     PasswordChanged,
     /// An administrator had a reset link mailed to the user.
     PasswordResetSentByAdmin,
+    /// The user changed their profile from `/compte/profil` (fields that apply at once).
+    ProfileEdited,
+    /// A validated user asked to change identity fields; waits for an administrator.
+    ProfileChangeRequested,
+    ProfileChangeAccepted,
+    ProfileChangeRefused,
 }
 
 impl Action {
@@ -100,6 +106,10 @@ impl Action {
             Self::PasswordReset => "password_reset",
             Self::PasswordChanged => "password_changed",
             Self::PasswordResetSentByAdmin => "password_reset_sent_by_admin",
+            Self::ProfileEdited => "profile_edited",
+            Self::ProfileChangeRequested => "profile_change_requested",
+            Self::ProfileChangeAccepted => "profile_change_accepted",
+            Self::ProfileChangeRefused => "profile_change_refused",
         }
     }
 }

@@ -145,8 +145,7 @@ pub async fn mark_profile_submitted(
         db,
         id,
         |m| {
-            m.nom = Set(nom.as_str().to_owned());
-            m.prenom = Set(prenom.as_str().to_owned());
+            names(m, nom, prenom);
             m.profile_submitted_at = Set(Some(now));
         },
         now,
@@ -162,16 +161,24 @@ pub async fn set_names(
     prenom: &PersonName,
     now: Timestamp,
 ) -> Result<(), DbErr> {
-    update(
-        db,
-        id,
-        |m| {
-            m.nom = Set(nom.as_str().to_owned());
-            m.prenom = Set(prenom.as_str().to_owned());
-        },
-        now,
-    )
-    .await
+    update(db, id, |m| names(m, nom, prenom), now).await
+}
+
+/// The national identifier a validated account carries (`TYPE:number`), after an accepted
+/// change; the unique index keeps it to one validated account.
+pub async fn set_validated_national_id(
+    db: &impl ConnectionTrait,
+    id: i32,
+    national_id: Option<&str>,
+    now: Timestamp,
+) -> Result<(), DbErr> {
+    let value = national_id.map(str::to_owned);
+    update(db, id, |m| m.validated_national_id = Set(value), now).await
+}
+
+fn names(m: &mut ActiveModel, nom: &PersonName, prenom: &PersonName) {
+    m.nom = Set(nom.as_str().to_owned());
+    m.prenom = Set(prenom.as_str().to_owned());
 }
 
 async fn update(

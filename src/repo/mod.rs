@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admins;
 pub mod audit;
 pub mod cgu;
+pub mod change_requests;
 pub mod outbox;
 pub mod profiles;
 pub mod psc;

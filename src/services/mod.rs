@@ -5,6 +5,7 @@ pub mod cgu;
 pub mod journey;
 pub mod password;
 pub mod profile;
+pub mod profile_edit;
 pub mod psc;
 pub mod publication;
 pub mod registration;

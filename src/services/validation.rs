@@ -64,7 +64,7 @@ impl Decider {
         }
     }
 
-    fn actor(self) -> Actor {
+    pub fn actor(self) -> Actor {
         match self {
             Self::Admin(id) => Actor::Admin(id),
             Self::System => Actor::System,
@@ -124,6 +124,8 @@ pub struct AccountDetail {
     pub verified_fields: Vec<&'static str>,
     /// The other accounts claiming the same national identifier, by id.
     pub contested_by: Vec<i32>,
+    /// A pending change to the identity fields.
+    pub change_request: Option<crate::domain::profile::ChangeRequest>,
 }
 
 /// The profile's `(type, number)`, when it declares one.
@@ -164,6 +166,7 @@ pub async fn account_detail(
         psc_verified: repo::psc::find_by_account(db, account.id).await?.is_some(),
         verified_fields,
         contested_by,
+        change_request: repo::change_requests::find(db, account.id).await?,
     })
 }
 

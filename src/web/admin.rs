@@ -11,7 +11,7 @@ use axum::{
 use chrono::{DateTime, FixedOffset};
 use serde::Deserialize;
 use templates::views::{
-    AdminAccountView, AdminQueueView, AuditRow, FieldErrors, QueueRow, SelectOption,
+    AdminAccountView, AdminQueueView, AuditRow, ChangeRow, FieldErrors, QueueRow, SelectOption,
 };
 
 use super::{context::Ctx, form::AppForm};
@@ -28,7 +28,10 @@ use crate::{
     },
     error::{AppError, Result},
     services::password::{self, AdminResetOutcome},
-    services::validation::{self, Decider, DecisionError, MAX_REASON_CHARS},
+    services::{
+        profile_edit,
+        validation::{self, Decider, DecisionError, MAX_REASON_CHARS},
+    },
     state::AppState,
 };
 
@@ -39,6 +42,8 @@ pub fn router() -> Router<AppState> {
         .route(urls::ADMIN_VALIDATE, post(validate_post))
         .route(urls::ADMIN_REJECT, post(reject_post))
         .route(urls::ADMIN_PASSWORD_RESET, post(password_reset_post))
+        .route(urls::ADMIN_CHANGE_ACCEPT, post(change_accept_post))
+        .route(urls::ADMIN_CHANGE_REFUSE, post(change_refuse_post))
 }
 
 #[derive(Deserialize, Default)]
@@ -88,7 +93,25 @@ async fn queue_get(
             }
         })
         .collect();
+    let changes = profile_edit::pending_changes(&state.db, &admin.scopes)
+        .await?
+        .into_iter()
+        .map(|(account, _, request)| ChangeRow {
+            id: account.id,
+            nom: account.nom,
+            prenom: account.prenom,
+            email: account.email,
+            requested_at: format_time(request.requested_at),
+            fields: FIELDS
+                .iter()
+                .filter(|f| request.changes.contains_key(f.name))
+                .map(|f| f.admin_label())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+        .collect();
     let view = AdminQueueView {
+        changes,
         scope_label: admin
             .scopes
             .iter()
@@ -146,32 +169,45 @@ async fn account_get(
     };
     let viewer = admin.user.account.id;
     validation::record_viewed(&state.db, viewer, account.id, state.clock.now()).await?;
-    detail_page(
-        &state,
-        ctx,
-        &account,
-        profile.as_ref(),
-        FieldErrors::new(),
-        String::new(),
-    )
-    .await
+    detail_page(&state, ctx, &account, profile.as_ref(), Forms::default()).await
 }
 
-/// The detail page: 200, or 422 when a form of it has errors (shown next to `motif`).
+/// What the detail page's forms show again after an error.
+#[derive(Default)]
+struct Forms {
+    /// The decision forms' errors (shown next to `motif`) and the reason typed.
+    errors: FieldErrors,
+    motif: String,
+    /// The change-refusal form's errors (next to `motif_modification`) and its reason.
+    change_errors: FieldErrors,
+    change_motif: String,
+}
+
+impl Forms {
+    fn decision_error(message: &str) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.add("motif", message);
+        Self {
+            errors,
+            ..Self::default()
+        }
+    }
+}
+
+/// The detail page: 200, or 422 when a form of it has errors.
 async fn detail_page(
     state: &AppState,
     ctx: Ctx,
     account: &Account,
     profile: Option<&StoredProfile>,
-    errors: FieldErrors,
-    motif: String,
+    forms: Forms,
 ) -> Result<Response> {
-    let status = if errors.is_empty() {
+    let status = if forms.errors.is_empty() && forms.change_errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let view = detail_view(state, account, profile, errors, motif).await?;
+    let view = detail_view(state, account, profile, forms).await?;
     Ok((
         status,
         templates::pages::admin_account(&ctx.for_user(None), &view),
@@ -202,22 +238,14 @@ async fn validate_post(
             Ok(Redirect::to(&urls::admin_account(id)).into_response())
         }
         Err(DecisionError::NoAddress) => {
-            let mut errors = FieldErrors::new();
-            errors.add(
-                "motif",
+            let forms = Forms::decision_error(
                 "Aucune adresse ne peut être construite à partir des nom et prénom de ce compte.",
             );
-            detail_page(&state, ctx, &account, Some(&profile), errors, String::new()).await
+            detail_page(&state, ctx, &account, Some(&profile), forms).await
         }
         Err(DecisionError::IdentifierTaken) => {
-            let mut errors = FieldErrors::new();
-            errors.add(
-                "motif",
-                "Validation impossible : un autre compte déjà validé porte ce même identifiant \
-                 national (RPPS ou ADELI). Vérifiez lequel des deux comptes appartient au \
-                 titulaire avant de décider.",
-            );
-            detail_page(&state, ctx, &account, Some(&profile), errors, String::new()).await
+            let forms = Forms::decision_error(IDENTIFIER_TAKEN);
+            detail_page(&state, ctx, &account, Some(&profile), forms).await
         }
         Err(e) => Err(decision_error(e)),
     }
@@ -238,21 +266,18 @@ async fn reject_post(
 ) -> Result<Response> {
     let (account, profile) = load(&state, &admin, id).await?;
     let motif = form.motif.trim();
-    let mut errors = FieldErrors::new();
-    if motif.is_empty() {
-        errors.add(
-            "motif",
-            "Indiquez le motif du refus : il est envoyé à l'utilisateur.",
-        );
-    } else if motif.chars().count() > MAX_REASON_CHARS {
-        errors.add(
-            "motif",
-            format!("Le motif est trop long ({MAX_REASON_CHARS} caractères maximum)."),
-        );
-    }
+    let errors = reason_errors(
+        "motif",
+        motif,
+        "Indiquez le motif du refus : il est envoyé à l'utilisateur.",
+    );
     if !errors.is_empty() {
-        let motif = form.motif.clone();
-        return detail_page(&state, ctx, &account, profile.as_ref(), errors, motif).await;
+        let forms = Forms {
+            errors,
+            motif: form.motif.clone(),
+            ..Forms::default()
+        };
+        return detail_page(&state, ctx, &account, profile.as_ref(), forms).await;
     }
     match validation::reject(
         &state,
@@ -285,6 +310,90 @@ async fn password_reset_post(
     Ok(Redirect::to(&back).into_response())
 }
 
+/// The errors of a required reason: missing, or too long.
+fn reason_errors(field: &'static str, reason: &str, missing: &str) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    if reason.is_empty() {
+        errors.add(field, missing);
+    } else if reason.chars().count() > MAX_REASON_CHARS {
+        errors.add(
+            field,
+            format!("Le motif est trop long ({MAX_REASON_CHARS} caractères maximum)."),
+        );
+    }
+    errors
+}
+
+const IDENTIFIER_TAKEN: &str = "Impossible : un autre compte déjà validé porte ce même \
+                                identifiant national (RPPS ou ADELI). Vérifiez lequel des deux \
+                                comptes appartient au titulaire avant de décider.";
+
+async fn change_accept_post(
+    State(state): State<AppState>,
+    admin: AdminUser,
+    Path(id): Path<i32>,
+    ctx: Ctx,
+) -> Result<Response> {
+    let (account, profile) = load(&state, &admin, id).await?;
+    let Some(profile) = profile else {
+        return Ok(Redirect::to(&urls::admin_account(id)).into_response());
+    };
+    let decider = Decider::Admin(admin.user.account.id);
+    match profile_edit::accept_change(&state, decider, &account, &profile).await {
+        // Decided meanwhile (another admin, a double submit): the page shows where it stands.
+        Ok(()) | Err(DecisionError::NotPending) => {
+            Ok(Redirect::to(&urls::admin_account(id)).into_response())
+        }
+        Err(DecisionError::IdentifierTaken) => {
+            let mut change_errors = FieldErrors::new();
+            change_errors.add("motif_modification", IDENTIFIER_TAKEN);
+            let forms = Forms {
+                change_errors,
+                ..Forms::default()
+            };
+            detail_page(&state, ctx, &account, Some(&profile), forms).await
+        }
+        Err(e) => Err(decision_error(e)),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RefuseChangeForm {
+    motif_modification: String,
+}
+
+async fn change_refuse_post(
+    State(state): State<AppState>,
+    admin: AdminUser,
+    Path(id): Path<i32>,
+    ctx: Ctx,
+    AppForm(form): AppForm<RefuseChangeForm>,
+) -> Result<Response> {
+    let (account, profile) = load(&state, &admin, id).await?;
+    let motif = form.motif_modification.trim();
+    let change_errors = reason_errors(
+        "motif_modification",
+        motif,
+        "Indiquez le motif du refus de la modification.",
+    );
+    if !change_errors.is_empty() {
+        let forms = Forms {
+            change_errors,
+            change_motif: form.motif_modification.clone(),
+            ..Forms::default()
+        };
+        return detail_page(&state, ctx, &account, profile.as_ref(), forms).await;
+    }
+    let decider = Decider::Admin(admin.user.account.id);
+    match profile_edit::refuse_change(&state, decider, &account, motif).await {
+        Ok(()) | Err(DecisionError::NotPending) => {
+            Ok(Redirect::to(&urls::admin_account(id)).into_response())
+        }
+        Err(e) => Err(decision_error(e)),
+    }
+}
+
 async fn load(
     state: &AppState,
     admin: &AdminUser,
@@ -312,10 +421,24 @@ async fn detail_view(
     state: &AppState,
     account: &Account,
     profile: Option<&StoredProfile>,
-    errors: FieldErrors,
-    motif: String,
+    forms: Forms,
 ) -> Result<AdminAccountView> {
     let detail = validation::account_detail(&state.db, account, profile).await?;
+    let change_request = match (&detail.change_request, profile) {
+        (Some(request), Some(profile)) => FIELDS
+            .iter()
+            .filter_map(|f| {
+                let requested = request.changes.get(f.name)?;
+                let current = profile_edit::current_value(account, profile, f.name);
+                let shown = |value: &str| match f.name {
+                    "nom" | "prenom" => value.to_owned(),
+                    _ => shown(state, f, Raw::Text(value)),
+                };
+                Some((f.admin_label().to_owned(), shown(current), shown(requested)))
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let history = detail
         .history
         .into_iter()
@@ -343,8 +466,11 @@ async fn detail_view(
         mailbox_address: account.mailbox_address.clone(),
         rejection_reason: account.rejection_reason.clone(),
         history,
-        errors,
-        motif,
+        errors: forms.errors,
+        motif: forms.motif,
+        change_request,
+        change_errors: forms.change_errors,
+        change_motif: forms.change_motif,
         disabled: account.disabled,
     })
 }
@@ -480,6 +606,10 @@ fn action_label(action: &str) -> &str {
         "password_reset_sent_by_admin" => {
             "Lien de réinitialisation du mot de passe envoyé par un administrateur"
         }
+        "profile_edited" => "Profil modifié par l'utilisateur",
+        "profile_change_requested" => "Modification d'identité demandée",
+        "profile_change_accepted" => "Modification d'identité acceptée",
+        "profile_change_refused" => "Modification d'identité refusée",
         other => other,
     }
 }

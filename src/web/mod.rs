@@ -6,6 +6,7 @@ pub mod errors;
 pub mod form;
 
 mod account;
+mod account_profile;
 mod admin;
 mod assets;
 mod cgu;
@@ -71,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .merge(identification::router())
         .merge(profile::router())
         .merge(account::router())
+        .merge(account_profile::router())
         .merge(admin::router())
         .merge(psc::router())
         .fallback(errors::not_found)

@@ -132,7 +132,7 @@ async fn profile_post(
 
 /// The form, section by section, from the field table; `input` holds the raw values to show
 /// (pre-filled, or as submitted on a 422).
-fn view(
+pub(super) fn view(
     state: &AppState,
     account: &Account,
     input: &ProfileInput,

@@ -144,6 +144,16 @@ pub struct ProfileView {
     pub chosen_activity: usize,
 }
 
+/// `/compte/profil`: the profile form after registration.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileEditView {
+    pub form: ProfileView,
+    /// Validated: identity fields become a change request.
+    pub validated: bool,
+    /// The pending change request: (label, requested value).
+    pub pending_request: Vec<(String, String)>,
+}
+
 /// One fieldset of a generic form.
 #[derive(Debug, Clone, Default)]
 pub struct FormSection {
@@ -290,6 +300,20 @@ pub struct AdminQueueView {
     pub filter_bal_type: String,
     pub regions: Vec<SelectOption>,
     pub professions: Vec<SelectOption>,
+    /// Validated accounts whose identity change waits for a decision ("Modification à valider").
+    pub changes: Vec<ChangeRow>,
+}
+
+/// One pending change request in the administrators' queue.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeRow {
+    pub id: i32,
+    pub nom: String,
+    pub prenom: String,
+    pub email: String,
+    pub requested_at: String,
+    /// Labels of the fields to change.
+    pub fields: String,
 }
 
 /// One account of the administrators' queue.
@@ -345,6 +369,11 @@ pub struct AdminAccountView {
     pub motif: String,
     /// A disabled account gets no reset link: the button is not shown.
     pub disabled: bool,
+    /// A pending change to the identity fields: (label, current value, requested value).
+    pub change_request: Vec<(String, String, String)>,
+    /// Errors of the change-refusal form (field `motif_modification`).
+    pub change_errors: FieldErrors,
+    pub change_motif: String,
 }
 
 /// One audit event: who did what, when, and why.

@@ -203,10 +203,16 @@ async fn bench_database(database: &str, knobs: &Knobs, base: &Baselines) -> Stri
     // Sign-in and sign-up rates against raw argon2 measured just before and just after (32
     // connections: enough to keep every hashing thread busy, fewer than the queue holds, so
     // none is refused).
+    // Where the cores went during each phase says what bounds the ratio: the raw baseline
+    // has both cores to itself, the service shares them with the rest of each request.
     let signin = server.signin_script(dir.path()).await;
-    let (run, before, after) = bracketed(
+    let ((run, cpu), before, after) = bracketed(
         || base.raw(),
-        || wrk(server.port, Some(&signin), 32, knobs.secs, "/connexion"),
+        || {
+            server.cpu_split(base.cores, || {
+                wrk(server.port, Some(&signin), 32, knobs.secs, "/connexion")
+            })
+        },
     );
     line(
         &mut out,
@@ -216,11 +222,16 @@ async fn bench_database(database: &str, knobs: &Knobs, base: &Baselines) -> Stri
         0.9,
         "raw argon2id",
     );
+    let _ = writeln!(out, "    {cpu}");
     let raw = (before + after) / 2.0;
     let signup = server.signup_script(dir.path(), "rate").await;
-    let (run, before, after) = bracketed(
+    let ((run, cpu), before, after) = bracketed(
         || base.raw(),
-        || wrk(server.port, Some(&signup), 32, knobs.secs, "/inscription"),
+        || {
+            server.cpu_split(base.cores, || {
+                wrk(server.port, Some(&signup), 32, knobs.secs, "/inscription")
+            })
+        },
     );
     line(
         &mut out,
@@ -230,6 +241,7 @@ async fn bench_database(database: &str, knobs: &Knobs, base: &Baselines) -> Stri
         0.9,
         "raw argon2id",
     );
+    let _ = writeln!(out, "    {cpu}");
 
     // Memory: peak RSS (VmHWM, reset before each phase) under 1,000 sign-in connections, then
     // 100 sign-up connections.
@@ -437,6 +449,55 @@ impl Server {
     }
 
     /// (VmHWM, VmRSS) in MiB.
+    /// Runs `phase` and says how the machine's cores were spent meanwhile: the service's
+    /// hashing threads (`argon2-N`), its other threads, and the rest (the load generator, the
+    /// kernel's network work, other processes, idle), from `/proc` CPU times.
+    fn cpu_split<T>(&self, cores: usize, phase: impl FnOnce() -> T) -> (T, String) {
+        let started = Instant::now();
+        let (hash0, other0) = self.thread_cpu();
+        let result = phase();
+        let (hash1, other1) = self.thread_cpu();
+        let total = started.elapsed().as_secs_f64() * cores as f64;
+        let (hash, other) = (hash1 - hash0, other1 - other0);
+        let split = format!(
+            "CPU of the {cores} cores meanwhile: argon2 threads {:.1}%, other service threads \
+             {:.1}%, rest (load generator, kernel, idle) {:.1}%",
+            100.0 * hash / total,
+            100.0 * other / total,
+            100.0 * (total - hash - other) / total
+        );
+        (result, split)
+    }
+
+    /// CPU seconds of the service's hashing threads and of its other threads.
+    fn thread_cpu(&self) -> (f64, f64) {
+        let ticks = 100.0; // USER_HZ: /proc reports CPU times in 1/100 s on Linux.
+        let (mut hash, mut other) = (0.0, 0.0);
+        let tasks = std::fs::read_dir(format!("/proc/{}/task", self.child.id()));
+        for task in tasks.into_iter().flatten().flatten() {
+            let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+                continue;
+            };
+            let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+                continue;
+            };
+            let name = &stat[open + 1..close];
+            // After the name: state is field 3, utime 14 and stime 15 (proc(5)).
+            let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
+            let cpu = [11, 12]
+                .iter()
+                .filter_map(|&i| fields.get(i)?.parse::<f64>().ok())
+                .sum::<f64>()
+                / ticks;
+            if name.starts_with("argon2") {
+                hash += cpu;
+            } else {
+                other += cpu;
+            }
+        }
+        (hash, other)
+    }
+
     fn memory(&self) -> (f64, f64) {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .unwrap_or_default();

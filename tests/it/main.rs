@@ -9,6 +9,7 @@ mod journey;
 mod login;
 mod mail_outbox;
 mod password_reset;
+mod profile_edit;
 mod profile_form;
 mod psc_linking;
 mod psc_logout;

@@ -138,6 +138,10 @@ pub struct Field {
     /// whatever is submitted, it is refreshed at each PSC sign-in, and the admin detail page
     /// marks it "vérifié par Pro Santé Connect". A value PSC did not send stays the user's.
     pub verified: bool,
+    /// Part of the identity an administrator vouched for: once the account is validated, a
+    /// change to it from `/compte/profil` is a change request, and the current value stays in
+    /// force (and published) until an administrator accepts it (issue 9).
+    pub identity: bool,
     /// Stored in the column of the same name of `account_profiles`. Nom and prénom are not:
     /// they are the account's.
     pub stored: bool,
@@ -168,6 +172,7 @@ impl Field {
         checked: false,
         national_id: false,
         verified: false,
+        identity: false,
         stored: true,
         admin_label: None,
         admin: AdminDisplay::Text,
@@ -422,7 +427,7 @@ profile_fields! {
         cx.name(&i.nom, trusted)
     }, Field {
         label: "Nom", required: true, stored: false, admin: AdminDisplay::Hidden,
-        widget: text(false, Some("family-name"), None), psc: Some("nom"), verified: true,
+        widget: text(false, Some("family-name"), None), psc: Some("nom"), verified: true, identity: true,
         ..Field::TEXT
     };
     prenom: String => PersonName = |cx, i| {
@@ -430,7 +435,7 @@ profile_fields! {
         cx.name(&i.prenom, trusted)
     }, Field {
         label: "Prénom", required: true, stored: false, admin: AdminDisplay::Hidden,
-        widget: text(false, Some("given-name"), None), psc: Some("prenom"), verified: true,
+        widget: text(false, Some("given-name"), None), psc: Some("prenom"), verified: true, identity: true,
         ..Field::TEXT
     };
     telephone1: String => Option<PhoneNumber> = |cx, i| cx.optional(&i.telephone1, PhoneNumber::parse),
@@ -446,28 +451,28 @@ profile_fields! {
     profession: String => Profession = |cx, i| cx.profession(&i.profession), Field {
         label: "Profession", required: true, section: Section::Activity,
         widget: select("Sélectionnez une profession", Options::Professions),
-        admin: AdminDisplay::Labelled, psc: Some("profession"), verified: true,
+        admin: AdminDisplay::Labelled, psc: Some("profession"), verified: true, identity: true,
         ..Field::TEXT
     };
     specialite: String => Option<Specialty> = |cx, i| cx.specialty(&i.specialite, profession.as_ref()),
     Field {
         label: "Spécialité", hint: Some("Choisissez une spécialité de votre profession"),
         section: Section::Activity, widget: select("Aucune spécialité", Options::Specialties),
-        admin: AdminDisplay::Labelled, psc: Some("specialite"), verified: true,
+        admin: AdminDisplay::Labelled, psc: Some("specialite"), verified: true, identity: true,
         ..Field::TEXT
     };
     type_identifiant: String => Option<IdentifierType> = |cx, i| cx.identifier_type(&i.type_identifiant),
     Field {
         label: "Type d'identifiant national", required: true, section: Section::Activity,
         widget: select("Sélectionnez un type d'identifiant", Options::IdentifierTypes),
-        national_id: true, verified: true,
+        national_id: true, verified: true, identity: true,
         ..Field::TEXT
     };
     identifiant: String => Option<NationalId> = |cx, i| cx.national_id(&i.identifiant, type_identifiant),
     Field {
         label: "Numéro d'identifiant national", hint: Some("RPPS : 11 chiffres ; ADELI : 9 chiffres"),
         required: true, section: Section::Activity, widget: text(false, None, Some("numeric")),
-        national_id: true, verified: true,
+        national_id: true, verified: true, identity: true,
         ..Field::TEXT
     };
     raison_sociale: String => Option<FreeText> = |cx, i| cx.text(&i.raison_sociale, 200), Field {
@@ -514,6 +519,7 @@ profile_fields! {
     Field {
         label: "Région", required: true, section: Section::Location,
         widget: select("Déduite du code postal", Options::Regions), admin: AdminDisplay::Labelled,
+        identity: true,
         ..Field::TEXT
     };
     annuaire_medimail: bool => bool = |_, i| Some(i.annuaire_medimail), Field {

@@ -41,6 +41,33 @@ pub fn parse_profile(
     }
 }
 
+impl ProfileInput {
+    /// The form as the stored profile fills it (`/compte/profil`): every stored field, and the
+    /// account's names.
+    pub fn from_stored(nom: &str, prenom: &str, stored: &StoredProfile) -> Self {
+        let mut input = Self {
+            nom: nom.to_owned(),
+            prenom: prenom.to_owned(),
+            ..Self::default()
+        };
+        for field in FIELDS.iter().filter(|f| f.stored) {
+            if let Some(value) = stored.get(field.name) {
+                input.set(field.name, value);
+            }
+        }
+        input
+    }
+}
+
+/// A validated account's pending change to its identity fields ([`Field::identity`]): the new
+/// raw values by field name, waiting for an administrator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeRequest {
+    pub account_id: i32,
+    pub requested_at: chrono::DateTime<chrono::FixedOffset>,
+    pub changes: std::collections::BTreeMap<String, String>,
+}
+
 /// What a field's parser works with: the errors so far, the code lists, and the field being
 /// parsed (errors are reported on it).
 pub(crate) struct Cx<'a> {

@@ -70,6 +70,7 @@ fn pending_content(ctx: &PageContext, view: &AccountView, psc: Markup) -> Markup
             "Quand le compte est validé, une notification est envoyée par mail."
         }
         (account_summary(view))
+        (profile_edit_link())
         (psc)
         (password_section())
         h2 { "À noter :" }
@@ -173,8 +174,15 @@ fn validated_content(ctx: &PageContext, view: &AccountStatusView, summary: &Acco
             }
         }
         (account_summary(summary))
+        (profile_edit_link())
         (directory_form(ctx, view, is_med))
     }
+}
+
+/// The guide: "Les informations saisies dans le formulaire d'inscription peuvent être modifiées
+/// une fois le compte créé".
+fn profile_edit_link() -> Markup {
+    html! { p.profile-edit { a href=(urls::ACCOUNT_PROFILE) { "Modifier mon profil" } } }
 }
 
 /// The guide's "Visibilité dans les annuaires", changeable after validation: unticking the

@@ -8,7 +8,7 @@ use maud::{Markup, html};
 use crate::components::{Select, Textarea, error_summary, form_title, post_form};
 use crate::layout;
 use crate::views::{
-    AdminAccountView, AdminQueueView, AuditRow, PageContext, QueueRow, SelectOption,
+    AdminAccountView, AdminQueueView, AuditRow, ChangeRow, PageContext, QueueRow, SelectOption,
 };
 
 /// Waiting times (whole hours) past which an account is marked late.
@@ -84,9 +84,47 @@ pub fn admin_queue(ctx: &PageContext, view: &AdminQueueView) -> Markup {
             } @else {
                 (queue_table(&rows))
             }
+            @if !view.changes.is_empty() { (changes_table(&view.changes)) }
         }
     };
     layout::page(ctx, title, body)
+}
+
+/// Validated accounts whose identity change waits for a decision.
+fn changes_table(rows: &[ChangeRow]) -> Markup {
+    html! {
+        h2 id="changes-title" { "Modifications à valider" }
+        div.table-wrapper role="region" aria-labelledby="changes-title" tabindex="0" {
+            table.data-table.changes {
+                caption.visually-hidden {
+                    (accounts(rows.len())) " avec une modification d'identité à valider"
+                }
+                thead {
+                    tr {
+                        th scope="col" { "Nom" }
+                        th scope="col" { "Adresse mail" }
+                        th scope="col" { "Champs modifiés" }
+                        th scope="col" { "Demandée le" }
+                    }
+                }
+                tbody {
+                    @for row in rows {
+                        tr {
+                            th scope="row" {
+                                a href=(urls::admin_account(row.id)) {
+                                    (row.nom) " " (row.prenom)
+                                }
+                                " " span.badge.badge-pending { "Modification à valider" }
+                            }
+                            td.email { (row.email) }
+                            td { (row.fields) }
+                            td { (row.requested_at) }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn queue_counts(view: &AdminQueueView) -> Markup {
@@ -340,12 +378,64 @@ fn password_reset_form(ctx: &PageContext, view: &AdminAccountView) -> Markup {
     }
 }
 
+/// The pending identity change, old and new values side by side, and its two decisions.
+fn change_request(ctx: &PageContext, view: &AdminAccountView) -> Markup {
+    let refuse_fields = html! {
+        (Textarea::new("motif_modification", "Motif du refus de la modification")
+            .value(&view.change_motif).required()
+            .hint("Conservé dans l'historique du compte.")
+            .errors(&view.change_errors))
+        button.button.button-danger type="submit" { "Refuser la modification" }
+    };
+    html! {
+        h2 id="change-title" { "Modification à valider" }
+        p {
+            "L'utilisateur demande à modifier des informations d'identité. Les valeurs actuelles "
+            "restent en vigueur et publiées jusqu'à votre décision ; l'adresse de messagerie ne "
+            "change pas."
+        }
+        div.table-wrapper role="region" aria-labelledby="change-title" tabindex="0" {
+            table.data-table.change-request {
+                thead {
+                    tr {
+                        th scope="col" { "Champ" }
+                        th scope="col" { "Valeur actuelle" }
+                        th scope="col" { "Valeur demandée" }
+                    }
+                }
+                tbody {
+                    @for (label, current, requested) in &view.change_request {
+                        tr {
+                            th scope="row" { (label) }
+                            td.current { (current) }
+                            td.requested { (requested) }
+                        }
+                    }
+                }
+            }
+        }
+        div.decisions {
+            section.decision aria-labelledby="change-accept-title" {
+                h3 id="change-accept-title" { "Accepter" }
+                (post_form(&ctx.csrf_token, &urls::admin_change_accept(view.id), html! {
+                    button.button type="submit" { "Accepter la modification" }
+                }))
+            }
+            section.decision aria-labelledby="change-refuse-title" {
+                h3 id="change-refuse-title" { "Refuser" }
+                (post_form(&ctx.csrf_token, &urls::admin_change_refuse(view.id), refuse_fields))
+            }
+        }
+    }
+}
+
 /// One account, with everything needed to decide, and the decision forms while it is pending.
 pub fn admin_account(ctx: &PageContext, view: &AdminAccountView) -> Markup {
     let heading = format!("Examen du compte n° {}", view.id);
     let body = html! {
         p.back-link { a href=(urls::ADMIN) { "Retour aux comptes en attente" } }
         (error_summary(&view.errors))
+        (error_summary(&view.change_errors))
         h1 { (heading) }
         p.status { "Statut : " (status_badge(view)) }
         @if let Some(address) = &view.mailbox_address {
@@ -360,7 +450,9 @@ pub fn admin_account(ctx: &PageContext, view: &AdminAccountView) -> Markup {
         (checks(view))
         @if view.pending { (decision_forms(ctx, view)) }
         @if !view.disabled { (password_reset_form(ctx, view)) }
+        @if !view.change_request.is_empty() { (change_request(ctx, view)) }
         (history_table(&view.history))
     };
-    layout::page(ctx, &form_title(&heading, !view.errors.is_empty()), body)
+    let errors = !view.errors.is_empty() || !view.change_errors.is_empty();
+    layout::page(ctx, &form_title(&heading, errors), body)
 }

@@ -15,7 +15,7 @@ pub use account::{account_pending, account_status};
 pub use admin::{admin_account, admin_queue};
 pub use home::{error, landing};
 pub use password::{change_password, forgot_password, reset_link_invalid, reset_password};
-pub use professional::{identification, profile};
+pub use professional::{identification, profile, profile_edit};
 pub use psc::{psc_email, psc_error, psc_link};
 pub use registration::{confirm, email_sent, link_invalid, signup};
 pub use session::login;

@@ -10,7 +10,8 @@ use crate::components::{
 };
 use crate::layout;
 use crate::views::{
-    FieldErrors, FormField, FormSection, IdentificationView, Input, PageContext, ProfileView,
+    FieldErrors, FormField, FormSection, IdentificationView, Input, PageContext, ProfileEditView,
+    ProfileView,
 };
 
 /// Shown on the profile of a user signed up through Pro Santé Connect.
@@ -97,6 +98,52 @@ pub fn profile(ctx: &PageContext, view: &ProfileView) -> Markup {
         (post_form(&ctx.csrf_token, urls::PROFILE, fields))
     };
     let title = form_title("Profil professionnel", !view.errors.is_empty());
+    layout::page(ctx, &title, body)
+}
+
+/// `/compte/profil`: the same fields as the registration's profile, pre-filled with the stored
+/// values. For a validated account, changes to the identity fields wait for an administrator.
+pub fn profile_edit(ctx: &PageContext, view: &ProfileEditView) -> Markup {
+    let form = &view.form;
+    let fields = html! {
+        (fieldset("Adresse mail", None, html! { p.readonly-value { (form.email) } }))
+        @if form.psc_verified {
+            input type="hidden" name="activite" value=(form.chosen_activity);
+        }
+        @for section in &form.sections {
+            (form_section(section, &form.errors))
+        }
+        (submit_button("Enregistrer les modifications"))
+    };
+    let body = html! {
+        p.back-link { a href=(urls::ACCOUNT) { "Retour à mon compte" } }
+        (error_summary(&form.errors))
+        h1 { "Modifier mon profil" }
+        @if view.validated {
+            div.notice {
+                p {
+                    "Les coordonnées, l'adresse, les préférences d'annuaire et de notification "
+                    "s'appliquent dès l'enregistrement. Une modification du nom, du prénom, de la "
+                    "profession, de la spécialité, de l'identifiant national ou de la région est "
+                    "soumise à un administrateur : les valeurs actuelles restent en vigueur "
+                    "jusqu'à sa décision. Votre adresse de messagerie ne change pas."
+                }
+            }
+        }
+        @if !view.pending_request.is_empty() {
+            div.notice.pending-request role="status" {
+                p { strong { "Modification en attente de validation" } }
+                ul {
+                    @for (label, value) in &view.pending_request {
+                        li { (label) " : " (value) }
+                    }
+                }
+            }
+        }
+        (required_note())
+        (post_form(&ctx.csrf_token, urls::ACCOUNT_PROFILE, fields))
+    };
+    let title = form_title("Modifier mon profil", !form.errors.is_empty());
     layout::page(ctx, &title, body)
 }
 

@@ -17,6 +17,8 @@ pub const PROFILE: &str = "/profil";
 pub const ACCOUNT: &str = "/compte";
 /// A validated user's directory visibility (liste rouge).
 pub const ACCOUNT_DIRECTORY: &str = "/compte/annuaire";
+/// The user edits their profile after registration (identity changes wait for an admin).
+pub const ACCOUNT_PROFILE: &str = "/compte/profil";
 pub const LOGIN: &str = "/connexion";
 pub const LOGOUT: &str = "/deconnexion";
 /// The administrators' queue of accounts awaiting validation.
@@ -35,6 +37,10 @@ pub const PASSWORD_FORGOT: &str = "/mot-de-passe/oubli";
 pub const PASSWORD_RESET: &str = "/mot-de-passe/reinitialisation/{token}";
 /// A signed-in user changes their password.
 pub const ACCOUNT_PASSWORD: &str = "/compte/mot-de-passe";
+/// Route pattern; build links with [`admin_change_accept`].
+pub const ADMIN_CHANGE_ACCEPT: &str = "/admin/comptes/{id}/modification/accepter";
+/// Route pattern; build links with [`admin_change_refuse`].
+pub const ADMIN_CHANGE_REFUSE: &str = "/admin/comptes/{id}/modification/refuser";
 /// Starts a Pro Santé Connect sign-in: answers 303 to PSC's authorization endpoint.
 pub const PSC_LOGIN: &str = "/psc/connexion";
 /// The redirect URI PSC sends the browser back to (authorization code callback).
@@ -61,6 +67,16 @@ pub fn admin_validate(id: i32) -> String {
     format!("/admin/comptes/{id}/valider")
 }
 
+/// Path the "Accepter la modification" form posts to.
+pub fn admin_change_accept(id: i32) -> String {
+    format!("/admin/comptes/{id}/modification/accepter")
+}
+
+/// Path the "Refuser la modification" form posts to.
+pub fn admin_change_refuse(id: i32) -> String {
+    format!("/admin/comptes/{id}/modification/refuser")
+}
+
 /// Path the "Refuser le compte" form posts to.
 pub fn admin_reject(id: i32) -> String {
     format!("/admin/comptes/{id}/rejeter")
@@ -85,6 +101,14 @@ mod tests {
         assert_eq!(admin_account(42), ADMIN_ACCOUNT.replace("{id}", "42"));
         assert_eq!(admin_validate(42), ADMIN_VALIDATE.replace("{id}", "42"));
         assert_eq!(admin_reject(42), ADMIN_REJECT.replace("{id}", "42"));
+        assert_eq!(
+            admin_change_accept(42),
+            ADMIN_CHANGE_ACCEPT.replace("{id}", "42")
+        );
+        assert_eq!(
+            admin_change_refuse(42),
+            ADMIN_CHANGE_REFUSE.replace("{id}", "42")
+        );
         assert_eq!(confirmation("t"), CONFIRMATION.replace("{token}", "t"));
         assert_eq!(
             admin_password_reset(42),

@@ -21,7 +21,7 @@ use tempfile::TempDir;
 use uuid::Uuid;
 
 /// Every table of the schema.
-pub const TABLES: [&str; 11] = [
+pub const TABLES: [&str; 12] = [
     "accounts",
     "account_profiles",
     "email_tokens",
@@ -33,6 +33,7 @@ pub const TABLES: [&str; 11] = [
     "psc_identities",
     "psc_flows",
     "rate_limits",
+    "profile_change_requests",
 ];
 
 /// The database of one test; the SQLite folder lives as long as this value.
