@@ -5,7 +5,7 @@
 //!   WSTG-IDNT-04), and does the same work up to the last writes: the per-client limit, the
 //!   lookup and the per-address mail counter run for every well-formed address; only an
 //!   existing, enabled account gets a token, an audit row and a mail (three small writes in the
-//!   same transaction, no hashing), so the answer's timing does not tell either.
+//!   same transaction, no hashing): the timing differs by those writes only.
 //! - The link is an `email_tokens` row of purpose `reset_password`: random, stored hashed,
 //!   single use, valid `auth.reset_validity_minutes`; a new request voids the previous one.
 //! - A reset or change ends the account's sessions (all of them after a reset, the others
