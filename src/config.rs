@@ -147,6 +147,10 @@ pub struct AuthSettings {
     pub max_mails_per_address_per_day: i32,
     /// Unconfirmed accounts and their tokens are purged after this many days.
     pub unconfirmed_days: i64,
+    /// Validity of password reset links, in minutes.
+    pub reset_validity_minutes: i64,
+    /// Password reset requests (`/mot-de-passe/oubli`) per client address per window.
+    pub max_resets_per_client: i32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -29,7 +29,9 @@ pub enum Limit {
     ResendClient(IpAddr),
     /// e-CPS linking attempts from one client (`auth.max_psc_links_per_client`).
     PscLinkClient(IpAddr),
-    /// Registration mails to one address per day (`auth.max_mails_per_address_per_day`).
+    /// Password reset requests from one client (`auth.max_resets_per_client`).
+    ResetClient(IpAddr),
+    /// Registration and password reset mails to one address per day (`auth.max_mails_per_address_per_day`).
     MailsToAddress(EmailAddress),
 }
 
@@ -43,6 +45,7 @@ impl Limit {
             Self::SignUpClient(ip) => format!("signup-client:{ip}"),
             Self::ResendClient(ip) => format!("resend-client:{ip}"),
             Self::PscLinkClient(ip) => format!("psclink-client:{ip}"),
+            Self::ResetClient(ip) => format!("reset-client:{ip}"),
             Self::MailsToAddress(email) => format!("mail-address:{}", email.as_str()),
         }
     }
@@ -56,6 +59,7 @@ impl Limit {
             Self::SignUpClient(_) => (auth.max_signups_per_client, window),
             Self::ResendClient(_) => (auth.max_resends_per_client, window),
             Self::PscLinkClient(_) => (auth.max_psc_links_per_client, window),
+            Self::ResetClient(_) => (auth.max_resets_per_client, window),
             Self::MailsToAddress(_) => (auth.max_mails_per_address_per_day, DAY_SECS),
         }
     }

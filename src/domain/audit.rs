@@ -63,6 +63,14 @@ pub enum Action {
     AccountPurged,
     /// An administrator opened the account's detail page (who read personal data, and when).
     ProfileViewed,
+    /// Someone asked for a reset link for this account (`/mot-de-passe/oubli`).
+    PasswordResetRequested,
+    /// The password was set through a reset link.
+    PasswordReset,
+    /// The signed-in user changed the password (`/compte/mot-de-passe`).
+    PasswordChanged,
+    /// An administrator had a reset link mailed to the user.
+    PasswordResetSentByAdmin,
     /// The user changed their profile from `/compte/profil` (fields that apply at once).
     ProfileEdited,
     /// A validated user asked to change identity fields; waits for an administrator.
@@ -104,6 +112,10 @@ impl Action {
             Self::SignInLocked => "sign_in_locked",
             Self::AccountPurged => "account_purged",
             Self::ProfileViewed => "profile_viewed",
+            Self::PasswordResetRequested => "password_reset_requested",
+            Self::PasswordReset => "password_reset",
+            Self::PasswordChanged => "password_changed",
+            Self::PasswordResetSentByAdmin => "password_reset_sent_by_admin",
             Self::ProfileEdited => "profile_edited",
             Self::ProfileChangeRequested => "profile_change_requested",
             Self::ProfileChangeAccepted => "profile_change_accepted",

@@ -133,6 +133,40 @@ pub fn describe(problems: &[PasswordProblem]) -> String {
         .join(" ")
 }
 
+/// A new password and its confirmation, as typed in a form (sign-up, reset, change): the
+/// same policy and the same French messages everywhere.
+///
+/// # Errors
+/// `mot_de_passe` (missing, or every policy problem joined in one message), then
+/// `confirmation_mot_de_passe` (missing or different).
+pub fn parse_new_password(
+    raw: &str,
+    confirmation: &str,
+    ctx: &PasswordContext<'_>,
+    min_score: u8,
+) -> Result<Password, super::FieldErrors> {
+    let mut errors = super::FieldErrors::new();
+    let password = if raw.is_empty() {
+        errors.push(("mot_de_passe", "Le mot de passe est obligatoire.".into()));
+        None
+    } else {
+        Password::parse(raw, ctx, min_score)
+            .map_err(|problems| errors.push(("mot_de_passe", describe(&problems))))
+            .ok()
+    };
+    if confirmation.is_empty() {
+        let message = "La confirmation du mot de passe est obligatoire.";
+        errors.push(("confirmation_mot_de_passe", message.into()));
+    } else if confirmation != raw {
+        let message = "Les deux mots de passe ne correspondent pas.";
+        errors.push(("confirmation_mot_de_passe", message.into()));
+    }
+    match password {
+        Some(password) if errors.is_empty() => Ok(password),
+        _ => Err(errors),
+    }
+}
+
 fn contains_personal_info(raw: &str, ctx: &PasswordContext<'_>) -> bool {
     let password = fold(raw);
     let local_part = ctx
@@ -175,6 +209,25 @@ mod tests {
         email: "jp.dupont@gmail.com",
     };
     const STRONG: &str = "Vélo-Rouge-Mardi-42";
+
+    #[test]
+    fn a_new_password_needs_the_policy_and_a_matching_confirmation() {
+        assert!(parse_new_password(STRONG, STRONG, &CTX, 3).is_ok());
+        let fields =
+            |e: super::super::FieldErrors| e.into_iter().map(|(f, _)| f).collect::<Vec<_>>();
+        assert_eq!(
+            fields(parse_new_password("", "", &CTX, 3).unwrap_err()),
+            ["mot_de_passe", "confirmation_mot_de_passe"]
+        );
+        assert_eq!(
+            fields(parse_new_password(STRONG, "autre", &CTX, 3).unwrap_err()),
+            ["confirmation_mot_de_passe"]
+        );
+        assert_eq!(
+            fields(parse_new_password("Dupont-Vx9!", "Dupont-Vx9!", &CTX, 0).unwrap_err()),
+            ["mot_de_passe"]
+        );
+    }
 
     fn problems(raw: &str) -> Vec<PasswordProblem> {
         Password::parse(raw, &CTX, 0).err().unwrap_or_default()

@@ -52,26 +52,18 @@ pub fn parse_signup(input: &SignupInput, min_score: u8) -> Result<NewAccount, Fi
     let email =
         EmailAddress::parse(&input.email).map_err(|e| errors.push(("email", e.to_string())));
 
-    let password = if input.mot_de_passe.is_empty() {
-        errors.push(("mot_de_passe", "Le mot de passe est obligatoire.".into()));
-        Err(())
-    } else {
-        let ctx = PasswordContext {
-            nom: &input.nom,
-            prenom: &input.prenom,
-            email: &input.email,
-        };
-        Password::parse(&input.mot_de_passe, &ctx, min_score)
-            .map_err(|problems| errors.push(("mot_de_passe", password::describe(&problems))))
+    let ctx = PasswordContext {
+        nom: &input.nom,
+        prenom: &input.prenom,
+        email: &input.email,
     };
-
-    if input.confirmation_mot_de_passe.is_empty() {
-        let message = "La confirmation du mot de passe est obligatoire.";
-        errors.push(("confirmation_mot_de_passe", message.into()));
-    } else if input.confirmation_mot_de_passe != input.mot_de_passe {
-        let message = "Les deux mots de passe ne correspondent pas.";
-        errors.push(("confirmation_mot_de_passe", message.into()));
-    }
+    let password = password::parse_new_password(
+        &input.mot_de_passe,
+        &input.confirmation_mot_de_passe,
+        &ctx,
+        min_score,
+    )
+    .map_err(|e| errors.extend(e));
 
     match (nom, prenom, email, password) {
         (Ok(nom), Ok(prenom), Ok(email), Ok(password)) if errors.is_empty() => Ok(NewAccount {

@@ -112,6 +112,17 @@ pub async fn mark_email_confirmed(
     update(db, id, |m| m.email_confirmed_at = Set(Some(now)), now).await
 }
 
+/// Replaces the password hash (reset or change); the caller hashed it.
+pub async fn set_password_hash(
+    db: &impl ConnectionTrait,
+    id: i32,
+    hash: &str,
+    now: Timestamp,
+) -> Result<(), DbErr> {
+    let hash = hash.to_owned();
+    update(db, id, |m| m.password_hash = Set(Some(hash)), now).await
+}
+
 pub async fn set_bal_type(
     db: &impl ConnectionTrait,
     id: i32,

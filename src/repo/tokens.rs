@@ -12,6 +12,8 @@ use crate::auth::secrets;
 use crate::clock::Timestamp;
 
 pub const CONFIRM_EMAIL: &str = "confirm_email";
+/// A password reset link (`auth.reset_validity_minutes`).
+pub const RESET_PASSWORD: &str = "reset_password";
 
 /// What a presented token turned out to be.
 #[derive(Debug, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod cgu;
 pub mod journey;
+pub mod password;
 pub mod profile;
 pub mod profile_edit;
 pub mod psc;

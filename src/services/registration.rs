@@ -230,7 +230,7 @@ pub async fn purge_unconfirmed(
 /// Caps the registration mails one address receives per day
 /// (`auth.max_mails_per_address_per_day`), whoever asks and through whichever form: nobody can
 /// use us to flood an inbox. Counted in `txn`, so a rolled-back sign-up sends and counts nothing.
-async fn mail_allowed(
+pub(crate) async fn mail_allowed(
     state: &AppState,
     txn: &impl ConnectionTrait,
     email: &EmailAddress,

@@ -3,7 +3,7 @@
 
 use axum::{
     Router,
-    extract::State,
+    extract::{Query, State},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
@@ -24,7 +24,18 @@ pub fn router() -> Router<AppState> {
         .route(urls::ACCOUNT_DIRECTORY, post(directory_post))
 }
 
-async fn account_get(State(state): State<AppState>, user: SignedIn, ctx: Ctx) -> Result<Response> {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AccountQuery {
+    mot_de_passe: Option<String>,
+}
+
+async fn account_get(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(query): Query<AccountQuery>,
+    ctx: Ctx,
+) -> Result<Response> {
     if let Err(redirect) = user.require(Step::Pending) {
         return Ok(redirect.into_response());
     }
@@ -44,6 +55,10 @@ async fn account_get(State(state): State<AppState>, user: SignedIn, ctx: Ctx) ->
         psc_linked: page.psc_linked,
         annuaire_medimail: visibility.is_some_and(|p| p.annuaire_medimail),
         annuaire_mssante: visibility.is_some_and(|p| p.annuaire_mssante),
+    };
+    let ctx = match query.mot_de_passe {
+        Some(_) => ctx.with_notice("Votre mot de passe a été modifié."),
+        None => ctx,
     };
     Ok(templates::pages::account_status(&ctx.for_user(Some(Step::Pending)), &view).into_response())
 }

@@ -27,6 +27,7 @@ use crate::{
         },
     },
     error::{AppError, Result},
+    services::password::{self, AdminResetOutcome},
     services::{
         profile_edit,
         validation::{self, Decider, DecisionError, MAX_REASON_CHARS},
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route(urls::ADMIN_ACCOUNT, get(account_get))
         .route(urls::ADMIN_VALIDATE, post(validate_post))
         .route(urls::ADMIN_REJECT, post(reject_post))
+        .route(urls::ADMIN_PASSWORD_RESET, post(password_reset_post))
         .route(urls::ADMIN_CHANGE_ACCEPT, post(change_accept_post))
         .route(urls::ADMIN_CHANGE_REFUSE, post(change_refuse_post))
         .route(urls::ADMIN_DISABLE, post(disable_post))
@@ -144,13 +146,29 @@ async fn queue_get(
     Ok(templates::pages::admin_queue(&ctx.for_user(None), &view).into_response())
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AccountQuery {
+    reinitialisation: Option<String>,
+}
+
 async fn account_get(
     State(state): State<AppState>,
     admin: AdminUser,
     Path(id): Path<i32>,
+    Query(query): Query<AccountQuery>,
     ctx: Ctx,
 ) -> Result<Response> {
     let (account, profile) = load(&state, &admin, id).await?;
+    let ctx = match query.reinitialisation.as_deref() {
+        Some("envoyee") => ctx.with_notice(
+            "Un lien de réinitialisation du mot de passe a été envoyé à l'utilisateur.",
+        ),
+        Some(_) => ctx.with_notice(
+            "Ce compte est désactivé : aucun lien de réinitialisation n'a été envoyé.",
+        ),
+        None => ctx,
+    };
     let viewer = admin.user.account.id;
     validation::record_viewed(&state.db, viewer, account.id, state.clock.now()).await?;
     detail_page(&state, ctx, &account, profile.as_ref(), Forms::default()).await
@@ -276,6 +294,22 @@ async fn reject_post(
         }
         Err(e) => Err(decision_error(e)),
     }
+}
+
+/// Mails the user a reset link (the administrator never sees it), then back to the page.
+async fn password_reset_post(
+    State(state): State<AppState>,
+    admin: AdminUser,
+    Path(id): Path<i32>,
+) -> Result<Response> {
+    let (account, _) = load(&state, &admin, id).await?;
+    let outcome = password::send_by_admin(&state, admin.user.account.id, &account).await?;
+    let flag = match outcome {
+        AdminResetOutcome::Sent => "envoyee",
+        AdminResetOutcome::AccountDisabled => "impossible",
+    };
+    let back = format!("{}?reinitialisation={flag}", urls::admin_account(id));
+    Ok(Redirect::to(&back).into_response())
 }
 
 /// The errors of a required reason: missing, or too long.
@@ -617,6 +651,12 @@ fn action_label(action: &str) -> &str {
         "sign_in_locked" => "Connexions bloquées après trop d'échecs",
         "account_purged" => "Compte supprimé (adresse jamais confirmée)",
         "profile_viewed" => "Fiche consultée par un administrateur",
+        "password_reset_requested" => "Réinitialisation du mot de passe demandée",
+        "password_reset" => "Mot de passe réinitialisé (lien reçu par mail)",
+        "password_changed" => "Mot de passe modifié par l'utilisateur",
+        "password_reset_sent_by_admin" => {
+            "Lien de réinitialisation du mot de passe envoyé par un administrateur"
+        }
         "profile_edited" => "Profil modifié par l'utilisateur",
         "profile_change_requested" => "Modification d'identité demandée",
         "profile_change_accepted" => "Modification d'identité acceptée",

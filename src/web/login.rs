@@ -53,6 +53,7 @@ struct LoginQuery {
     confirme: Option<String>,
     /// After closing the account (`/compte/fermeture`).
     ferme: Option<String>,
+    reinitialise: Option<String>,
 }
 
 /// Without the "address confirmed" notice, anonymous visitors get the page rendered at start-up
@@ -68,14 +69,17 @@ async fn login_get(
         let url = journey::landing_url(&state.db, &user.account, &state.cgu.version).await?;
         return Ok(Redirect::to(url).into_response());
     }
-    let ctx = match (query.confirme, query.ferme) {
-        (Some(_), _) => ctx.with_notice(
+    let ctx = match (query.confirme, query.ferme, query.reinitialise) {
+        (Some(_), _, _) => ctx.with_notice(
             "Votre adresse mail est confirmée. Connectez-vous pour poursuivre votre inscription.",
         ),
-        (None, Some(_)) => {
+        (None, Some(_), _) => {
             ctx.with_notice("Votre compte est fermé. Un mail de confirmation vous a été envoyé.")
         }
-        (None, None) => return Ok(page.with_token(&ctx.0.csrf_token)),
+        (None, None, Some(_)) => ctx.with_notice(
+            "Votre mot de passe a été modifié. Connectez-vous avec votre nouveau mot de passe.",
+        ),
+        (None, None, None) => return Ok(page.with_token(&ctx.0.csrf_token)),
     };
     Ok(templates::pages::login(&ctx.anonymous(None), &LoginView::default()).into_response())
 }

@@ -15,6 +15,7 @@ mod health;
 mod home;
 mod identification;
 mod login;
+mod password;
 mod prerender;
 mod profile;
 mod psc;
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         .merge(signup::router(&state))
         .merge(confirmation::router())
         .merge(login::router(&state))
+        .merge(password::router())
         .merge(cgu::router())
         .merge(identification::router())
         .merge(profile::router())

@@ -7,8 +7,8 @@
 use maud::{DOCTYPE, Markup, html};
 
 use crate::views::{
-    AccountClosedMail, AccountExistsMail, ConfirmationMail, Email, RejectionMail, Support,
-    ValidationMail,
+    AccountClosedMail, AccountExistsMail, ConfirmationMail, Email, PasswordChangedMail,
+    PasswordResetMail, RejectionMail, Support, ValidationMail,
 };
 
 const BUTTON_STYLE: &str = "display:inline-block;padding:12px 20px;background:#1d4f91;\
@@ -197,6 +197,105 @@ pub fn account_exists(m: &AccountExistsMail) -> Email {
     }
 }
 
+fn minutes(count: u32) -> String {
+    if count > 1 {
+        format!("{count} minutes")
+    } else {
+        format!("{count} minute")
+    }
+}
+
+/// The link that lets the user choose a new password (asked by them, or by an administrator).
+pub fn password_reset(m: &PasswordResetMail) -> Email {
+    let service = m.service_name.as_str();
+    let subject = format!("Réinitialisation de votre mot de passe – {service}");
+    let greeting = greeting("");
+    let request = if m.by_admin {
+        format!(
+            "Un administrateur {service} vous envoie, à votre demande ou à celle du support, un              lien pour choisir un nouveau mot de passe pour votre compte."
+        )
+    } else {
+        format!(
+            "Une demande de réinitialisation du mot de passe a été faite pour le compte {service}              associé à cette adresse mail."
+        )
+    };
+    let validity = minutes(m.valid_minutes);
+    let ignore = "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot                   de passe actuel reste valable tant que ce lien n'est pas utilisé.";
+    let text = format!(
+        "{greeting}\n\n{request}\n\n\
+         Pour choisir un nouveau mot de passe, cliquez sur le lien ci-dessous ou copiez-le dans \
+         votre navigateur :\n\n\
+         {link}\n\n\
+         Ce lien est valable {validity} et ne peut servir qu'une fois.\n\n\
+         {ignore}\n\n\
+         {signature}",
+        link = m.link,
+        signature = signature_text(service, &m.support),
+    );
+    let html = document(
+        &subject,
+        html! {
+            p { (greeting) }
+            p { (request) }
+            p { "Pour choisir un nouveau mot de passe, cliquez sur le lien ci-dessous." }
+            (link_block(&m.link, "Choisir un nouveau mot de passe"))
+            p { "Ce lien est valable " (validity) " et ne peut servir qu'une fois." }
+            p { (ignore) }
+            (signature_html(service, &m.support))
+        },
+    );
+    Email {
+        subject,
+        text,
+        html,
+    }
+}
+
+/// The notice sent after a password reset or change, telling how to react if it was not the
+/// account holder.
+pub fn password_changed(m: &PasswordChangedMail) -> Email {
+    let service = m.service_name.as_str();
+    let subject = format!("Votre mot de passe a été modifié – {service}");
+    let greeting = greeting("");
+    let what = format!(
+        "Le mot de passe de votre compte {service} a été modifié. Les sessions ouvertes avec \
+         l'ancien mot de passe ont été fermées."
+    );
+    let contact = support_name(&m.support);
+    let not_you = format!(
+        "Si vous n'êtes pas à l'origine de ce changement, choisissez tout de suite un nouveau mot \
+         de passe avec « Mot de passe oublié ? » et contactez {contact} (coordonnées \
+         ci-dessous)."
+    );
+    let text = format!(
+        "{greeting}\n\n{what}\n\n\
+         Si c'est bien vous, vous n'avez rien à faire. Pour vous connecter :\n\n\
+         {login}\n\n\
+         {not_you}\n\n\
+         {forgot}\n\n\
+         {signature}",
+        login = m.login_link,
+        forgot = m.forgot_link,
+        signature = signature_text(service, &m.support),
+    );
+    let html = document(
+        &subject,
+        html! {
+            p { (greeting) }
+            p { (what) }
+            p { "Si c'est bien vous, vous n'avez rien à faire." }
+            p { (not_you) }
+            (link_block(&m.forgot_link, "Mot de passe oublié ?"))
+            (signature_html(service, &m.support))
+        },
+    );
+    Email {
+        subject,
+        text,
+        html,
+    }
+}
+
 /// "le support" or "le {organisation}", to write "contactez …".
 fn support_name(support: &Support) -> String {
     if support.organisation.is_empty() {
@@ -206,13 +305,14 @@ fn support_name(support: &Support) -> String {
     }
 }
 
-/// Until self-service password reset exists, a forgotten password goes through support, whose
-/// contact details follow in the signature.
+/// A forgotten password: the "Mot de passe oublié ?" link of the sign-in page mails a reset
+/// link; support, whose contact details follow in the signature, helps otherwise.
 fn forgotten_password(support: &Support) -> String {
     let contact = support_name(support);
     format!(
-        "Si vous avez oublié votre mot de passe, contactez {contact} (coordonnées ci-dessous) : \
-         il vous aidera à retrouver l'accès à votre compte."
+        "Si vous avez oublié votre mot de passe, cliquez sur « Mot de passe oublié ? » sur la \
+         page de connexion : un lien pour en choisir un nouveau vous sera envoyé. En cas de \
+         difficulté, contactez {contact} (coordonnées ci-dessous)."
     )
 }
 
@@ -407,6 +507,57 @@ mod tests {
             form_url: "https://assistance.example.fr".into(),
             appointment_url: String::new(),
         }
+    }
+
+    #[test]
+    fn the_reset_mail_prints_the_link_and_its_validity_in_minutes() {
+        let link = "https://mss.example.fr/mot-de-passe/reinitialisation/abc_DEF-123";
+        let mail = password_reset(&PasswordResetMail {
+            service_name: "Medimail".into(),
+            link: link.into(),
+            valid_minutes: 60,
+            by_admin: false,
+            support: support(),
+        });
+        assert_eq!(
+            mail.subject,
+            "Réinitialisation de votre mot de passe – Medimail"
+        );
+        assert!(
+            mail.text.starts_with("Bonjour,\n"),
+            "no name: the address may be unproven"
+        );
+        assert!(mail.text.lines().any(|l| l == link));
+        assert!(mail.text.contains("valable 60 minutes"));
+        assert!(mail.html.contains(link));
+        let by_admin = password_reset(&PasswordResetMail {
+            by_admin: true,
+            link: link.into(),
+            valid_minutes: 60,
+            ..PasswordResetMail::default()
+        });
+        assert!(by_admin.text.contains("Un administrateur"));
+    }
+
+    #[test]
+    fn the_password_changed_notice_says_how_to_reach_support() {
+        let mail = password_changed(&PasswordChangedMail {
+            service_name: "Medimail".into(),
+            login_link: "https://mss.example.fr/connexion".into(),
+            forgot_link: "https://mss.example.fr/mot-de-passe/oubli".into(),
+            support: support(),
+        });
+        assert_eq!(mail.subject, "Votre mot de passe a été modifié – Medimail");
+        assert!(
+            mail.text
+                .contains("contactez le Centre de services du GRADeS Occitanie")
+        );
+        assert!(mail.text.contains("Téléphone : 0 820 250 035"));
+        assert!(
+            mail.text
+                .lines()
+                .any(|l| l == "https://mss.example.fr/mot-de-passe/oubli")
+        );
     }
 
     #[test]

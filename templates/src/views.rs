@@ -528,3 +528,54 @@ pub struct ClosureView {
     pub motif: String,
     pub errors: FieldErrors,
 }
+
+/// `/mot-de-passe/oubli`: the request form, or (`sent`) the answer every request gets.
+#[derive(Debug, Clone, Default)]
+pub struct ForgotPasswordView {
+    /// True after a request: the same page whether or not an account exists.
+    pub sent: bool,
+    /// Validity of the link, in minutes.
+    pub valid_minutes: u32,
+    pub email: String,
+    pub errors: FieldErrors,
+}
+
+/// `/mot-de-passe/reinitialisation/{token}`: the new password form.
+#[derive(Debug, Clone, Default)]
+pub struct ResetPasswordView {
+    /// Path the form posts to (the link's own path).
+    pub action: String,
+    pub errors: FieldErrors,
+}
+
+/// `/compte/mot-de-passe`.
+#[derive(Debug, Clone, Default)]
+pub struct ChangePasswordView {
+    /// False for an account that only ever signed in with Pro Santé Connect: it is told to set
+    /// a password through "Mot de passe oublié ?".
+    pub has_password: bool,
+    pub errors: FieldErrors,
+}
+
+/// The reset link mail. No name: the address may not be proven yet.
+#[derive(Debug, Clone, Default)]
+pub struct PasswordResetMail {
+    pub service_name: String,
+    /// Full link `{public_url}/mot-de-passe/reinitialisation/{token}`.
+    pub link: String,
+    pub valid_minutes: u32,
+    /// Sent at an administrator's request rather than the user's.
+    pub by_admin: bool,
+    pub support: Support,
+}
+
+/// "Votre mot de passe a été modifié", after a reset or a change.
+#[derive(Debug, Clone, Default)]
+pub struct PasswordChangedMail {
+    pub service_name: String,
+    /// Full link to the sign-in page.
+    pub login_link: String,
+    /// Full link to `/mot-de-passe/oubli`.
+    pub forgot_link: String,
+    pub support: Support,
+}

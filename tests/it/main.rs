@@ -10,6 +10,7 @@ mod directory;
 mod journey;
 mod login;
 mod mail_outbox;
+mod password_reset;
 mod profile_edit;
 mod profile_form;
 mod psc_linking;

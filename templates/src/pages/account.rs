@@ -72,6 +72,7 @@ fn pending_content(ctx: &PageContext, view: &AccountView, psc: Markup) -> Markup
         (account_summary(view))
         (profile_edit_link())
         (psc)
+        (password_section())
         h2 { "À noter :" }
         ul {
             (address_note(service, view))
@@ -98,13 +99,23 @@ pub fn account_status(ctx: &PageContext, view: &AccountStatusView) -> Markup {
     // The profile is complete on every branch: the settings hub is open.
     let psc = html! { (psc_section(view)) (super::settings::settings_link()) };
     if view.validated {
-        let body = html! { (validated_content(ctx, view, &summary)) (psc) };
+        let body = html! { (validated_content(ctx, view, &summary)) (psc) (password_section()) };
         layout::page(ctx, "Compte validé", body)
     } else if view.rejected {
-        let body = html! { (rejected_content(ctx, view)) (psc) };
+        let body = html! { (rejected_content(ctx, view)) (psc) (password_section()) };
         layout::page(ctx, "Demande d'inscription refusée", body)
     } else {
         layout::page(ctx, PENDING_TITLE, pending_content(ctx, &summary, psc))
+    }
+}
+
+/// The link to `/compte/mot-de-passe`.
+fn password_section() -> Markup {
+    html! {
+        section.account-password aria-labelledby="account-password-title" {
+            h2 id="account-password-title" { "Mot de passe" }
+            p { a href=(urls::ACCOUNT_PASSWORD) { "Changer mon mot de passe" } }
+        }
     }
 }
 

@@ -360,6 +360,24 @@ fn decision_forms(ctx: &PageContext, view: &AdminAccountView) -> Markup {
     }
 }
 
+/// Mails the user a reset link. The administrator never sees nor chooses the password.
+fn password_reset_form(ctx: &PageContext, view: &AdminAccountView) -> Markup {
+    html! {
+        section.password-reset aria-labelledby="password-reset-title" {
+            h2 id="password-reset-title" { "Mot de passe" }
+            p {
+                "Envoyer à l'utilisateur un lien pour choisir un nouveau mot de passe. Vous ne "
+                "voyez ni ne choisissez ce mot de passe."
+            }
+            (post_form(&ctx.csrf_token, &urls::admin_password_reset(view.id), html! {
+                button.button.button-secondary type="submit" {
+                    "Envoyer un lien de réinitialisation du mot de passe"
+                }
+            }))
+        }
+    }
+}
+
 /// The pending identity change, old and new values side by side, and its two decisions.
 fn change_request(ctx: &PageContext, view: &AdminAccountView) -> Markup {
     let refuse_fields = html! {
@@ -467,6 +485,7 @@ pub fn admin_account(ctx: &PageContext, view: &AdminAccountView) -> Markup {
         (account_fields(&view.fields, &view.psc_verified_fields))
         (checks(view))
         @if view.pending { (decision_forms(ctx, view)) }
+        @if !view.disabled { (password_reset_form(ctx, view)) }
         @if !view.change_request.is_empty() { (change_request(ctx, view)) }
         (disable_forms(ctx, view))
         (history_table(&view.history))

@@ -279,16 +279,28 @@ fn the_reject_form_keeps_the_motif_and_shows_its_error() {
 }
 
 #[test]
+fn a_disabled_account_has_no_password_reset_button() {
+    let mut view = pending_account();
+    view.pending = false;
+    view.disabled = true;
+    let html = pages::admin_account(&ctx(), &view).into_string();
+    assert!(!html.contains(&urls::admin_password_reset(42)));
+    // Re-enabling is what is left to do.
+    assert!(html.contains(&urls::admin_reactivate(42)));
+}
+
+#[test]
 fn a_decided_account_has_no_decision_form() {
     let mut view = pending_account();
     view.pending = false;
     view.status = "Refusé".into();
     view.rejection_reason = Some("Identifiant <inconnu>".into());
     let html = pages::admin_account(&ctx(), &view).into_string();
-    // No validation or rejection form; disabling stays possible.
+    // No validation or rejection form; disabling and a reset link stay possible.
     assert!(!html.contains(&urls::admin_validate(42)));
     assert!(!html.contains(&urls::admin_reject(42)));
     assert!(html.contains(&urls::admin_disable(42)));
+    assert!(html.contains(&urls::admin_password_reset(42)));
     assert!(html.contains(r#"<span class="badge badge-rejected">Refusé</span>"#));
     assert!(
         html.contains(

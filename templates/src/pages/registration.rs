@@ -10,7 +10,7 @@ use crate::pages::{EMAIL_HINT, resend_form};
 use crate::views::{ConfirmView, EmailSentView, LinkInvalidView, PageContext, SignupView};
 
 /// The password policy, announced with the password field.
-fn password_policy() -> Markup {
+pub(crate) fn password_policy() -> Markup {
     html! {
         p { "Le mot de passe doit contenir :" }
         ul.policy {

@@ -24,6 +24,7 @@ pub fn login(ctx: &PageContext, view: &LoginView) -> Markup {
         h1 { "Se connecter" }
         (psc_alternative(ctx))
         (post_form(&ctx.csrf_token, urls::LOGIN, fields))
+        p { a href=(urls::PASSWORD_FORGOT) { "Mot de passe oublié ?" } }
         p { a href=(urls::SIGNUP) { "Vous n'avez pas de compte ? Inscrivez-vous ici" } }
     };
     layout::page(ctx, &form_title("Connexion", view.error.is_some()), body)

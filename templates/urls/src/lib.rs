@@ -21,8 +21,6 @@ pub const ACCOUNT_DIRECTORY: &str = "/compte/annuaire";
 pub const ACCOUNT_PROFILE: &str = "/compte/profil";
 /// The settings hub (issue 9).
 pub const ACCOUNT_SETTINGS: &str = "/compte/parametres";
-/// Password change (its own page; linked from the settings hub).
-pub const ACCOUNT_PASSWORD: &str = "/compte/mot-de-passe";
 /// The account's live sessions.
 pub const ACCOUNT_SESSIONS: &str = "/compte/sessions";
 /// Ends one session (`session` = its public id) or all the others (`session=toutes`).
@@ -41,6 +39,14 @@ pub const ADMIN_ACCOUNT: &str = "/admin/comptes/{id}";
 pub const ADMIN_VALIDATE: &str = "/admin/comptes/{id}/valider";
 /// Route pattern; build links with [`admin_reject`].
 pub const ADMIN_REJECT: &str = "/admin/comptes/{id}/rejeter";
+/// Route pattern; build links with [`admin_password_reset`].
+pub const ADMIN_PASSWORD_RESET: &str = "/admin/comptes/{id}/reinitialisation";
+/// "Mot de passe oublié ?": asks for a reset link by mail.
+pub const PASSWORD_FORGOT: &str = "/mot-de-passe/oubli";
+/// Route pattern; build links with [`password_reset`].
+pub const PASSWORD_RESET: &str = "/mot-de-passe/reinitialisation/{token}";
+/// A signed-in user changes their password.
+pub const ACCOUNT_PASSWORD: &str = "/compte/mot-de-passe";
 /// Route pattern; build links with [`admin_change_accept`].
 pub const ADMIN_CHANGE_ACCEPT: &str = "/admin/comptes/{id}/modification/accepter";
 /// Route pattern; build links with [`admin_change_refuse`].
@@ -100,6 +106,16 @@ pub fn admin_reactivate(id: i32) -> String {
     format!("/admin/comptes/{id}/reactiver")
 }
 
+/// Path the "Envoyer un lien de réinitialisation" form posts to.
+pub fn admin_password_reset(id: i32) -> String {
+    format!("/admin/comptes/{id}/reinitialisation")
+}
+
+/// Path of the password reset page for one token.
+pub fn password_reset(token: &str) -> String {
+    format!("/mot-de-passe/reinitialisation/{token}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +136,10 @@ mod tests {
         assert_eq!(admin_disable(42), ADMIN_DISABLE.replace("{id}", "42"));
         assert_eq!(admin_reactivate(42), ADMIN_REACTIVATE.replace("{id}", "42"));
         assert_eq!(confirmation("t"), CONFIRMATION.replace("{token}", "t"));
+        assert_eq!(
+            admin_password_reset(42),
+            ADMIN_PASSWORD_RESET.replace("{id}", "42")
+        );
+        assert_eq!(password_reset("t"), PASSWORD_RESET.replace("{token}", "t"));
     }
 }

@@ -247,3 +247,17 @@ pub async fn sessions_of(db: &DatabaseConnection, account_id: i32) -> Vec<sessio
         .await
         .expect("read the sessions")
 }
+
+/// Disables account `id`, as `account disable` does (arrange step of tests about disabled
+/// accounts).
+pub async fn disable(db: &DatabaseConnection, id: i32, now: chrono::DateTime<chrono::FixedOffset>) {
+    use sea_orm::{ActiveModelTrait, Set};
+    account::ActiveModel {
+        id: Set(id),
+        disabled_at: Set(Some(now)),
+        ..Default::default()
+    }
+    .update(db)
+    .await
+    .expect("disable the account");
+}
