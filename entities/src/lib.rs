@@ -9,6 +9,7 @@ pub mod account_profile;
 pub mod admin;
 pub mod audit_event;
 pub mod cgu_acceptance;
+pub mod email_change;
 pub mod email_token;
 pub mod outbox;
 pub mod profile_change_request;

@@ -18,6 +18,7 @@ mod m20261204_000011_add_civilite_exercice;
 mod m20261204_000020_add_validated_national_id;
 mod m20261204_000040_account_lifecycle;
 mod m20261204_000050_create_profile_change_requests;
+mod m20261204_000060_create_email_changes;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000020_add_validated_national_id::Migration),
             Box::new(m20261204_000040_account_lifecycle::Migration),
             Box::new(m20261204_000050_create_profile_change_requests::Migration),
+            Box::new(m20261204_000060_create_email_changes::Migration),
         ]
     }
 }

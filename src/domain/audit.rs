@@ -77,6 +77,10 @@ pub enum Action {
     ProfileChangeRequested,
     ProfileChangeAccepted,
     ProfileChangeRefused,
+    /// The holder asked to change the contact address (a link went to the new one).
+    EmailChangeRequested,
+    /// The new contact address was confirmed by its link.
+    EmailChanged,
     /// The holder ended one of their sessions, or all the others, from `/compte/sessions`.
     SessionsClosed,
     /// The holder downloaded their data (`/compte/export`).
@@ -120,6 +124,8 @@ impl Action {
             Self::ProfileChangeRequested => "profile_change_requested",
             Self::ProfileChangeAccepted => "profile_change_accepted",
             Self::ProfileChangeRefused => "profile_change_refused",
+            Self::EmailChangeRequested => "email_change_requested",
+            Self::EmailChanged => "email_changed",
             Self::SessionsClosed => "sessions_closed",
             Self::DataExported => "data_exported",
             Self::AccountClosed => "account_closed",

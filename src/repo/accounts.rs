@@ -123,6 +123,18 @@ pub async fn set_password_hash(
     update(db, id, |m| m.password_hash = Set(Some(hash)), now).await
 }
 
+/// The contact address, once the new one is confirmed (the unique index refuses one taken
+/// meanwhile).
+pub async fn set_email(
+    db: &impl ConnectionTrait,
+    id: i32,
+    email: &EmailAddress,
+    now: Timestamp,
+) -> Result<(), DbErr> {
+    let email = email.as_str().to_owned();
+    update(db, id, |m| m.email = Set(email), now).await
+}
+
 pub async fn set_bal_type(
     db: &impl ConnectionTrait,
     id: i32,

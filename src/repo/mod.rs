@@ -6,6 +6,7 @@ pub mod admins;
 pub mod audit;
 pub mod cgu;
 pub mod change_requests;
+pub mod email_changes;
 pub mod outbox;
 pub mod profiles;
 pub mod psc;

@@ -14,6 +14,7 @@ use crate::clock::Timestamp;
 pub const CONFIRM_EMAIL: &str = "confirm_email";
 /// A password reset link (`auth.reset_validity_minutes`).
 pub const RESET_PASSWORD: &str = "reset_password";
+pub const CHANGE_EMAIL: &str = "change_email";
 
 /// What a presented token turned out to be.
 #[derive(Debug, PartialEq, Eq)]

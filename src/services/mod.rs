@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod cgu;
+pub mod email_change;
 pub mod journey;
 pub mod password;
 pub mod profile;

@@ -196,7 +196,7 @@ pub(crate) async fn push_confirmation(
     outbox::push(txn, &Job::Mail(mail), now).await
 }
 
-fn account_exists_mail(state: &AppState, account: &Account) -> OutgoingMail {
+pub(crate) fn account_exists_mail(state: &AppState, account: &Account) -> OutgoingMail {
     let login_link = state.public_url.join(urls::LOGIN);
     let rendered = templates::email::account_exists(&templates::views::AccountExistsMail {
         service_name: state.settings.service_name.clone(),

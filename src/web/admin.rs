@@ -661,6 +661,8 @@ fn action_label(action: &str) -> &str {
         "profile_change_requested" => "Modification d'identité demandée",
         "profile_change_accepted" => "Modification d'identité acceptée",
         "profile_change_refused" => "Modification d'identité refusée",
+        "email_change_requested" => "Changement d'adresse mail demandé",
+        "email_changed" => "Adresse mail modifiée",
         "sessions_closed" => "Sessions fermées par le titulaire",
         "data_exported" => "Données téléchargées par le titulaire",
         "account_closed" => "Compte fermé par le titulaire",

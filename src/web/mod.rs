@@ -11,6 +11,7 @@ mod admin;
 mod assets;
 mod cgu;
 mod confirmation;
+mod email_change;
 mod health;
 mod home;
 mod identification;
@@ -74,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .merge(profile::router())
         .merge(account::router())
         .merge(account_profile::router())
+        .merge(email_change::router())
         .merge(settings::router())
         .merge(admin::router())
         .merge(psc::router())

@@ -7,8 +7,9 @@
 use maud::{DOCTYPE, Markup, html};
 
 use crate::views::{
-    AccountClosedMail, AccountExistsMail, ConfirmationMail, Email, PasswordChangedMail,
-    PasswordResetMail, RejectionMail, Support, ValidationMail,
+    AccountClosedMail, AccountExistsMail, ConfirmationMail, Email, EmailChangeMail,
+    EmailChangeNoticeMail, PasswordChangedMail, PasswordResetMail, RejectionMail, Support,
+    ValidationMail,
 };
 
 const BUTTON_STYLE: &str = "display:inline-block;padding:12px 20px;background:#1d4f91;\
@@ -284,6 +285,94 @@ pub fn password_changed(m: &PasswordChangedMail) -> Email {
             p { (greeting) }
             p { (what) }
             p { "Si c'est bien vous, vous n'avez rien à faire." }
+            p { (not_you) }
+            (link_block(&m.forgot_link, "Mot de passe oublié ?"))
+            (signature_html(service, &m.support))
+        },
+    );
+    Email {
+        subject,
+        text,
+        html,
+    }
+}
+
+/// To the new address: the link that confirms it. Nothing changes until it is followed.
+pub fn email_change_link(m: &EmailChangeMail) -> Email {
+    let service = m.service_name.as_str();
+    let subject = format!("Confirmez votre nouvelle adresse mail – {service}");
+    let greeting = greeting("");
+    let validity = hours(m.valid_hours);
+    let what = format!(
+        "Une demande a été faite pour que cette adresse devienne l'adresse de contact d'un compte \
+         {service}. Pour la confirmer, cliquez sur le lien ci-dessous ou copiez-le dans votre \
+         navigateur :"
+    );
+    let ignore = "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : rien ne \
+                  change sans confirmation.";
+    let text = format!(
+        "{greeting}\n\n{what}\n\n{link}\n\nCe lien est valable {validity}.\n\n{ignore}\n\n\
+         {signature}",
+        link = m.link,
+        signature = signature_text(service, &m.support),
+    );
+    let html = document(
+        &subject,
+        html! {
+            p { (greeting) }
+            p { (what) }
+            (link_block(&m.link, "Confirmer ma nouvelle adresse"))
+            p { "Ce lien est valable " (validity) "." }
+            p { (ignore) }
+            (signature_html(service, &m.support))
+        },
+    );
+    Email {
+        subject,
+        text,
+        html,
+    }
+}
+
+/// To the current address when a change is asked, then to both once it is confirmed: says
+/// how to react to a change the holder did not make.
+pub fn email_change_notice(m: &EmailChangeNoticeMail) -> Email {
+    let service = m.service_name.as_str();
+    let subject = if m.done {
+        format!("Votre adresse mail a été modifiée – {service}")
+    } else {
+        format!("Demande de changement d'adresse mail – {service}")
+    };
+    let greeting = greeting("");
+    let what = if m.done {
+        format!(
+            "L'adresse de contact de votre compte {service} est désormais {}.",
+            m.new_email
+        )
+    } else {
+        format!(
+            "Une demande a été faite pour remplacer l'adresse de contact de votre compte \
+             {service} par {}. Le changement n'aura lieu que si cette nouvelle adresse est \
+             confirmée.",
+            m.new_email
+        )
+    };
+    let contact = support_name(&m.support);
+    let not_you = format!(
+        "Si vous n'êtes pas à l'origine de ce changement, choisissez tout de suite un nouveau mot \
+         de passe avec « Mot de passe oublié ? » et contactez {contact} (coordonnées \
+         ci-dessous)."
+    );
+    let text = format!(
+        "{greeting}\n\n{what}\n\n{not_you}\n\n{forgot}\n\n{signature}",
+        forgot = m.forgot_link,
+        signature = signature_text(service, &m.support),
+    );
+    let html = document(
+        &subject,
+        html! {
+            p { (greeting) }
+            p { (what) }
             p { (not_you) }
             (link_block(&m.forgot_link, "Mot de passe oublié ?"))
             (signature_html(service, &m.support))

@@ -569,6 +569,40 @@ pub struct PasswordResetMail {
     pub support: Support,
 }
 
+/// To the new address: the link that confirms it.
+#[derive(Debug, Clone, Default)]
+pub struct EmailChangeMail {
+    pub service_name: String,
+    /// Full link to `/compte/email/confirmation/{token}`.
+    pub link: String,
+    pub valid_hours: u32,
+    pub support: Support,
+}
+
+/// To the current address when a change is asked (`done` false), then to both addresses once
+/// the new one is confirmed (`done` true).
+#[derive(Debug, Clone, Default)]
+pub struct EmailChangeNoticeMail {
+    pub service_name: String,
+    pub new_email: String,
+    pub done: bool,
+    /// Full link to `/mot-de-passe/oubli`.
+    pub forgot_link: String,
+    pub support: Support,
+}
+
+/// `/compte/email`.
+#[derive(Debug, Clone, Default)]
+pub struct EmailChangeView {
+    pub current_email: String,
+    /// A PSC-only account has no password to confirm the change with.
+    pub has_password: bool,
+    /// After a request: the same page whether or not the address is free.
+    pub sent: bool,
+    pub nouvel_email: String,
+    pub errors: FieldErrors,
+}
+
 /// "Votre mot de passe a été modifié", after a reset or a change.
 #[derive(Debug, Clone, Default)]
 pub struct PasswordChangedMail {

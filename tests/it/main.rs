@@ -7,6 +7,7 @@ mod cgu;
 mod civilite;
 mod confirmation;
 mod directory;
+mod email_change;
 mod journey;
 mod login;
 mod mail_outbox;

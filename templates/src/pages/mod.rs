@@ -20,7 +20,9 @@ pub use professional::{identification, profile, profile_edit};
 pub use psc::{psc_email, psc_error, psc_link};
 pub use registration::{confirm, email_sent, link_invalid, signup};
 pub use session::login;
-pub use settings::{closure, sessions, settings};
+pub use settings::{
+    closure, email_change, email_change_confirm, email_changed, sessions, settings,
+};
 pub use terms::{cgu, cgu_refused};
 
 use maud::{Markup, html};

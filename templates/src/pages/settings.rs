@@ -7,7 +7,9 @@ use crate::components::{
     TextField, Textarea, button_link, error_summary, form_title, post_form, submit_button,
 };
 use crate::layout;
-use crate::views::{ClosureView, PageContext, SessionsView, SettingsView, Support};
+use crate::views::{
+    ClosureView, EmailChangeView, PageContext, SessionsView, SettingsView, Support,
+};
 
 fn yes_no(value: Option<bool>) -> &'static str {
     match value {
@@ -114,10 +116,7 @@ pub fn settings(ctx: &PageContext, view: &SettingsView) -> Markup {
         section.settings-section #adresse-mail aria-labelledby="email-title" {
             h2 id="email-title" { "Adresse mail" }
             p { "Adresse mail de contact et de connexion : " strong.settings-email { (view.email) } }
-            p {
-                "Pour la changer, contactez " (support_name(&ctx.support)) " :"
-            }
-            (support_contact(&ctx.support))
+            p { a href=(urls::ACCOUNT_EMAIL) { "Changer d'adresse mail" } }
         }
         section.settings-section #donnees aria-labelledby="donnees-title" {
             h2 id="donnees-title" { "Mes données" }
@@ -234,6 +233,75 @@ pub fn closure(ctx: &PageContext, view: &ClosureView) -> Markup {
         }
     };
     layout::page(ctx, &form_title(title, !view.errors.is_empty()), body)
+}
+
+/// `/compte/email`: the new address and the current password; after a request, the same
+/// answer whether or not the address was free.
+pub fn email_change(ctx: &PageContext, view: &EmailChangeView) -> Markup {
+    let title = "Changer d'adresse mail";
+    let body = html! {
+        p.back-link { a href=(urls::ACCOUNT_SETTINGS) { "Retour aux paramètres" } }
+        (error_summary(&view.errors))
+        h1 { (title) }
+        p { "Adresse actuelle : " strong.current-email { (view.current_email) } }
+        @if view.sent {
+            div.notice role="status" {
+                p {
+                    "Si cette adresse peut être utilisée, un lien de confirmation vient d'y être "
+                    "envoyé. Votre adresse ne change qu'une fois ce lien suivi. Un message "
+                    "d'information a aussi été envoyé à votre adresse actuelle."
+                }
+            }
+        } @else if view.has_password {
+            p {
+                "Un lien de confirmation sera envoyé à la nouvelle adresse : le changement n'a "
+                "lieu qu'une fois ce lien suivi. Votre adresse actuelle en est informée."
+            }
+            (post_form(&ctx.csrf_token, urls::ACCOUNT_EMAIL, html! {
+                (TextField::new("nouvel_email", "Nouvelle adresse mail").email()
+                    .value(&view.nouvel_email).required().errors(&view.errors))
+                (TextField::new("mot_de_passe_actuel", "Mot de passe actuel").password()
+                    .required().autocomplete("current-password").errors(&view.errors))
+                (submit_button("Envoyer le lien de confirmation"))
+            }))
+        } @else {
+            p.no-password {
+                "Votre compte n'a pas de mot de passe : vous vous connectez avec Pro Santé "
+                "Connect. Choisissez d'abord un mot de passe avec "
+                a href=(urls::PASSWORD_FORGOT) { "« Mot de passe oublié ? »" }
+                ", puis revenez sur cette page."
+            }
+        }
+    };
+    layout::page(ctx, &form_title(title, !view.errors.is_empty()), body)
+}
+
+/// `GET /compte/email/confirmation/{token}`: a button, so that a mail scanner fetching the
+/// link does not use it up.
+pub fn email_change_confirm(ctx: &PageContext, action: &str) -> Markup {
+    let title = "Confirmer votre nouvelle adresse mail";
+    let body = html! {
+        h1 { (title) }
+        p { "Confirmez pour faire de cette adresse l'adresse de contact de votre compte." }
+        (post_form(&ctx.csrf_token, action, html! {
+            (submit_button("Confirmer ma nouvelle adresse"))
+        }))
+    };
+    layout::page(ctx, title, body)
+}
+
+/// The change is done.
+pub fn email_changed(ctx: &PageContext, new_email: &str) -> Markup {
+    let title = "Adresse mail modifiée";
+    let body = html! {
+        h1 { (title) }
+        p {
+            "L'adresse de contact de votre compte est désormais " strong { (new_email) } ". "
+            "Utilisez-la pour vous connecter."
+        }
+        p { a href=(urls::LOGIN) { "Se connecter" } }
+    };
+    layout::page(ctx, title, body)
 }
 
 /// The account page's link to the settings hub.

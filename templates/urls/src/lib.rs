@@ -21,6 +21,10 @@ pub const ACCOUNT_DIRECTORY: &str = "/compte/annuaire";
 pub const ACCOUNT_PROFILE: &str = "/compte/profil";
 /// The settings hub (issue 9).
 pub const ACCOUNT_SETTINGS: &str = "/compte/parametres";
+/// The holder changes their contact address (a link confirms the new one).
+pub const ACCOUNT_EMAIL: &str = "/compte/email";
+/// Route pattern; build links with [`email_change_confirmation`].
+pub const ACCOUNT_EMAIL_CONFIRMATION: &str = "/compte/email/confirmation/{token}";
 /// The account's live sessions.
 pub const ACCOUNT_SESSIONS: &str = "/compte/sessions";
 /// Ends one session (`session` = its public id) or all the others (`session=toutes`).
@@ -111,6 +115,11 @@ pub fn admin_password_reset(id: i32) -> String {
     format!("/admin/comptes/{id}/reinitialisation")
 }
 
+/// Path of the page that confirms a new contact address.
+pub fn email_change_confirmation(token: &str) -> String {
+    format!("/compte/email/confirmation/{token}")
+}
+
 /// Path of the password reset page for one token.
 pub fn password_reset(token: &str) -> String {
     format!("/mot-de-passe/reinitialisation/{token}")
@@ -125,6 +134,10 @@ mod tests {
         assert_eq!(admin_account(42), ADMIN_ACCOUNT.replace("{id}", "42"));
         assert_eq!(admin_validate(42), ADMIN_VALIDATE.replace("{id}", "42"));
         assert_eq!(admin_reject(42), ADMIN_REJECT.replace("{id}", "42"));
+        assert_eq!(
+            email_change_confirmation("t"),
+            ACCOUNT_EMAIL_CONFIRMATION.replace("{token}", "t")
+        );
         assert_eq!(
             admin_change_accept(42),
             ADMIN_CHANGE_ACCEPT.replace("{id}", "42")

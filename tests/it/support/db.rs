@@ -21,7 +21,7 @@ use tempfile::TempDir;
 use uuid::Uuid;
 
 /// Every table of the schema.
-pub const TABLES: [&str; 13] = [
+pub const TABLES: [&str; 14] = [
     "accounts",
     "account_profiles",
     "email_tokens",
@@ -34,6 +34,7 @@ pub const TABLES: [&str; 13] = [
     "psc_flows",
     "rate_limits",
     "profile_change_requests",
+    "email_changes",
     "reserved_addresses",
 ];
 

@@ -44,7 +44,8 @@ pub const JSON_CLIENT_ID: &str = "mss-json";
 pub const JWT_CLIENT_ID: &str = "mss-jwt";
 /// What the simulator prints once it listens.
 const READY_MARKER: &str = "PSC_SIMULATOR_READY ";
-const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// Generous: on a loaded two-core machine, dozens of simulators start at once with the suite.
+const START_TIMEOUT: Duration = Duration::from_secs(90);
 const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Values of the `pharma:<rpps>` identity (tests/psc/identities/pharma.json).
