@@ -393,7 +393,21 @@ async fn link(state: &AppState, account_id: i32, verified: &Verified) -> Result<
         now,
     )
     .await?;
-    txn.commit().await
+    // The holder hears of it (issue 9): a card linked by someone else is a takeover sign.
+    if let Some(account) = repo::accounts::find(&txn, account_id).await?
+        && account.email_confirmed
+    {
+        let rendered = templates::email::ecps_linked(&templates::views::EcpsLinkedMail {
+            service_name: state.settings.service_name.clone(),
+            forgot_link: state.public_url.join(urls::PASSWORD_FORGOT),
+            support: state.support(),
+        });
+        let mail = crate::mail::OutgoingMail::new(&account.email, rendered, None);
+        outbox::push(&txn, &Job::Mail(mail), now).await?;
+    }
+    txn.commit().await?;
+    state.outbox.wake();
+    Ok(())
 }
 
 /// The verified identity held for this browser after the callback.

@@ -7,7 +7,7 @@
 use maud::{DOCTYPE, Markup, html};
 
 use crate::views::{
-    AccountClosedMail, AccountExistsMail, ConfirmationMail, Email, EmailChangeMail,
+    AccountClosedMail, AccountExistsMail, ConfirmationMail, EcpsLinkedMail, Email, EmailChangeMail,
     EmailChangeNoticeMail, PasswordChangedMail, PasswordResetMail, RejectionMail, Support,
     ValidationMail,
 };
@@ -361,6 +361,43 @@ pub fn email_change_notice(m: &EmailChangeNoticeMail) -> Email {
     let not_you = format!(
         "Si vous n'êtes pas à l'origine de ce changement, choisissez tout de suite un nouveau mot \
          de passe avec « Mot de passe oublié ? » et contactez {contact} (coordonnées \
+         ci-dessous)."
+    );
+    let text = format!(
+        "{greeting}\n\n{what}\n\n{not_you}\n\n{forgot}\n\n{signature}",
+        forgot = m.forgot_link,
+        signature = signature_text(service, &m.support),
+    );
+    let html = document(
+        &subject,
+        html! {
+            p { (greeting) }
+            p { (what) }
+            p { (not_you) }
+            (link_block(&m.forgot_link, "Mot de passe oublié ?"))
+            (signature_html(service, &m.support))
+        },
+    );
+    Email {
+        subject,
+        text,
+        html,
+    }
+}
+
+/// To the holder when an e-CPS (Pro Santé Connect) is linked to the account.
+pub fn ecps_linked(m: &EcpsLinkedMail) -> Email {
+    let service = m.service_name.as_str();
+    let subject = format!("Carte e-CPS associée à votre compte – {service}");
+    let greeting = greeting("");
+    let what = format!(
+        "Une carte e-CPS (Pro Santé Connect) vient d'être associée à votre compte {service} : \
+         elle permet désormais de s'y connecter."
+    );
+    let contact = support_name(&m.support);
+    let not_you = format!(
+        "Si vous n'êtes pas à l'origine de cette association, choisissez tout de suite un nouveau \
+         mot de passe avec « Mot de passe oublié ? » et contactez {contact} (coordonnées \
          ci-dessous)."
     );
     let text = format!(

@@ -569,6 +569,15 @@ pub struct PasswordResetMail {
     pub support: Support,
 }
 
+/// To the holder when an e-CPS is linked to the account.
+#[derive(Debug, Clone, Default)]
+pub struct EcpsLinkedMail {
+    pub service_name: String,
+    /// Full link to `/mot-de-passe/oubli`.
+    pub forgot_link: String,
+    pub support: Support,
+}
+
 /// To the new address: the link that confirms it.
 #[derive(Debug, Clone, Default)]
 pub struct EmailChangeMail {

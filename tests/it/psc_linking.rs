@@ -55,6 +55,12 @@ async fn a_signed_in_password_user_links_their_ecps_from_compte_and_then_signs_i
     password_sign_in.assert_redirect_to("/compte");
     assert_eq!(with_password.signed_in_account().await, Some(id));
     assert_eq!(db::count_rows(&app.db, "accounts").await, 1);
+    // The holder is told, with what to do if it was not them.
+    app.drain_outbox().await;
+    let notice = app
+        .wait_for_mail_with_subject(&user.email, "Carte e-CPS associée")
+        .await;
+    assert!(notice.text().contains("Mot de passe oublié"));
 }
 
 #[tokio::test]
