@@ -338,72 +338,70 @@ pub fn email_change_link(m: &EmailChangeMail) -> Email {
 /// how to react to a change the holder did not make.
 pub fn email_change_notice(m: &EmailChangeNoticeMail) -> Email {
     let service = m.service_name.as_str();
-    let subject = if m.done {
-        format!("Votre adresse mail a été modifiée – {service}")
-    } else {
-        format!("Demande de changement d'adresse mail – {service}")
-    };
-    let greeting = greeting("");
-    let what = if m.done {
-        format!(
-            "L'adresse de contact de votre compte {service} est désormais {}.",
-            m.new_email
+    let (subject, what) = if m.done {
+        (
+            format!("Votre adresse mail a été modifiée – {service}"),
+            format!(
+                "L'adresse de contact de votre compte {service} est désormais {}.",
+                m.new_email
+            ),
         )
     } else {
-        format!(
-            "Une demande a été faite pour remplacer l'adresse de contact de votre compte \
-             {service} par {}. Le changement n'aura lieu que si cette nouvelle adresse est \
-             confirmée.",
-            m.new_email
+        (
+            format!("Demande de changement d'adresse mail – {service}"),
+            format!(
+                "Une demande a été faite pour remplacer l'adresse de contact de votre compte \
+                 {service} par {}. Le changement n'aura lieu que si cette nouvelle adresse est \
+                 confirmée.",
+                m.new_email
+            ),
         )
     };
-    let contact = support_name(&m.support);
-    let not_you = format!(
-        "Si vous n'êtes pas à l'origine de ce changement, choisissez tout de suite un nouveau mot \
-         de passe avec « Mot de passe oublié ? » et contactez {contact} (coordonnées \
-         ci-dessous)."
-    );
-    let text = format!(
-        "{greeting}\n\n{what}\n\n{not_you}\n\n{forgot}\n\n{signature}",
-        forgot = m.forgot_link,
-        signature = signature_text(service, &m.support),
-    );
-    let html = document(
-        &subject,
-        html! {
-            p { (greeting) }
-            p { (what) }
-            p { (not_you) }
-            (link_block(&m.forgot_link, "Mot de passe oublié ?"))
-            (signature_html(service, &m.support))
-        },
-    );
-    Email {
+    security_notice(
+        service,
         subject,
-        text,
-        html,
-    }
+        &what,
+        "ce changement",
+        &m.forgot_link,
+        &m.support,
+    )
 }
 
 /// To the holder when an e-CPS (Pro Santé Connect) is linked to the account.
 pub fn ecps_linked(m: &EcpsLinkedMail) -> Email {
     let service = m.service_name.as_str();
-    let subject = format!("Carte e-CPS associée à votre compte – {service}");
+    security_notice(
+        service,
+        format!("Carte e-CPS associée à votre compte – {service}"),
+        &format!(
+            "Une carte e-CPS (Pro Santé Connect) vient d'être associée à votre compte {service} : \
+             elle permet désormais de s'y connecter."
+        ),
+        "cette association",
+        &m.forgot_link,
+        &m.support,
+    )
+}
+
+/// A notice about a change to the account: what happened, then what to do if the holder did
+/// not do `act` (choose a new password, call support).
+fn security_notice(
+    service: &str,
+    subject: String,
+    what: &str,
+    act: &str,
+    forgot_link: &str,
+    support: &Support,
+) -> Email {
     let greeting = greeting("");
-    let what = format!(
-        "Une carte e-CPS (Pro Santé Connect) vient d'être associée à votre compte {service} : \
-         elle permet désormais de s'y connecter."
-    );
-    let contact = support_name(&m.support);
+    let contact = support_name(support);
     let not_you = format!(
-        "Si vous n'êtes pas à l'origine de cette association, choisissez tout de suite un nouveau \
-         mot de passe avec « Mot de passe oublié ? » et contactez {contact} (coordonnées \
-         ci-dessous)."
+        "Si vous n'êtes pas à l'origine de {act}, choisissez tout de suite un nouveau mot de \
+         passe avec « Mot de passe oublié ? » et contactez {contact} (coordonnées ci-dessous)."
     );
     let text = format!(
-        "{greeting}\n\n{what}\n\n{not_you}\n\n{forgot}\n\n{signature}",
-        forgot = m.forgot_link,
-        signature = signature_text(service, &m.support),
+        "{greeting}\n\n{what}\n\n{not_you}\n\n{forgot_link}\n\n{signature}",
+        signature = signature_text(service, support),
     );
     let html = document(
         &subject,
@@ -411,8 +409,8 @@ pub fn ecps_linked(m: &EcpsLinkedMail) -> Email {
             p { (greeting) }
             p { (what) }
             p { (not_you) }
-            (link_block(&m.forgot_link, "Mot de passe oublié ?"))
-            (signature_html(service, &m.support))
+            (link_block(forgot_link, "Mot de passe oublié ?"))
+            (signature_html(service, support))
         },
     );
     Email {

@@ -3,6 +3,7 @@
 
 use maud::{Markup, html};
 
+use super::account::support_contact;
 use crate::components::{
     TextField, Textarea, button_link, error_summary, form_title, post_form, submit_button,
 };
@@ -16,27 +17,6 @@ fn yes_no(value: Option<bool>) -> &'static str {
         Some(true) => "Oui",
         Some(false) => "Non",
         None => "Non renseigné",
-    }
-}
-
-/// The support's contact, as a list (empty settings are skipped).
-fn support_contact(support: &Support) -> Markup {
-    html! {
-        ul.support-contact {
-            @if !support.phone.is_empty() {
-                li {
-                    "Par téléphone : "
-                    a.phone href=(layout::tel_uri(&support.phone)) { (support.phone) }
-                    @if !support.hours.is_empty() { " (" (support.hours) ")" }
-                }
-            }
-            @if !support.form_url.is_empty() {
-                li { a href=(support.form_url) { "Par le formulaire en ligne" } }
-            }
-            @if support.phone.is_empty() && support.form_url.is_empty() {
-                li { "Coordonnées en bas de page." }
-            }
-        }
     }
 }
 
