@@ -127,6 +127,9 @@ pub struct AuthSettings {
     pub password_min_score: u8,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
+    /// How recent a Pro Santé Connect sign-in must be to stand for the password of an account
+    /// without one (email change, closure).
+    pub reauth_minutes: i64,
     /// Validity of email confirmation links.
     pub token_validity_hours: i64,
     /// Minimum delay between two mails of the same kind to one account (resend, "account exists").

@@ -27,6 +27,30 @@ pub struct SessionUser {
     pub account: Account,
     /// The ID token of a Pro Santé Connect sign-in (RP-initiated logout needs it).
     pub psc_id_token: Option<String>,
+    /// When this session began (its sign-in).
+    pub signed_in_at: crate::clock::Timestamp,
+}
+
+impl SessionUser {
+    /// How the holder proves it is them again before a sensitive change (OWASP ASVS 3.7.1):
+    /// the password, or for an account without one a Pro Santé Connect sign-in at most
+    /// `auth.reauth_minutes` old. `None`: no password and no recent PSC sign-in.
+    pub fn proof<'a>(&self, password: &'a str, state: &AppState) -> Option<Proof<'a>> {
+        if self.account.password_hash.is_some() {
+            return Some(Proof::Password(password));
+        }
+        let age = state.clock.now() - self.signed_in_at;
+        (self.psc_id_token.is_some()
+            && age <= Duration::minutes(state.settings.auth.reauth_minutes))
+        .then_some(Proof::RecentPsc)
+    }
+}
+
+/// See [`SessionUser::proof`].
+#[derive(Debug, Clone, Copy)]
+pub enum Proof<'a> {
+    Password(&'a str),
+    RecentPsc,
 }
 
 /// The signed-in user, if any.
@@ -61,6 +85,7 @@ impl FromRequestParts<AppState> for MaybeUser {
             session_hash: session.id_hash,
             account,
             psc_id_token: session.psc_id_token,
+            signed_in_at: session.created_at,
         })))
     }
 }

@@ -7,6 +7,7 @@ use chrono::Duration;
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use serde_json::{Value, json};
 
+use crate::auth::session::Proof;
 use crate::auth::sign_in::{self, LoginError};
 use crate::auth::throttle::{Limit, Throttled};
 use crate::config::RetentionSettings;
@@ -265,18 +266,32 @@ pub async fn close(
     state: &AppState,
     client: IpAddr,
     account: &Account,
-    password: &str,
+    proof: Proof<'_>,
     motif: Option<&str>,
 ) -> Result<(), CloseError> {
-    if account.password_hash.is_none() {
-        return Err(CloseError::NoPassword);
-    }
-    match sign_in::authenticate(state, Limit::SignInClient(client), &account.email, password).await
-    {
-        Ok(checked) if checked.id == account.id => {}
-        Ok(_) | Err(LoginError::InvalidCredentials) => return Err(CloseError::WrongPassword),
-        Err(LoginError::Throttled(t)) => return Err(CloseError::Throttled(t)),
-        Err(LoginError::Unexpected(e)) => return Err(e.into()),
+    match proof {
+        // A recent Pro Santé Connect sign-in of an account without a password.
+        Proof::RecentPsc => {}
+        Proof::Password(_) if account.password_hash.is_none() => {
+            return Err(CloseError::NoPassword);
+        }
+        Proof::Password(password) => {
+            match sign_in::authenticate(
+                state,
+                Limit::SignInClient(client),
+                &account.email,
+                password,
+            )
+            .await
+            {
+                Ok(checked) if checked.id == account.id => {}
+                Ok(_) | Err(LoginError::InvalidCredentials) => {
+                    return Err(CloseError::WrongPassword);
+                }
+                Err(LoginError::Throttled(t)) => return Err(CloseError::Throttled(t)),
+                Err(LoginError::Unexpected(e)) => return Err(e.into()),
+            }
+        }
     }
     let now = state.clock.now();
     let txn = state.db.begin().await?;

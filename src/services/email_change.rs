@@ -1,7 +1,8 @@
 //! `/compte/email`: the holder changes their contact address (issue 9).
 //!
 //! - The request needs the current password (checked like a sign-in, so it shares the
-//!   sign-in throttle). The address changes only when the link mailed to the new address is
+//!   sign-in throttle), or for an account without one a recent Pro Santé Connect sign-in
+//!   ([`Proof`]). The address changes only when the link mailed to the new address is
 //!   followed: the new mailbox is proved, as at sign-up. The link is an `email_tokens` row of
 //!   purpose `change_email` (random, hashed, single use, `auth.token_validity_hours`), the
 //!   address asked for waits in `email_changes`.
@@ -15,6 +16,7 @@ use std::net::IpAddr;
 use chrono::Duration;
 use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
 
+use crate::auth::session::Proof;
 use crate::auth::sign_in::{self, LoginError};
 use crate::auth::throttle::{Limit, Throttled};
 use crate::domain::{Account, Action, Actor, EmailAddress, FieldErrors};
@@ -58,7 +60,7 @@ pub async fn request(
     client: IpAddr,
     account: &Account,
     new_email: &str,
-    current_password: &str,
+    proof: Proof<'_>,
 ) -> Result<(), EmailChangeError> {
     let mut errors = FieldErrors::new();
     let parsed = match EmailAddress::parse(new_email) {
@@ -75,28 +77,32 @@ pub async fn request(
             None
         }
     };
-    if current_password.is_empty() {
-        errors.push((
+    match proof {
+        // A recent Pro Santé Connect sign-in of an account without a password.
+        Proof::RecentPsc => {}
+        Proof::Password("") => errors.push((
             "mot_de_passe_actuel",
             "Saisissez votre mot de passe actuel.".into(),
-        ));
-    } else if parsed.is_some() {
-        match sign_in::authenticate(
-            state,
-            Limit::SignInClient(client),
-            &account.email,
-            current_password,
-        )
-        .await
-        {
-            Ok(_) => {}
-            Err(LoginError::InvalidCredentials) => errors.push((
-                "mot_de_passe_actuel",
-                "Le mot de passe actuel est incorrect.".into(),
-            )),
-            Err(LoginError::Throttled(t)) => return Err(EmailChangeError::Throttled(t)),
-            Err(LoginError::Unexpected(e)) => return Err(e.into()),
+        )),
+        Proof::Password(password) if parsed.is_some() => {
+            match sign_in::authenticate(
+                state,
+                Limit::SignInClient(client),
+                &account.email,
+                password,
+            )
+            .await
+            {
+                Ok(_) => {}
+                Err(LoginError::InvalidCredentials) => errors.push((
+                    "mot_de_passe_actuel",
+                    "Le mot de passe actuel est incorrect.".into(),
+                )),
+                Err(LoginError::Throttled(t)) => return Err(EmailChangeError::Throttled(t)),
+                Err(LoginError::Unexpected(e)) => return Err(e.into()),
+            }
         }
+        Proof::Password(_) => {}
     }
     let Some(new_email) = parsed.filter(|_| errors.is_empty()) else {
         return Err(EmailChangeError::Invalid(errors));

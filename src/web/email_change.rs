@@ -37,7 +37,12 @@ struct SentQuery {
     envoye: Option<String>,
 }
 
-async fn change_get(user: SignedIn, Query(query): Query<SentQuery>, ctx: Ctx) -> Response {
+async fn change_get(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(query): Query<SentQuery>,
+    ctx: Ctx,
+) -> Response {
     if let Err(redirect) = user.require(Step::Pending) {
         return redirect.into_response();
     }
@@ -45,6 +50,8 @@ async fn change_get(user: SignedIn, Query(query): Query<SentQuery>, ctx: Ctx) ->
     let view = EmailChangeView {
         current_email: account.email.clone(),
         has_password: account.password_hash.is_some(),
+        psc_reauthenticated: account.password_hash.is_none()
+            && user.user.proof("", &state).is_some(),
         sent: query.envoye.is_some(),
         ..EmailChangeView::default()
     };
@@ -69,24 +76,18 @@ async fn change_post(
         return Ok(redirect.into_response());
     }
     let account = user.account();
-    // No password (Pro Santé Connect only): the page says how to get one first.
-    if account.password_hash.is_none() {
+    // No password and no recent Pro Santé Connect sign-in: the page says to sign in again.
+    let Some(proof) = user.user.proof(&form.mot_de_passe_actuel, &state) else {
         return Ok(Redirect::to(urls::ACCOUNT_EMAIL).into_response());
-    }
-    let outcome = email_change::request(
-        &state,
-        client,
-        account,
-        &form.nouvel_email,
-        &form.mot_de_passe_actuel,
-    )
-    .await;
+    };
+    let outcome = email_change::request(&state, client, account, &form.nouvel_email, proof).await;
     match outcome {
         Ok(()) => Ok(Redirect::to(&format!("{}?envoye=1", urls::ACCOUNT_EMAIL)).into_response()),
         Err(EmailChangeError::Invalid(errors)) => {
             let view = EmailChangeView {
                 current_email: account.email.clone(),
-                has_password: true,
+                has_password: account.password_hash.is_some(),
+                psc_reauthenticated: account.password_hash.is_none(),
                 sent: false,
                 nouvel_email: form.nouvel_email,
                 errors: view_errors(&errors),

@@ -127,6 +127,8 @@ fn closure_view(state: &AppState, user: &SignedIn) -> ClosureView {
     let account = user.account();
     ClosureView {
         has_password: account.password_hash.is_some(),
+        psc_reauthenticated: account.password_hash.is_none()
+            && user.user.proof("", state).is_some(),
         mailbox_address: account.mailbox_address.clone(),
         retention_days: state.settings.retention.closed_days,
         motif: String::new(),
@@ -172,15 +174,15 @@ async fn closure_post(
         return Ok(invalid(StatusCode::UNPROCESSABLE_ENTITY, "motif", &message));
     }
     let motif = Some(motif).filter(|m| !m.is_empty());
-    match account::close(
-        &state,
-        client,
-        user.account(),
-        &form.mot_de_passe_actuel,
-        motif,
-    )
-    .await
-    {
+    // Without a password and without a recent PSC sign-in, the page says how to get one.
+    let Some(proof) = user.user.proof(&form.mot_de_passe_actuel, &state) else {
+        return Ok(invalid(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "mot_de_passe_actuel",
+            "Reconnectez-vous avec Pro Santé Connect pour confirmer qu'il s'agit bien de vous.",
+        ));
+    };
+    match account::close(&state, client, user.account(), proof, motif).await {
         Ok(()) => {
             let mut response = Redirect::to(&format!("{}?ferme", urls::LOGIN)).into_response();
             clear_session_cookie(&state, &mut response);

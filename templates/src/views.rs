@@ -518,8 +518,10 @@ pub struct SessionsView {
 /// `/compte/fermeture`.
 #[derive(Debug, Clone, Default)]
 pub struct ClosureView {
-    /// The account has a password to re-authenticate with; without one, closing needs support.
+    /// The account has a password to re-authenticate with…
     pub has_password: bool,
+    /// …or, without one, a recent Pro Santé Connect sign-in (`auth.reauth_minutes`).
+    pub psc_reauthenticated: bool,
     /// The mailbox address, reserved after closure.
     pub mailbox_address: Option<String>,
     /// `retention.closed_days`.
@@ -604,8 +606,10 @@ pub struct EmailChangeNoticeMail {
 #[derive(Debug, Clone, Default)]
 pub struct EmailChangeView {
     pub current_email: String,
-    /// A PSC-only account has no password to confirm the change with.
+    /// A PSC-only account has no password to confirm the change with…
     pub has_password: bool,
+    /// …and confirms it with a recent Pro Santé Connect sign-in instead.
+    pub psc_reauthenticated: bool,
     /// After a request: the same page whether or not the address is free.
     pub sent: bool,
     pub nouvel_email: String,

@@ -444,38 +444,50 @@ async fn disabling_and_reenabling_without_a_csrf_token_is_refused() {
 }
 
 #[tokio::test]
-async fn an_account_without_a_password_is_sent_to_support_to_close() {
-    // Arrange
+async fn an_account_without_a_password_closes_after_signing_in_again_with_psc() {
+    // Arrange: a PSC-only account, signed in with PSC longer ago than `auth.reauth_minutes`.
     use crate::support::psc::{self, PscSimulator, pharma_login, spawn_app_with_psc, unique_email};
     let sim = PscSimulator::start_default().await;
     let app = spawn_app_with_psc(&sim, |_| {}).await;
-    let psc_browser = sim.browser();
     let login = pharma_login(&psc::unique_rpps());
     let id = app
-        .psc_register_confirmed(&psc_browser, &login, &unique_email())
+        .psc_register_confirmed(&sim.browser(), &login, &unique_email())
         .await;
-    app.psc_sign_in(&psc_browser, &login)
+    app.psc_sign_in(&sim.browser(), &login)
         .await
         .assert_redirect_to("/cgu");
+    app.advance_clock(chrono::Duration::minutes(
+        app.settings.auth.reauth_minutes + 1,
+    ));
 
-    // Act
-    let page = app.get("/compte/fermeture").await;
-    let posted = app
-        .post_form(
-            "/compte/fermeture",
-            &[("mot_de_passe_actuel", "quelconque")],
-        )
+    // Act 1: a stale sign-in cannot close.
+    let stale_page = app.get("/compte/fermeture").await;
+    let stale_post = app.post_form("/compte/fermeture", &[("motif", "")]).await;
+    // Act 2: signed in again with PSC, it can.
+    app.psc_sign_in(&sim.browser(), &login).await;
+    let fresh_page = app.get("/compte/fermeture").await;
+    let closed = app
+        .post_form("/compte/fermeture", &[("motif", "Départ à la retraite")])
         .await;
 
     // Assert
-    page.assert_status(200);
-    assert!(!html::exists(&page.body, "input[name=mot_de_passe_actuel]"));
-    assert!(
-        html::page_text(&page.body).contains("contactez"),
-        "{}",
-        html::page_text(&page.body)
-    );
-    posted.assert_status(422);
-    assert!(html::page_text(&posted.body).contains("contactez le support pour le fermer"));
-    assert!(db::account_by_id(&app.db, id).await.closed_at.is_none());
+    stale_page.assert_status(200);
+    assert!(!html::exists(
+        &stale_page.body,
+        "input[name=mot_de_passe_actuel]"
+    ));
+    assert!(html::exists(&stale_page.body, "a[href=\"/psc/connexion\"]"));
+    stale_post.assert_status(422);
+    assert!(html::page_text(&stale_post.body).contains("Reconnectez-vous avec Pro Santé Connect"));
+    fresh_page.assert_status(200);
+    assert!(!html::exists(
+        &fresh_page.body,
+        "input[name=mot_de_passe_actuel]"
+    ));
+    assert!(html::exists(
+        &fresh_page.body,
+        "form[action=\"/compte/fermeture\"]"
+    ));
+    closed.assert_redirect_to("/connexion?ferme");
+    assert!(db::account_by_id(&app.db, id).await.closed_at.is_some());
 }

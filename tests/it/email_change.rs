@@ -210,3 +210,58 @@ async fn the_link_expires_and_every_new_post_needs_csrf() {
     expired.assert_status(410);
     assert_eq!(db::account_by_id(&app.db, id).await.email, user.email);
 }
+
+#[tokio::test]
+async fn an_account_without_a_password_changes_its_address_after_a_recent_psc_sign_in() {
+    // Arrange: a PSC-only account at the end of its registration.
+    use crate::support::psc::{self, PscSimulator, pharma_login, spawn_app_with_psc, unique_email};
+    let sim = PscSimulator::start_default().await;
+    let app = spawn_app_with_psc(&sim, |_| {}).await;
+    let login = pharma_login(&psc::unique_rpps());
+    let email = unique_email();
+    let id = app
+        .psc_signed_in_at_profile(&sim.browser(), &login, &email)
+        .await;
+    let profile = app.get("/profil").await;
+    app.post_form(
+        "/profil",
+        &crate::support::psc::form_as_submitted(&profile.body, "/profil"),
+    )
+    .await
+    .assert_redirect_to("/compte");
+    let new_email = new_address();
+
+    // Act 1: too long after the PSC sign-in, the page asks for a new one.
+    app.advance_clock(chrono::Duration::minutes(
+        app.settings.auth.reauth_minutes + 1,
+    ));
+    let stale = app.get(EMAIL).await;
+    let refused = app
+        .post_form(EMAIL, &[("nouvel_email", new_email.as_str())])
+        .await;
+    // Act 2: signed in again with PSC.
+    app.psc_sign_in(&sim.browser(), &login).await;
+    let fresh = app.get(EMAIL).await;
+    let asked = app
+        .post_form(EMAIL, &[("nouvel_email", new_email.as_str())])
+        .await;
+    app.drain_outbox().await;
+    let path = link_path(
+        &app,
+        &app.wait_for_mail_with_subject(&new_email, LINK_SUBJECT)
+            .await,
+    );
+    let elsewhere = app.another_visitor();
+    elsewhere.get(&path).await.assert_status(200);
+    let confirmed = elsewhere.post_form(&path, &[("", "")][..0]).await;
+
+    // Assert
+    assert!(stale.body.contains("href=\"/psc/connexion\""));
+    assert!(!stale.body.contains("name=\"nouvel_email\""));
+    refused.assert_redirect_to(EMAIL);
+    assert!(fresh.body.contains("name=\"nouvel_email\""));
+    assert!(!fresh.body.contains("name=\"mot_de_passe_actuel\""));
+    asked.assert_redirect_to("/compte/email?envoye=1");
+    confirmed.assert_status(200);
+    assert_eq!(db::account_by_id(&app.db, id).await.email, new_email);
+}

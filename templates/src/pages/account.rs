@@ -238,7 +238,7 @@ fn rejected_content(ctx: &PageContext, view: &AccountStatusView) -> Markup {
 }
 
 /// The support's phone and online form, as a list (empty settings are skipped).
-pub(super) fn support_contact(support: &Support) -> Markup {
+fn support_contact(support: &Support) -> Markup {
     html! {
         ul.support-contact {
             @if !support.phone.is_empty() {

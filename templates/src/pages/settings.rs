@@ -3,28 +3,17 @@
 
 use maud::{Markup, html};
 
-use super::account::support_contact;
 use crate::components::{
     TextField, Textarea, button_link, error_summary, form_title, post_form, submit_button,
 };
 use crate::layout;
-use crate::views::{
-    ClosureView, EmailChangeView, PageContext, SessionsView, SettingsView, Support,
-};
+use crate::views::{ClosureView, EmailChangeView, PageContext, SessionsView, SettingsView};
 
 fn yes_no(value: Option<bool>) -> &'static str {
     match value {
         Some(true) => "Oui",
         Some(false) => "Non",
         None => "Non renseigné",
-    }
-}
-
-fn support_name(support: &Support) -> String {
-    if support.organisation.is_empty() {
-        "le support".to_owned()
-    } else {
-        format!("le {}", support.organisation)
     }
 }
 
@@ -196,7 +185,15 @@ pub fn closure(ctx: &PageContext, view: &ClosureView) -> Markup {
                 a href=(urls::ACCOUNT_EXPORT) download { "mes données" } "."
             }
         }
-        @if view.has_password {
+        @if view.psc_reauthenticated {
+            (post_form(&ctx.csrf_token, urls::ACCOUNT_CLOSE, html! {
+                (Textarea::new("motif", "Motif (facultatif)").value(&view.motif)
+                    .hint("Nous aide à améliorer le service.").errors(&view.errors))
+                button.button.button-danger type="submit" { "Fermer définitivement mon compte" }
+            }))
+        } @else if !view.has_password {
+            (psc_reauth_prompt())
+        } @else {
             (post_form(&ctx.csrf_token, urls::ACCOUNT_CLOSE, html! {
                 (TextField::new("mot_de_passe_actuel", "Mot de passe actuel").password()
                     .required().autocomplete("current-password").errors(&view.errors))
@@ -204,12 +201,6 @@ pub fn closure(ctx: &PageContext, view: &ClosureView) -> Markup {
                     .hint("Nous aide à améliorer le service.").errors(&view.errors))
                 button.button.button-danger type="submit" { "Fermer définitivement mon compte" }
             }))
-        } @else {
-            p.no-password {
-                "Votre compte n'a pas de mot de passe : vous vous connectez avec Pro Santé "
-                "Connect. Pour le fermer, contactez " (support_name(&ctx.support)) " :"
-            }
-            (support_contact(&ctx.support))
         }
     };
     layout::page(ctx, &form_title(title, !view.errors.is_empty()), body)
@@ -244,13 +235,18 @@ pub fn email_change(ctx: &PageContext, view: &EmailChangeView) -> Markup {
                     .required().autocomplete("current-password").errors(&view.errors))
                 (submit_button("Envoyer le lien de confirmation"))
             }))
-        } @else {
-            p.no-password {
-                "Votre compte n'a pas de mot de passe : vous vous connectez avec Pro Santé "
-                "Connect. Choisissez d'abord un mot de passe avec "
-                a href=(urls::PASSWORD_FORGOT) { "« Mot de passe oublié ? »" }
-                ", puis revenez sur cette page."
+        } @else if view.psc_reauthenticated {
+            p {
+                "Vous venez de vous connecter avec Pro Santé Connect : un lien de confirmation "
+                "sera envoyé à la nouvelle adresse, et votre adresse actuelle en sera informée."
             }
+            (post_form(&ctx.csrf_token, urls::ACCOUNT_EMAIL, html! {
+                (TextField::new("nouvel_email", "Nouvelle adresse mail").email()
+                    .value(&view.nouvel_email).required().errors(&view.errors))
+                (submit_button("Envoyer le lien de confirmation"))
+            }))
+        } @else {
+            (psc_reauth_prompt())
         }
     };
     layout::page(ctx, &form_title(title, !view.errors.is_empty()), body)
@@ -282,6 +278,21 @@ pub fn email_changed(ctx: &PageContext, new_email: &str) -> Markup {
         p { a href=(urls::LOGIN) { "Se connecter" } }
     };
     layout::page(ctx, title, body)
+}
+
+/// An account without a password confirms a sensitive change by signing in again with Pro
+/// Santé Connect (a link: the CSP's form-action would stop a form redirecting to PSC).
+fn psc_reauth_prompt() -> Markup {
+    html! {
+        div.psc-reauth {
+            p {
+                "Votre compte n'a pas de mot de passe : pour confirmer qu'il s'agit bien de vous, "
+                "reconnectez-vous avec Pro Santé Connect, puis revenez sur cette page dans les "
+                "minutes qui suivent."
+            }
+            (button_link(urls::PSC_LOGIN, "Se reconnecter avec Pro Santé Connect"))
+        }
+    }
 }
 
 /// The account page's link to the settings hub.
