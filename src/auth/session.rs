@@ -39,10 +39,16 @@ impl SessionUser {
         if self.account.password_hash.is_some() {
             return Some(Proof::Password(password));
         }
+        self.psc_reauthenticated(state).then_some(Proof::RecentPsc)
+    }
+
+    /// An account without a password signed in with Pro Santé Connect at most
+    /// `auth.reauth_minutes` ago: that sign-in stands for the password ([`Self::proof`]).
+    pub fn psc_reauthenticated(&self, state: &AppState) -> bool {
         let age = state.clock.now() - self.signed_in_at;
-        (self.psc_id_token.is_some()
-            && age <= Duration::minutes(state.settings.auth.reauth_minutes))
-        .then_some(Proof::RecentPsc)
+        self.account.password_hash.is_none()
+            && self.psc_id_token.is_some()
+            && age <= Duration::minutes(state.settings.auth.reauth_minutes)
     }
 }
 

@@ -37,6 +37,8 @@ pub fn prefill(input: &mut ProfileInput, activity: &ActivityChoice) {
 
 /// Puts PSC's value in every field PSC asserts (the field table's `verified`), with the
 /// profession and specialty of `activity`: for a linked account these are never the user's.
+/// PSC's names are also kept as trusted, so that they pass even where they break the rules for
+/// typed names.
 pub fn lock_verified(
     input: &mut ProfileInput,
     identity: &PscIdentity,
@@ -45,6 +47,7 @@ pub fn lock_verified(
     for (name, value) in identity.verified_values(activity) {
         input.set(name, Raw::Text(&value));
     }
+    input.trusted_names = Some((identity.nom.clone(), identity.prenom.clone()));
 }
 
 /// Whether every stored value PSC asserts is PSC's, and PSC vouches for a national identifier

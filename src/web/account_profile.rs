@@ -136,7 +136,6 @@ fn lock(
             .activity_matching(&stored.profession, &stored.specialite)
             .or_else(|| identity.activities.first());
         profile::lock_verified(input, identity, activity);
-        input.trusted_names = Some((identity.nom.clone(), identity.prenom.clone()));
     }
 }
 

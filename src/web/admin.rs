@@ -480,11 +480,15 @@ async fn detail_view(
             .filter_map(|f| {
                 let requested = request.changes.get(f.name)?;
                 let current = profile_edit::current_value(account, profile, f.name);
-                let shown = |value: &str| match f.name {
+                let display = |value: &str| match f.name {
                     "nom" | "prenom" => value.to_owned(),
                     _ => shown(state, f, Raw::Text(value)),
                 };
-                Some((f.admin_label().to_owned(), shown(current), shown(requested)))
+                Some((
+                    f.admin_label().to_owned(),
+                    display(current),
+                    display(requested),
+                ))
             })
             .collect(),
         _ => Vec::new(),

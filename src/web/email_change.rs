@@ -50,8 +50,7 @@ async fn change_get(
     let view = EmailChangeView {
         current_email: account.email.clone(),
         has_password: account.password_hash.is_some(),
-        psc_reauthenticated: account.password_hash.is_none()
-            && user.user.proof("", &state).is_some(),
+        psc_reauthenticated: user.user.psc_reauthenticated(&state),
         sent: query.envoye.is_some(),
         ..EmailChangeView::default()
     };

@@ -101,7 +101,6 @@ async fn profile_post(
             .get(chosen)
             .or_else(|| identity.activities.first());
         profile::lock_verified(&mut input, identity, activity);
-        input.trusted_names = Some((identity.nom.clone(), identity.prenom.clone()));
     }
     let requires_identifier = identity.is_none() && account.bal_type == Some(BalType::Per);
     match parse_profile(&input, requires_identifier, &state.nomenclatures) {

@@ -127,8 +127,7 @@ fn closure_view(state: &AppState, user: &SignedIn) -> ClosureView {
     let account = user.account();
     ClosureView {
         has_password: account.password_hash.is_some(),
-        psc_reauthenticated: account.password_hash.is_none()
-            && user.user.proof("", state).is_some(),
+        psc_reauthenticated: user.user.psc_reauthenticated(state),
         mailbox_address: account.mailbox_address.clone(),
         retention_days: state.settings.retention.closed_days,
         motif: String::new(),
