@@ -256,6 +256,11 @@ pub struct AddressSettings {
     pub per_pattern: String,
     /// Pattern of a BAL MED address, on the operator's own domain (never under mssante.fr).
     pub med_pattern: String,
+    /// Pattern of a BAL ORG address; placeholders `{local}` (the requested local part) and
+    /// `{region}`.
+    pub org_pattern: String,
+    /// Local parts nobody may request for a BAL ORG (role addresses such as postmaster).
+    pub reserved_local_parts: Vec<String>,
     /// TRE_G15 profession code → label used in addresses (e.g. "21" → "pharmacien").
     pub professions: std::collections::BTreeMap<String, String>,
     /// INSEE région code → label used in addresses (e.g. "76" → "oc").

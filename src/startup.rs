@@ -65,6 +65,9 @@ impl App {
             AddressPattern::parse(pattern)
                 .map_err(|e| anyhow::anyhow!("addresses pattern {pattern:?}: {e}"))?;
         }
+        let org_pattern = &settings.addresses.org_pattern;
+        AddressPattern::parse_org(org_pattern)
+            .map_err(|e| anyhow::anyhow!("addresses.org_pattern {org_pattern:?}: {e}"))?;
         let hasher = PasswordHasher::new(&settings.auth)?;
         let mailer = Mailer::from_settings(&settings.mail)?;
         let psc = if settings.psc.enabled {

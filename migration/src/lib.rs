@@ -19,6 +19,7 @@ mod m20261204_000020_add_validated_national_id;
 mod m20261204_000040_account_lifecycle;
 mod m20261204_000050_create_profile_change_requests;
 mod m20261204_000060_create_email_changes;
+mod m20261204_000070_create_org_mailboxes;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000040_account_lifecycle::Migration),
             Box::new(m20261204_000050_create_profile_change_requests::Migration),
             Box::new(m20261204_000060_create_email_changes::Migration),
+            Box::new(m20261204_000070_create_org_mailboxes::Migration),
         ]
     }
 }

@@ -139,10 +139,18 @@ pub enum Placeholder {
     Nom,
     Profession,
     Region,
+    /// The local part a BAL ORG's requester wished (issue 10), already normalised.
+    Local,
 }
 
 impl Placeholder {
-    const ALL: [Self; 4] = [Self::Prenom, Self::Nom, Self::Profession, Self::Region];
+    const ALL: [Self; 5] = [
+        Self::Prenom,
+        Self::Nom,
+        Self::Profession,
+        Self::Region,
+        Self::Local,
+    ];
 
     fn name(self) -> &'static str {
         match self {
@@ -150,6 +158,16 @@ impl Placeholder {
             Self::Nom => "nom",
             Self::Profession => "profession",
             Self::Region => "region",
+            Self::Local => "local",
+        }
+    }
+
+    /// Whether a pattern of this kind may use the placeholder: a person's address is built
+    /// from names, a BAL ORG's from the wished local part (it has no names, no profession).
+    fn allowed_in(self, kind: PatternKind) -> bool {
+        match kind {
+            PatternKind::Person => self != Self::Local,
+            PatternKind::Organisation => matches!(self, Self::Local | Self::Region),
         }
     }
 
@@ -192,9 +210,20 @@ pub enum AddressPatternError {
     Braces,
     #[error(
         "Le modèle d'adresse contient un champ inconnu « {{{0}}} » : seuls {{prenom}}, {{nom}}, \
-         {{profession}} et {{region}} sont permis."
+         {{profession}}, {{region}} et {{local}} (BAL ORG) sont permis."
     )]
     UnknownPlaceholder(String),
+    #[error("Le champ {0} n'est pas permis dans ce modèle d'adresse.")]
+    NotAllowed(Placeholder),
+    #[error(
+        "Le modèle d'adresse d'une BAL ORG doit contenir {{local}} avant « @ », et seulement là."
+    )]
+    NoLocal,
+    #[error(
+        "La partie locale « {0} » n'est pas utilisable : lettres minuscules a-z, chiffres, \
+         tirets et points, sans point ni tiret au début ou à la fin."
+    )]
+    InvalidLocal(String),
     #[error("Le champ {0} apparaît plusieurs fois dans le modèle d'adresse.")]
     DuplicatePlaceholder(Placeholder),
     #[error("La partie avant « @ » du modèle d'adresse doit contenir {{prenom}} et/ou {{nom}}.")]
@@ -233,6 +262,14 @@ pub enum AddressPatternError {
     TooLong,
 }
 
+/// What an address is built from: a person's names (BAL PER, MED) or an organisational box's
+/// wished local part (BAL ORG).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PatternKind {
+    Person,
+    Organisation,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Segment {
     Literal(String),
@@ -255,9 +292,24 @@ pub struct AddressPattern {
 }
 
 impl AddressPattern {
+    /// A person's address pattern (BAL PER, MED).
+    ///
     /// # Errors
     /// The first rule the pattern breaks (see [`AddressPatternError`]).
     pub fn parse(pattern: &str) -> Result<Self, AddressPatternError> {
+        Self::parse_kind(pattern, PatternKind::Person)
+    }
+
+    /// A BAL ORG's address pattern (`addresses.org_pattern`): `{local}` before the `@` and
+    /// only there, optionally `{region}`; no names, no profession.
+    ///
+    /// # Errors
+    /// The first rule the pattern breaks (see [`AddressPatternError`]).
+    pub fn parse_org(pattern: &str) -> Result<Self, AddressPatternError> {
+        Self::parse_kind(pattern, PatternKind::Organisation)
+    }
+
+    fn parse_kind(pattern: &str, kind: PatternKind) -> Result<Self, AddressPatternError> {
         let source = pattern.trim().to_ascii_lowercase();
         if source.is_empty() {
             return Err(AddressPatternError::Empty);
@@ -277,17 +329,31 @@ impl AddressPattern {
             }
             seen.push(placeholder);
         }
-        if domain
+        if let Some(&placeholder) = seen.iter().find(|p| !p.allowed_in(kind)) {
+            return Err(AddressPatternError::NotAllowed(placeholder));
+        }
+        if kind == PatternKind::Organisation {
+            let local_has = local
+                .iter()
+                .any(|s| s.placeholder() == Some(Placeholder::Local));
+            let domain_has = domain
+                .iter()
+                .any(|s| s.placeholder() == Some(Placeholder::Local));
+            if !local_has || domain_has {
+                return Err(AddressPatternError::NoLocal);
+            }
+        } else if domain
             .iter()
             .filter_map(Segment::placeholder)
             .any(Placeholder::is_name)
         {
             return Err(AddressPatternError::NameInDomain);
         }
-        if !local
-            .iter()
-            .filter_map(Segment::placeholder)
-            .any(Placeholder::is_name)
+        if kind == PatternKind::Person
+            && !local
+                .iter()
+                .filter_map(Segment::placeholder)
+                .any(Placeholder::is_name)
         {
             return Err(AddressPatternError::NoName);
         }
@@ -370,7 +436,7 @@ impl AddressPattern {
         let label = |placeholder| match placeholder {
             Placeholder::Profession => profession,
             Placeholder::Region => region,
-            Placeholder::Prenom | Placeholder::Nom => "",
+            Placeholder::Prenom | Placeholder::Nom | Placeholder::Local => "",
         };
 
         let domain = join(&self.domain, label);
@@ -398,6 +464,71 @@ impl AddressPattern {
         debug_assert!(is_dot_atom(&local) && local.len() <= MAX_LOCAL);
         Ok(MailboxAddress(format!("{local}@{domain}")))
     }
+}
+
+impl AddressPattern {
+    /// Renders a BAL ORG's address from its wished local part (already normalised by
+    /// [`normalise_local_part`]) and the région label. `suffix` works as for homonyms
+    /// (`secretariat2@…`); when the whole does not fit in 64 characters the wish is shortened
+    /// before the suffix, so the suffix is never cut.
+    ///
+    /// # Errors
+    /// [`AddressPatternError::InvalidLocal`] for a wish that is not a dot-atom,
+    /// [`AddressPatternError::InvalidLabel`] / [`AddressPatternError::InvalidDomain`] for the
+    /// région label, [`AddressPatternError::TooLong`] when not even one character fits.
+    pub fn render_org(
+        &self,
+        wish: &str,
+        region: &str,
+        suffix: Option<u32>,
+    ) -> Result<MailboxAddress, AddressPatternError> {
+        if !is_dot_atom(wish) {
+            return Err(AddressPatternError::InvalidLocal(wish.to_owned()));
+        }
+        if self.uses(Placeholder::Region) && !is_label(region) {
+            return Err(AddressPatternError::InvalidLabel {
+                placeholder: Placeholder::Region,
+                value: region.to_owned(),
+            });
+        }
+        let label = |placeholder| match placeholder {
+            Placeholder::Region => region,
+            _ => "",
+        };
+        let domain = join(&self.domain, label);
+        if !is_dns_name(&domain) {
+            return Err(AddressPatternError::InvalidDomain(domain));
+        }
+        let suffix = suffix.map(|n| n.to_string()).unwrap_or_default();
+        let fixed = suffix.len() + join(&self.local, label).len();
+        let room = MAX_LOCAL.min(MAX_ADDRESS.saturating_sub(domain.len() + 1));
+        let available = room
+            .checked_sub(fixed)
+            .filter(|&n| n > 0)
+            .ok_or(AddressPatternError::TooLong)?;
+        let wish = wish
+            .get(..available.min(wish.len()))
+            .unwrap_or(wish)
+            .trim_end_matches(['-', '.']);
+        let mut local = join(&self.local, |placeholder| match placeholder {
+            Placeholder::Local => wish,
+            other => label(other),
+        });
+        local.push_str(&suffix);
+        if !is_dot_atom(&local) {
+            return Err(AddressPatternError::InvalidLocal(local));
+        }
+        Ok(MailboxAddress(format!("{local}@{domain}")))
+    }
+}
+
+/// Normalises a BAL ORG's wished local part ("Secrétariat.Cardiologie" →
+/// `secretariat.cardiologie`): each dot-separated piece follows the name rule of this module
+/// (accents removed, spaces and underscores to `-`…), dots are kept between non-empty pieces.
+/// `None` when nothing usable is left.
+pub fn normalise_local_part(raw: &str) -> Option<String> {
+    let pieces: Vec<String> = raw.split('.').filter_map(normalise_name_part).collect();
+    (!pieces.is_empty()).then(|| pieces.join("."))
 }
 
 impl FromStr for AddressPattern {
@@ -1080,5 +1211,71 @@ mod tests {
                 let _ = pattern.render(&name, &name, "medecin", "idf", Some(2));
             }
         }
+    }
+
+    // --- BAL ORG addresses (issue 10) ---
+
+    fn org() -> AddressPattern {
+        AddressPattern::parse_org("{local}@{region}.mssante.fr").unwrap()
+    }
+
+    #[test]
+    fn an_org_wish_is_normalised_like_names_but_keeps_its_dots() {
+        assert_eq!(
+            normalise_local_part("Secrétariat.Cardiologie").as_deref(),
+            Some("secretariat.cardiologie")
+        );
+        assert_eq!(
+            normalise_local_part(" Accueil des Urgences ").as_deref(),
+            Some("accueil-des-urgences")
+        );
+        assert_eq!(normalise_local_part("..a..b.").as_deref(), Some("a.b"));
+        assert_eq!(normalise_local_part("...").as_deref(), None);
+        assert_eq!(normalise_local_part("Ωμέγα").as_deref(), None);
+    }
+
+    #[test]
+    fn the_default_org_pattern_renders_with_the_region_label_and_suffixes() {
+        let address = org()
+            .render_org("secretariat.cardiologie", "oc", None)
+            .unwrap();
+        assert_eq!(address.as_str(), "secretariat.cardiologie@oc.mssante.fr");
+        let second = org()
+            .render_org("secretariat.cardiologie", "oc", Some(2))
+            .unwrap();
+        assert_eq!(second.as_str(), "secretariat.cardiologie2@oc.mssante.fr");
+    }
+
+    #[test]
+    fn a_long_org_wish_is_cut_before_its_suffix_to_64_characters() {
+        let wish = format!("{}.{}", "a".repeat(40), "b".repeat(30));
+        let address = org().render_org(&wish, "oc", Some(12)).unwrap();
+        assert_eq!(address.local_part().len(), 64);
+        assert!(address.local_part().ends_with("b12"), "{address}");
+        // A cut that lands after a dot drops it.
+        let wish = format!("{}.b", "a".repeat(63));
+        let address = org().render_org(&wish, "oc", None).unwrap();
+        assert_eq!(address.local_part(), "a".repeat(63));
+    }
+
+    #[test]
+    fn org_patterns_need_local_and_refuse_names() {
+        assert_eq!(
+            AddressPattern::parse_org("{prenom}@{region}.mssante.fr"),
+            Err(AddressPatternError::NotAllowed(Placeholder::Prenom))
+        );
+        assert_eq!(
+            AddressPattern::parse_org("bal@{region}.mssante.fr"),
+            Err(AddressPatternError::NoLocal)
+        );
+        assert_eq!(
+            AddressPattern::parse_org("x@{local}.mssante.fr"),
+            Err(AddressPatternError::NoLocal)
+        );
+        assert_eq!(
+            AddressPattern::parse("{local}@medimail.fr"),
+            Err(AddressPatternError::NotAllowed(Placeholder::Local))
+        );
+        assert!(AddressPattern::parse_org("{local}@medimail.fr").is_ok());
     }
 }

@@ -27,6 +27,8 @@ pub mod name;
 pub mod national_id;
 /// Professions (TRE_G15) and specialties (TRE_R38) loaded from `config/nomenclatures`.
 pub mod nomenclature;
+/// Organisational mailboxes (BAL ORG): request form, structure identifiers, roles, status.
+pub mod org;
 /// Password policy of the registration guide, plus length bound and strength estimate.
 pub mod password;
 /// French (incl. overseas) phone numbers normalised to E.164.

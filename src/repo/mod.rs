@@ -7,6 +7,7 @@ pub mod audit;
 pub mod cgu;
 pub mod change_requests;
 pub mod email_changes;
+pub mod orgs;
 pub mod outbox;
 pub mod profiles;
 pub mod psc;

@@ -77,13 +77,33 @@ pub(crate) struct Cx<'a> {
     requires_identifier: bool,
 }
 
-impl Cx<'_> {
-    fn fail<T>(&mut self, message: impl Into<String>) -> Option<T> {
+impl<'a> Cx<'a> {
+    /// A parser for another form that shares the profile's rules (the BAL ORG request).
+    pub(crate) fn new(nomenclatures: &'a Nomenclatures) -> Self {
+        Self {
+            field: "",
+            errors: FieldErrors::new(),
+            nomenclatures,
+            requires_identifier: false,
+        }
+    }
+
+    /// Errors from now on are reported on `field`.
+    pub(crate) fn on(&mut self, field: &'static str) -> &mut Self {
+        self.field = field;
+        self
+    }
+
+    pub(crate) fn into_errors(self) -> FieldErrors {
+        self.errors
+    }
+
+    pub(crate) fn fail<T>(&mut self, message: impl Into<String>) -> Option<T> {
         self.errors.push((self.field, message.into()));
         None
     }
 
-    fn check<T, E: ToString>(&mut self, result: Result<T, E>) -> Option<T> {
+    pub(crate) fn check<T, E: ToString>(&mut self, result: Result<T, E>) -> Option<T> {
         match result {
             Ok(value) => Some(value),
             Err(e) => self.fail(e.to_string()),
@@ -91,12 +111,12 @@ impl Cx<'_> {
     }
 
     /// Optional free text of at most `max` characters.
-    fn text(&mut self, raw: &str, max: usize) -> Option<Option<FreeText>> {
+    pub(crate) fn text(&mut self, raw: &str, max: usize) -> Option<Option<FreeText>> {
         self.check(FreeText::parse_optional(raw, max))
     }
 
     /// Empty input is `Some(None)`; otherwise the parsed value or `None` on error.
-    fn optional<T, E: ToString>(
+    pub(crate) fn optional<T, E: ToString>(
         &mut self,
         raw: &str,
         parse: impl FnOnce(&str) -> Result<T, E>,
@@ -194,7 +214,7 @@ impl Cx<'_> {
     ///
     /// `code_postal` is `None` when that field was invalid (already reported; then nothing is
     /// compared to it) and `Some(None)` when it was left empty.
-    fn departement(
+    pub(crate) fn departement(
         &mut self,
         raw: &str,
         code_postal: Option<&Option<PostalCode>>,
@@ -214,7 +234,7 @@ impl Cx<'_> {
     }
 
     /// The région, derived from the département when left empty (§4.4).
-    fn region(
+    pub(crate) fn region(
         &mut self,
         raw: &str,
         departement: Option<Option<Departement>>,

@@ -1,0 +1,37 @@
+//! Table `org_events`.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "org_events")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub org_id: i32,
+    pub actor: String,
+    pub actor_name: String,
+    pub action: String,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub detail: Option<String>,
+    pub created_at: DateTimeWithTimeZone,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::org_mailbox::Entity",
+        from = "Column::OrgId",
+        to = "super::org_mailbox::Column::Id",
+        on_update = "NoAction",
+        on_delete = "Cascade"
+    )]
+    OrgMailbox,
+}
+
+impl Related<super::org_mailbox::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::OrgMailbox.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}
