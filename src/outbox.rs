@@ -6,7 +6,7 @@
 //!
 //! Stored shapes (unchanged since the string-kinded outbox, so old rows still decode):
 //! - `mail`: an [`OutgoingMail`];
-//! - `directory`: `{"account_id": 42}`.
+//! - `directory`: `{"account_id": 42}` (an account's entries) or `{"org_id": 7}` (a BAL ORG's).
 
 use sea_orm::{ConnectionTrait, DbErr};
 use serde::{Deserialize, Serialize};
@@ -19,8 +19,17 @@ use crate::{clock::Timestamp, mail::OutgoingMail, repo};
 pub enum Job {
     /// Send this already rendered mail.
     Mail(OutgoingMail),
-    /// Recompute the account's directory entries and write them to LDAP.
-    Directory { account_id: i32 },
+    /// Recompute an account's or a BAL ORG's directory entries and write them to LDAP.
+    Directory(Publish),
+}
+
+/// Whose directory entries a [`Job::Directory`] recomputes. Untagged: the payload's one field
+/// says which, and rows written before BAL ORG existed (`{"account_id": 42}`) still decode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Publish {
+    Account { account_id: i32 },
+    Org { org_id: i32 },
 }
 
 /// The outbox's delivery loops: one per kind, so a hanging directory never holds back mail.
@@ -61,7 +70,7 @@ impl Job {
     pub fn kind(&self) -> JobKind {
         match self {
             Self::Mail(_) => JobKind::Mail,
-            Self::Directory { .. } => JobKind::Directory,
+            Self::Directory(_) => JobKind::Directory,
         }
     }
 
@@ -118,7 +127,10 @@ mod tests {
 
     #[test]
     fn every_job_round_trips_and_its_kind_column_is_its_serde_tag() {
-        for job in [Job::Mail(mail()), Job::Directory { account_id: 7 }] {
+        for job in [
+            Job::Mail(mail()),
+            Job::Directory(Publish::Account { account_id: 7 }),
+        ] {
             let (kind, payload) = job.encode().expect("encode");
             let tag = serde_json::to_value(&job).expect("tag")["kind"].clone();
             assert_eq!(tag, kind.as_str());
@@ -136,7 +148,7 @@ mod tests {
         let old_directory = r#"{"account_id":42}"#;
         assert!(matches!(
             Job::decode("directory", old_directory),
-            Ok(Job::Directory { account_id: 42 })
+            Ok(Job::Directory(Publish::Account { account_id: 42 }))
         ));
         let old_mail = r#"{"to":"a@b.fr","subject":"S","text":"t","html":"h","dev_link":null}"#;
         assert!(matches!(Job::decode("mail", old_mail), Ok(Job::Mail(m)) if m.to == "a@b.fr"));
@@ -147,8 +159,24 @@ mod tests {
 
     #[test]
     fn the_directory_payload_is_only_the_account_id() {
-        let (_, payload) = Job::Directory { account_id: 42 }.encode().expect("encode");
+        let (_, payload) = Job::Directory(Publish::Account { account_id: 42 })
+            .encode()
+            .expect("encode");
         assert_eq!(payload, r#"{"account_id":42}"#);
+    }
+
+    #[test]
+    fn an_org_publication_round_trips_in_the_directory_kind() {
+        let job = Job::Directory(Publish::Org { org_id: 7 });
+        let (kind, payload) = job.encode().expect("encode");
+        assert_eq!(
+            (kind, payload.as_str()),
+            (JobKind::Directory, r#"{"org_id":7}"#)
+        );
+        assert!(matches!(
+            Job::decode("directory", &payload),
+            Ok(Job::Directory(Publish::Org { org_id: 7 }))
+        ));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::{
     config::Settings,
     directory::Directory,
     mail::{Mailer, SendError},
-    outbox::{Job, JobKind},
+    outbox::{Job, JobKind, Publish},
     repo,
     services::publication,
     state::OutboxSignal,
@@ -267,7 +267,7 @@ impl Worker {
                 SendError::Permanent(e) => Failure::Permanent(e),
                 SendError::Transient(e) => Failure::Transient(e),
             }),
-            Job::Directory { account_id } => {
+            Job::Directory(target) => {
                 let Some(directory) = &self.directory else {
                     return Err(Failure::Transient(anyhow::anyhow!(
                         "the directory is disabled"
@@ -275,13 +275,15 @@ impl Worker {
                 };
                 // Directory errors are retried: the sync is idempotent, and `directory sync`
                 // repairs whatever a fixed configuration lets through.
-                publication::publish_account(
-                    &self.db,
-                    directory.as_ref(),
-                    account_id,
-                    self.clock.now(),
-                )
-                .await
+                let (db, directory, now) = (&self.db, directory.as_ref(), self.clock.now());
+                match target {
+                    Publish::Account { account_id } => {
+                        publication::publish_account(db, directory, account_id, now).await
+                    }
+                    Publish::Org { org_id } => {
+                        publication::publish_org(db, directory, org_id, now).await
+                    }
+                }
                 .map_err(Failure::Transient)
             }
         }

@@ -16,7 +16,7 @@ use crate::domain::{Account, Action, Actor, user_agent};
 use crate::{
     clock::Timestamp,
     mail::OutgoingMail,
-    outbox::{self, Job},
+    outbox::{self, Job, Publish},
     repo,
     state::AppState,
 };
@@ -322,7 +322,7 @@ pub async fn close(
     )
     .await?;
     let account_id = account.id;
-    outbox::push(&txn, &Job::Directory { account_id }, now).await?;
+    outbox::push(&txn, &Job::Directory(Publish::Account { account_id }), now).await?;
     txn.commit().await?;
     state.outbox.wake();
     Ok(())

@@ -5,6 +5,7 @@ pub mod account;
 pub mod cgu;
 pub mod email_change;
 pub mod journey;
+pub mod org;
 pub mod password;
 pub mod profile;
 pub mod profile_edit;

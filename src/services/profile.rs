@@ -6,7 +6,7 @@ use crate::domain::{Account, Action, Actor, BalType};
 use crate::{
     clock::Timestamp,
     domain::profile::{FIELDS, Profile, ProfileInput, Raw, StoredProfile},
-    outbox::{self, Job},
+    outbox::{self, Job, Publish},
     psc::claims::{ActivityChoice, PscIdentity},
     repo,
     services::validation::{self, Decider, DecisionError},
@@ -231,7 +231,7 @@ pub async fn set_directory_visibility(
         now,
     )
     .await?;
-    outbox::push(&txn, &Job::Directory { account_id }, now).await?;
+    outbox::push(&txn, &Job::Directory(Publish::Account { account_id }), now).await?;
     txn.commit().await?;
     state.outbox.wake();
     Ok(())

@@ -15,7 +15,7 @@ use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use crate::domain::{Account, Action, Actor, PersonName};
 use crate::{
     domain::profile::{ChangeRequest, FIELDS, Field, Profile, Raw, StoredProfile},
-    outbox::{self, Job},
+    outbox::{self, Job, Publish},
     repo,
     services::validation::{Decider, DecisionError},
     state::AppState,
@@ -98,9 +98,9 @@ pub async fn edit(
         if !account.disabled {
             outbox::push(
                 &txn,
-                &Job::Directory {
+                &Job::Directory(Publish::Account {
                     account_id: account.id,
-                },
+                }),
                 now,
             )
             .await?;
@@ -297,9 +297,9 @@ pub async fn accept_change(
     if published {
         outbox::push(
             &txn,
-            &Job::Directory {
+            &Job::Directory(Publish::Account {
                 account_id: account.id,
-            },
+            }),
             now,
         )
         .await?;

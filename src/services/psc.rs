@@ -27,7 +27,7 @@ use crate::{
     },
     domain::{EmailAddress, PersonName},
     error::is_unique_violation,
-    outbox::{self, Job},
+    outbox::{self, Job, Publish},
     psc::{CallbackParams, Pending, PscClient, PscRefusal, Verified, claims::PscIdentity},
     repo::{self, psc::Flow},
     services::{journey, registration},
@@ -353,7 +353,7 @@ async fn refresh_verified(
     let published = account.validated_at.is_some() && !account.disabled;
     if changed && published {
         let account_id = account.id;
-        outbox::push(&txn, &Job::Directory { account_id }, now).await?;
+        outbox::push(&txn, &Job::Directory(Publish::Account { account_id }), now).await?;
     }
     txn.commit().await?;
     if changed && published {

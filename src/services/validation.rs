@@ -11,7 +11,7 @@ use crate::{
     domain::profile::StoredProfile,
     error::is_unique_violation,
     mail::OutgoingMail,
-    outbox::{self, Job},
+    outbox::{self, Job, Publish},
     repo,
     services::profile,
     state::AppState,
@@ -364,7 +364,7 @@ async fn try_validate(
     let mail = OutgoingMail::new(&account.email, rendered, None);
     outbox::push(&txn, &Job::Mail(mail), now).await?;
     let account_id = account.id;
-    outbox::push(&txn, &Job::Directory { account_id }, now).await?;
+    outbox::push(&txn, &Job::Directory(Publish::Account { account_id }), now).await?;
     txn.commit().await?;
     Ok(true)
 }
@@ -433,7 +433,7 @@ pub async fn disable(
         now,
     )
     .await?;
-    outbox::push(&txn, &Job::Directory { account_id }, now).await?;
+    outbox::push(&txn, &Job::Directory(Publish::Account { account_id }), now).await?;
     txn.commit().await
 }
 
@@ -461,7 +461,7 @@ pub async fn reactivate(
         now,
     )
     .await?;
-    outbox::push(&txn, &Job::Directory { account_id }, now).await?;
+    outbox::push(&txn, &Job::Directory(Publish::Account { account_id }), now).await?;
     txn.commit().await?;
     Ok(true)
 }

@@ -12,9 +12,10 @@ use serde::Deserialize;
 use super::{context::Ctx, form::AppForm};
 use crate::auth::session::SignedIn;
 use crate::domain::BalType;
+use crate::domain::org::OrgStatus;
 use crate::{
     error::Result,
-    services::{journey::Step, profile},
+    services::{journey::Step, org, profile},
     state::AppState,
 };
 
@@ -55,6 +56,23 @@ async fn account_get(
         psc_linked: page.psc_linked,
         annuaire_medimail: visibility.is_some_and(|p| p.annuaire_medimail),
         annuaire_mssante: visibility.is_some_and(|p| p.annuaire_mssante),
+        orgs: org::of_account(&state.db, account.id)
+            .await?
+            .into_iter()
+            // An invitation to a box closed meanwhile cannot be answered any more.
+            .filter(|(o, _, joined)| {
+                *joined || o.status() == OrgStatus::Pending || o.status() == OrgStatus::Validated
+            })
+            .map(|(o, role, joined)| templates::views::OrgSummary {
+                id: o.id,
+                status: o.status().label().to_owned(),
+                address: o.mailbox_address.clone(),
+                role: role.label().to_owned(),
+                invitation: !joined,
+                libelle: o.libelle,
+            })
+            .collect(),
+        may_request_org: org::may_request(account),
     };
     let ctx = match query.mot_de_passe {
         Some(_) => ctx.with_notice("Votre mot de passe a été modifié."),

@@ -29,7 +29,7 @@ use crate::{
     error::{AppError, Result},
     services::password::{self, AdminResetOutcome},
     services::{
-        profile_edit,
+        org, profile_edit,
         validation::{self, Decider, DecisionError, MAX_REASON_CHARS},
     },
     state::AppState,
@@ -92,9 +92,12 @@ async fn queue_get(
                 age_hours: age.num_hours(),
                 psc_verified: entry.psc_verified,
                 contested: entry.contested,
+                href: urls::admin_account(account.id),
             }
         })
         .collect();
+    let mut rows = rows;
+    rows.extend(org_queue_rows(&state, &filter, now).await?);
     let changes = profile_edit::pending_changes(&state.db, &admin.scopes)
         .await?
         .into_iter()
@@ -110,8 +113,24 @@ async fn queue_get(
                 .map(|f| f.admin_label())
                 .collect::<Vec<_>>()
                 .join(", "),
+            href: urls::admin_account(account.id),
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let mut changes = changes;
+    changes.extend(
+        org::pending_changes(&state.db, &admin.scopes)
+            .await?
+            .into_iter()
+            .map(|o| ChangeRow {
+                id: o.id,
+                nom: o.libelle.clone(),
+                prenom: "BAL ORG".to_owned(),
+                email: o.mailbox_address.clone().unwrap_or_default(),
+                requested_at: o.change_requested_at.map(format_time).unwrap_or_default(),
+                fields: "Raison sociale, identifiant de la structure".to_owned(),
+                href: urls::org_action(urls::ADMIN_ORG, o.id, None),
+            }),
+    );
     let view = AdminQueueView {
         changes,
         scope_label: admin
@@ -144,6 +163,43 @@ async fn queue_get(
             .collect(),
     };
     Ok(templates::pages::admin_queue(&ctx.for_user(None), &view).into_response())
+}
+
+/// The BAL ORG requests of the queue, within the filter: they have a région but no profession,
+/// and their type is "ORG".
+async fn org_queue_rows(
+    state: &AppState,
+    filter: &QueueFilter,
+    now: DateTime<FixedOffset>,
+) -> Result<Vec<QueueRow>> {
+    let wanted =
+        filter.profession.is_none() && filter.bal_type.as_deref().is_none_or(|t| t == "ORG");
+    if !wanted {
+        return Ok(Vec::new());
+    }
+    let pending = org::pending_queue(&state.db, &filter.scopes).await?;
+    Ok(pending
+        .into_iter()
+        .filter(|(o, _)| filter.region.as_deref().is_none_or(|r| r == o.region))
+        .map(|(o, requester)| {
+            let age = now - o.requested_at;
+            QueueRow {
+                id: o.id,
+                nom: o.libelle.clone(),
+                prenom: String::new(),
+                email: requester.map(|a| a.email).unwrap_or_default(),
+                profession: o.raison_sociale.clone(),
+                region: region_label(&o.region),
+                bal_type: "ORG".to_owned(),
+                submitted_at: format_time(o.requested_at),
+                age: format_age(age),
+                age_hours: age.num_hours(),
+                psc_verified: false,
+                contested: false,
+                href: urls::org_action(urls::ADMIN_ORG, o.id, None),
+            }
+        })
+        .collect())
 }
 
 #[derive(Deserialize, Default)]
@@ -313,7 +369,7 @@ async fn password_reset_post(
 }
 
 /// The errors of a required reason: missing, or too long.
-fn reason_errors(field: &'static str, reason: &str, missing: &str) -> FieldErrors {
+pub(super) fn reason_errors(field: &'static str, reason: &str, missing: &str) -> FieldErrors {
     let mut errors = FieldErrors::new();
     if reason.is_empty() {
         errors.add(field, missing);
@@ -605,7 +661,7 @@ fn profession_label(state: &AppState, code: &str) -> String {
         .map_or_else(|| code.to_owned(), |p| p.label.clone())
 }
 
-fn region_label(code: &str) -> String {
+pub(super) fn region_label(code: &str) -> String {
     domain::Region::parse(code).map_or_else(|_| code.to_owned(), |r| r.name().to_owned())
 }
 
@@ -618,11 +674,11 @@ fn scope_label(scope: &Scope) -> String {
 }
 
 /// Times are shown in UTC, labelled as such (no time-zone database in the binary).
-fn format_time(t: DateTime<FixedOffset>) -> String {
+pub(super) fn format_time(t: DateTime<FixedOffset>) -> String {
     t.to_utc().format("%d/%m/%Y %H:%M UTC").to_string()
 }
 
-fn format_age(age: chrono::Duration) -> String {
+pub(super) fn format_age(age: chrono::Duration) -> String {
     let hours = age.num_hours().max(0);
     if hours < 1 {
         format!("{} min", age.num_minutes().max(0))

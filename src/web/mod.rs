@@ -8,6 +8,7 @@ pub mod form;
 mod account;
 mod account_profile;
 mod admin;
+mod admin_org;
 mod assets;
 mod cgu;
 mod confirmation;
@@ -16,6 +17,7 @@ mod health;
 mod home;
 mod identification;
 mod login;
+mod org;
 mod password;
 mod prerender;
 mod profile;
@@ -78,6 +80,8 @@ pub fn router(state: AppState) -> Router {
         .merge(email_change::router())
         .merge(settings::router())
         .merge(admin::router())
+        .merge(admin_org::router())
+        .merge(org::router())
         .merge(psc::router())
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed);

@@ -8,7 +8,7 @@ use maud::{DOCTYPE, Markup, html};
 
 use crate::views::{
     AccountClosedMail, AccountExistsMail, ConfirmationMail, EcpsLinkedMail, Email, EmailChangeMail,
-    EmailChangeNoticeMail, PasswordChangedMail, PasswordResetMail, RejectionMail, Support,
+    EmailChangeNoticeMail, OrgMail, PasswordChangedMail, PasswordResetMail, RejectionMail, Support,
     ValidationMail,
 };
 
@@ -600,6 +600,63 @@ pub fn account_closed(m: &AccountClosedMail) -> Email {
     Email {
         subject,
         text,
+        html,
+    }
+}
+
+/// A mail about a BAL ORG: the caller writes the paragraphs; this lays them out like the other
+/// mails (greeting, highlighted address, quoted reason, button and full link, signature).
+pub fn org_mail(m: &OrgMail) -> Email {
+    let service = m.service_name.as_str();
+    let greeting = greeting(&m.prenom);
+    let reason = m.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    let mut parts = vec![greeting.clone()];
+    for (index, paragraph) in m.paragraphs.iter().enumerate() {
+        parts.push(paragraph.clone());
+        if index == 0 {
+            parts.extend(m.highlight.clone());
+        }
+    }
+    if let Some(reason) = reason {
+        parts.push(format!("Motif :\n\n{}", quote(reason)));
+    }
+    if let Some((url, _)) = &m.link {
+        parts.push(url.clone());
+    }
+    parts.push(signature_text(service, &m.support));
+    let html = document(
+        &m.subject,
+        html! {
+            p { (greeting) }
+            @for (index, paragraph) in m.paragraphs.iter().enumerate() {
+                p { (paragraph) }
+                @if index == 0 {
+                    @if let Some(address) = &m.highlight {
+                        p style="margin:16px 0;padding:12px 16px;background:#e8eef7;\
+                                 border-left:4px solid #1d4f91;font-size:18px;font-weight:bold;\
+                                 word-break:break-all" {
+                            (address)
+                        }
+                    }
+                }
+            }
+            @if let Some(reason) = reason {
+                p { "Motif :" }
+                blockquote style="margin:16px 0;padding:12px 16px;background:#f4f6f9;\
+                                  border-left:4px solid #8a94a6" {
+                    @for (index, line) in reason.lines().enumerate() {
+                        @if index > 0 { br; }
+                        (line)
+                    }
+                }
+            }
+            @if let Some((url, label)) = &m.link { (link_block(url, label)) }
+            (signature_html(service, &m.support))
+        },
+    );
+    Email {
+        subject: m.subject.clone(),
+        text: parts.join("\n\n"),
         html,
     }
 }

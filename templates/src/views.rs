@@ -314,6 +314,8 @@ pub struct ChangeRow {
     pub requested_at: String,
     /// Labels of the fields to change.
     pub fields: String,
+    /// The detail page (an account's, or a BAL ORG's).
+    pub href: String,
 }
 
 /// One account of the administrators' queue.
@@ -335,6 +337,8 @@ pub struct QueueRow {
     pub age: String,
     /// Whole hours waited so far: decides the late marks (≥ 24, ≥ 48) and the order.
     pub age_hours: i64,
+    /// The detail page (an account's, or a BAL ORG request's).
+    pub href: String,
     /// The identity was verified by Pro Santé Connect.
     pub psc_verified: bool,
     /// Another account claims the same national identifier.
@@ -409,6 +413,124 @@ pub struct AccountStatusView {
     pub psc_linked: bool,
     /// Pro Santé Connect is configured: offers to link the account when it is not linked yet.
     pub psc_enabled: bool,
+    /// The BAL ORG the user belongs to or is invited to.
+    pub orgs: Vec<OrgSummary>,
+    /// The account may request a BAL ORG (validated individual account).
+    pub may_request_org: bool,
+}
+
+/// One BAL ORG on `/compte`.
+#[derive(Debug, Clone, Default)]
+pub struct OrgSummary {
+    pub id: i32,
+    pub libelle: String,
+    pub status: String,
+    pub address: Option<String>,
+    /// "Responsable" or "Membre".
+    pub role: String,
+    /// An invitation waiting for the user's answer (accept / decline buttons).
+    pub invitation: bool,
+}
+
+/// The BAL ORG request and edit forms' values, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct OrgFormValues {
+    pub libelle: String,
+    pub identifiant_local: String,
+    pub raison_sociale: String,
+    pub type_identifiant_structure: String,
+    pub identifiant_structure: String,
+    pub service: String,
+    pub description: String,
+    pub adresse: String,
+    pub code_postal: String,
+    pub ville: String,
+    pub departement: String,
+    pub region: String,
+    pub telephone: String,
+    pub dematerialisation: bool,
+    pub annuaire_mssante: bool,
+    pub annuaire_medimail: bool,
+}
+
+/// `/bal-org/nouvelle` (no `id`) and `/bal-org/{id}/modifier`.
+#[derive(Debug, Clone, Default)]
+pub struct OrgFormView {
+    /// The box being edited; `None` for a request.
+    pub id: Option<i32>,
+    /// The address of a validated box (never changes).
+    pub address: Option<String>,
+    /// A change of raison sociale / structure identifier waiting for an administrator.
+    pub pending_change: Option<String>,
+    pub values: OrgFormValues,
+    pub errors: FieldErrors,
+    pub regions: Vec<SelectOption>,
+    pub departements: Vec<SelectOption>,
+}
+
+/// A member on a BAL ORG page.
+#[derive(Debug, Clone, Default)]
+pub struct OrgMemberRow {
+    pub account_id: i32,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub responsable: bool,
+    /// False: invited, no answer yet.
+    pub joined: bool,
+}
+
+/// `/bal-org/{id}`, for its members.
+#[derive(Debug, Clone, Default)]
+pub struct OrgView {
+    pub id: i32,
+    pub libelle: String,
+    /// "En attente de validation", "Validée", "Refusée", "Fermée".
+    pub status: String,
+    pub pending: bool,
+    pub closed: bool,
+    pub rejected: bool,
+    pub address: Option<String>,
+    pub rejection_reason: Option<String>,
+    /// Label and value of each field, in form order.
+    pub fields: Vec<(String, String)>,
+    pub pending_change: Option<String>,
+    /// The viewer is a responsable (manages members, edits, closes).
+    pub responsable: bool,
+    pub viewer_id: i32,
+    pub members: Vec<OrgMemberRow>,
+    pub history: Vec<AuditRow>,
+    /// The invitation form's value and errors.
+    pub invite_email: String,
+    pub invite_errors: FieldErrors,
+    /// An action refused with a message (e.g. the last responsable leaving).
+    pub error: Option<String>,
+}
+
+/// `/admin/bal-org/{id}`.
+#[derive(Debug, Clone, Default)]
+pub struct AdminOrgView {
+    pub id: i32,
+    pub libelle: String,
+    pub status: String,
+    pub pending: bool,
+    pub address: Option<String>,
+    pub rejection_reason: Option<String>,
+    pub fields: Vec<(String, String)>,
+    /// The structure identifier's key check, in words ("Clé FINESS valide", or the error).
+    pub key_check: String,
+    pub key_valid: bool,
+    /// The requester's account: (admin link id, "Prénom Nom", email, status).
+    pub requester: Option<(i32, String, String, String)>,
+    pub members: Vec<OrgMemberRow>,
+    pub history: Vec<AuditRow>,
+    /// The decision forms' reason and errors.
+    pub motif: String,
+    pub errors: FieldErrors,
+    /// A change waiting: (current, requested) descriptions.
+    pub pending_change: Option<(String, String)>,
+    pub change_motif: String,
+    pub change_errors: FieldErrors,
 }
 
 /// A new Pro Santé Connect user gives an email address (PSC sends none).
@@ -624,5 +746,23 @@ pub struct PasswordChangedMail {
     pub login_link: String,
     /// Full link to `/mot-de-passe/oubli`.
     pub forgot_link: String,
+    pub support: Support,
+}
+
+/// A mail about a BAL ORG (invitation, decision, closure): paragraphs, an optional highlighted
+/// address, an optional quoted reason and an optional link, in that order.
+#[derive(Debug, Clone, Default)]
+pub struct OrgMail {
+    pub service_name: String,
+    /// Empty for an address with no account behind it (neutral greeting).
+    pub prenom: String,
+    pub subject: String,
+    pub paragraphs: Vec<String>,
+    /// Shown in a box after the first paragraph (the box's address on validation).
+    pub highlight: Option<String>,
+    /// Quoted after the paragraphs (a rejection reason).
+    pub reason: Option<String>,
+    /// `(url, button label)`.
+    pub link: Option<(String, String)>,
     pub support: Support,
 }

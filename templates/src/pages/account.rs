@@ -97,7 +97,11 @@ pub fn account_status(ctx: &PageContext, view: &AccountStatusView) -> Markup {
         address_example: None,
     };
     // The profile is complete on every branch: the settings hub is open.
-    let psc = html! { (psc_section(view)) (super::settings::settings_link()) };
+    let psc = html! {
+        (psc_section(view))
+        (orgs_section(ctx, view))
+        (super::settings::settings_link())
+    };
     if view.validated {
         let body = html! { (validated_content(ctx, view, &summary)) (psc) (password_section()) };
         layout::page(ctx, "Compte validé", body)
@@ -106,6 +110,48 @@ pub fn account_status(ctx: &PageContext, view: &AccountStatusView) -> Markup {
         layout::page(ctx, "Demande d'inscription refusée", body)
     } else {
         layout::page(ctx, PENDING_TITLE, pending_content(ctx, &summary, psc))
+    }
+}
+
+/// The user's BAL ORG (member, responsable, or invited) and the way to request one.
+fn orgs_section(ctx: &PageContext, view: &AccountStatusView) -> Markup {
+    if view.orgs.is_empty() && !view.may_request_org {
+        return html! {};
+    }
+    html! {
+        section.account-orgs aria-labelledby="account-orgs-title" {
+            h2 id="account-orgs-title" { "BAL organisationnelles" }
+            @if !view.orgs.is_empty() {
+                ul.org-list {
+                    @for org in &view.orgs {
+                        li {
+                            @if org.invitation {
+                                "Invitation à rejoindre " strong { (org.libelle) }
+                                div.invitation-actions {
+                                    (post_form(&ctx.csrf_token,
+                                        &urls::org_action(urls::ORG_INVITATION_ACCEPT, org.id, None),
+                                        html! { button.button.button-small type="submit" {
+                                            "Accepter" span.visually-hidden { " l'invitation à " (org.libelle) }
+                                        } }))
+                                    (post_form(&ctx.csrf_token,
+                                        &urls::org_action(urls::ORG_INVITATION_DECLINE, org.id, None),
+                                        html! { button.button.button-small.button-secondary type="submit" {
+                                            "Refuser" span.visually-hidden { " l'invitation à " (org.libelle) }
+                                        } }))
+                                }
+                            } @else {
+                                a href=(urls::org(org.id)) { (org.libelle) }
+                                " — " (org.role) " — " (org.status)
+                                @if let Some(address) = &org.address { " — " span.org-address { (address) } }
+                            }
+                        }
+                    }
+                }
+            }
+            @if view.may_request_org {
+                p { a.button.button-secondary href=(urls::ORG_NEW) { "Demander une BAL organisationnelle" } }
+            }
+        }
     }
 }
 

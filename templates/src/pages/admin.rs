@@ -47,7 +47,7 @@ fn late_mark(age_hours: i64) -> Option<(&'static str, &'static str)> {
 }
 
 fn bal_types() -> Vec<SelectOption> {
-    ["PER", "MED"]
+    ["PER", "MED", "ORG"]
         .into_iter()
         .map(|t| SelectOption {
             value: t.to_owned(),
@@ -111,7 +111,7 @@ fn changes_table(rows: &[ChangeRow]) -> Markup {
                     @for row in rows {
                         tr {
                             th scope="row" {
-                                a href=(urls::admin_account(row.id)) {
+                                a href=(row.href) {
                                     (row.nom) " " (row.prenom)
                                 }
                                 " " span.badge.badge-pending { "Modification à valider" }
@@ -223,9 +223,12 @@ fn queue_row(row: &QueueRow) -> Markup {
                 @if row.contested { " " (contested_badge()) }
             }
             td {
-                a href=(urls::admin_account(row.id)) {
+                a href=(row.href) {
                     "Examiner"
-                    span.visually-hidden { " le compte de " (row.prenom) " " (row.nom) }
+                    span.visually-hidden {
+                        @if row.bal_type == "ORG" { " la demande de BAL " (row.nom) }
+                        @else { " le compte de " (row.prenom) " " (row.nom) }
+                    }
                 }
             }
         }
@@ -297,7 +300,8 @@ fn checks(view: &AdminAccountView) -> Markup {
     }
 }
 
-fn history_table(history: &[AuditRow]) -> Markup {
+/// The history of an account or a box, oldest first; `caption` names it for screen readers.
+pub(super) fn history_table(history: &[AuditRow], caption: &str) -> Markup {
     html! {
         h2 { "Historique" }
         @if history.is_empty() {
@@ -305,7 +309,7 @@ fn history_table(history: &[AuditRow]) -> Markup {
         } @else {
             div.table-wrapper role="region" aria-labelledby="history-caption" tabindex="0" {
                 table.data-table {
-                    caption.visually-hidden id="history-caption" { "Historique du compte" }
+                    caption.visually-hidden id="history-caption" { (caption) }
                     thead {
                         tr {
                             th scope="col" { "Date" }
@@ -488,7 +492,7 @@ pub fn admin_account(ctx: &PageContext, view: &AdminAccountView) -> Markup {
         @if !view.disabled { (password_reset_form(ctx, view)) }
         @if !view.change_request.is_empty() { (change_request(ctx, view)) }
         (disable_forms(ctx, view))
-        (history_table(&view.history))
+        (history_table(&view.history, "Historique du compte"))
     };
     let errors = !view.errors.is_empty() || !view.change_errors.is_empty();
     layout::page(ctx, &form_title(&heading, errors), body)

@@ -16,7 +16,7 @@ pub fn landing(ctx: &PageContext) -> Markup {
             "Elle permet aux professionnels de santé d'échanger en toute sécurité les données de "
             "santé de leurs patients."
         }
-        h2 { "Un compte individuel nominatif, deux types de boîte aux lettres" }
+        h2 { "Un compte individuel nominatif, trois types de boîte aux lettres" }
         dl.bal-types {
             dt { "BAL PER" }
             dd {
@@ -31,10 +31,18 @@ pub fn landing(ctx: &PageContext) -> Markup {
                 "identifiant national. Elle ne donne pas lieu à une adresse MSSanté : l'adresse "
                 "est visible uniquement par les utilisateurs de la MSSanté " (service) "."
             }
+            dt { "BAL ORG" }
+            dd {
+                "Boîte aux lettres organisationnelle, partagée par plusieurs professionnels avec "
+                "ou sans identifiant (un secrétariat, un service). Elle donne lieu à une adresse "
+                "MSSanté dans l'annuaire MSSanté national de l'ANS, visible par tous les "
+                "utilisateurs de MSSanté. On ne peut y accéder qu'à partir d'un compte individuel "
+                "nominatif : créez d'abord le vôtre, puis demandez-la depuis votre compte."
+            }
         }
         p {
-            "Le type de boîte aux lettres dépend de votre réponse à la question sur l'identifiant "
-            "national, posée pendant l'inscription."
+            "Le type de votre boîte personnelle (PER ou MED) dépend de votre réponse à la "
+            "question sur l'identifiant national, posée pendant l'inscription."
         }
         (psc_alternative(ctx))
         div.actions {

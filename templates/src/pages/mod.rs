@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod home;
+mod org;
 mod password;
 mod professional;
 mod psc;
@@ -15,6 +16,7 @@ mod terms;
 pub use account::{account_pending, account_status};
 pub use admin::{admin_account, admin_queue};
 pub use home::{error, landing};
+pub use org::{admin_org, org_form, org_page};
 pub use password::{change_password, forgot_password, reset_link_invalid, reset_password};
 pub use professional::{identification, profile, profile_edit};
 pub use psc::{psc_email, psc_error, psc_link};

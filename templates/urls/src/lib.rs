@@ -70,6 +70,43 @@ pub const PSC_LINK: &str = "/psc/lier";
 /// A signed-in password user links their e-CPS (POST, starts the PSC flow).
 pub const PSC_ASSOCIATE: &str = "/psc/associer";
 
+// --- BAL ORG (issue 10). Route patterns take the box's `{id}` (and a member's `{membre}`, the
+// account id); build links with [`org`] and [`org_action`].
+/// A validated individual account requests an organisational mailbox.
+pub const ORG_NEW: &str = "/bal-org/nouvelle";
+pub const ORG: &str = "/bal-org/{id}";
+pub const ORG_MEMBERS: &str = "/bal-org/{id}/membres";
+pub const ORG_INVITATION_ACCEPT: &str = "/bal-org/{id}/invitation/accepter";
+pub const ORG_INVITATION_DECLINE: &str = "/bal-org/{id}/invitation/refuser";
+pub const ORG_MEMBER_REMOVE: &str = "/bal-org/{id}/membres/{membre}/retirer";
+pub const ORG_MEMBER_PROMOTE: &str = "/bal-org/{id}/membres/{membre}/responsable";
+/// A responsable becomes a plain member again (never the last one).
+pub const ORG_MEMBER_DEMOTE: &str = "/bal-org/{id}/membres/{membre}/membre";
+pub const ORG_LEAVE: &str = "/bal-org/{id}/quitter";
+pub const ORG_EDIT: &str = "/bal-org/{id}/modifier";
+pub const ORG_CLOSE: &str = "/bal-org/{id}/fermer";
+/// The administrators' page of one BAL ORG request or box.
+pub const ADMIN_ORG: &str = "/admin/bal-org/{id}";
+pub const ADMIN_ORG_VALIDATE: &str = "/admin/bal-org/{id}/valider";
+pub const ADMIN_ORG_REJECT: &str = "/admin/bal-org/{id}/rejeter";
+pub const ADMIN_ORG_CHANGE_ACCEPT: &str = "/admin/bal-org/{id}/modification/accepter";
+pub const ADMIN_ORG_CHANGE_REFUSE: &str = "/admin/bal-org/{id}/modification/refuser";
+
+/// Path of one BAL ORG's page.
+pub fn org(id: i32) -> String {
+    ORG.replace("{id}", &id.to_string())
+}
+
+/// Fills a BAL ORG route pattern (`ORG_*`, `ADMIN_ORG*`) with the box's id and, for member
+/// actions, the member's account id.
+pub fn org_action(pattern: &str, id: i32, member: Option<i32>) -> String {
+    let path = pattern.replace("{id}", &id.to_string());
+    match member {
+        Some(member) => path.replace("{membre}", &member.to_string()),
+        None => path,
+    }
+}
+
 /// Path of the confirmation page for one token.
 pub fn confirmation(token: &str) -> String {
     format!("/confirmation/{token}")
@@ -154,5 +191,14 @@ mod tests {
             ADMIN_PASSWORD_RESET.replace("{id}", "42")
         );
         assert_eq!(password_reset("t"), PASSWORD_RESET.replace("{token}", "t"));
+        assert_eq!(org(7), "/bal-org/7");
+        assert_eq!(
+            org_action(ORG_MEMBER_REMOVE, 7, Some(12)),
+            "/bal-org/7/membres/12/retirer"
+        );
+        assert_eq!(
+            org_action(ADMIN_ORG_VALIDATE, 7, None),
+            "/admin/bal-org/7/valider"
+        );
     }
 }
