@@ -21,7 +21,7 @@ use tempfile::TempDir;
 use uuid::Uuid;
 
 /// Every table of the schema.
-pub const TABLES: [&str; 14] = [
+pub const TABLES: [&str; 17] = [
     "accounts",
     "account_profiles",
     "email_tokens",
@@ -36,6 +36,9 @@ pub const TABLES: [&str; 14] = [
     "profile_change_requests",
     "email_changes",
     "reserved_addresses",
+    "org_mailboxes",
+    "org_members",
+    "org_events",
 ];
 
 /// The database of one test; the SQLite folder lives as long as this value.
@@ -96,6 +99,20 @@ pub async fn count_rows(db: &DatabaseConnection, table: &str) -> i64 {
         .expect("COUNT(*) returns a row");
     row.try_get_by_index::<i64>(0)
         .unwrap_or_else(|e| panic!("read the count of {table}: {e}"))
+}
+
+/// The first column of the first row of `sql` as text; `None` when there is no row or it is
+/// NULL.
+pub async fn scalar_text(db: &DatabaseConnection, sql: &str) -> Option<String> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))?;
+    row.try_get_by_index::<Option<String>>(0)
+        .unwrap_or_else(|e| panic!("read {sql}: {e}"))
 }
 
 /// The first column of the first row of `sql` as an integer, 0 when there is no row.
