@@ -1006,3 +1006,55 @@ async fn a_removed_org_entry_is_gone_for_consumers() {
         None
     );
 }
+
+/// The definitions of an LDIF file (`olcAttributeTypes`, `olcObjectClasses`, `olcDbIndex`),
+/// unfolded (RFC 2849 §2: a line starting with one space continues the previous one) and
+/// without the `{n}` position prefix of cn=config's ordered values.
+fn definitions(file: &str) -> Vec<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("config/ldap")
+        .join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    text.replace("\n ", "")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let (name, value) = l.split_once(": ")?;
+            let value = match value.strip_prefix('{') {
+                Some(rest) => rest.split_once('}').map_or(value, |(_, v)| v),
+                None => value,
+            };
+            // A bare `{n}` (a delete by position) defines nothing.
+            (["olcAttributeTypes", "olcObjectClasses", "olcDbIndex"].contains(&name)
+                && !value.is_empty())
+            .then(|| format!("{name}: {value}"))
+        })
+        .collect()
+}
+
+#[test]
+fn the_upgrade_for_running_servers_carries_the_shipped_definitions() {
+    let shipped: Vec<String> = [
+        definitions("mssante-schema.ldif"),
+        definitions("slapd-config.ldif"),
+    ]
+    .concat();
+    let upgrade = definitions("upgrade-org.ldif");
+    assert_eq!(upgrade.len(), 5, "{upgrade:#?}");
+    for definition in &upgrade {
+        assert!(
+            shipped.contains(definition),
+            "upgrade-org.ldif differs from the shipped files: {definition}"
+        );
+    }
+    for name in [
+        "'mssResponsable'",
+        "'mssIdNatStruct'",
+        "'mssanteBoiteLettre'",
+    ] {
+        assert!(
+            upgrade.iter().any(|d| d.contains(name)),
+            "{name} is not upgraded"
+        );
+    }
+}
