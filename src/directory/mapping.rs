@@ -111,6 +111,57 @@ fn normalised_responsables(responsables: impl IntoIterator<Item = String>) -> Ve
     kept
 }
 
+/// The values of the holder's own attributes; what the other kind of holder has stays empty.
+#[derive(Default)]
+struct HolderValues {
+    /// `cn` and `displayName`.
+    display: String,
+    nom: Option<String>,
+    prenom: Option<String>,
+    rpps: Option<String>,
+    id_nat_ps: Option<String>,
+    profession: Option<String>,
+    savoir_faire: Option<String>,
+    id_nat_struct: Option<String>,
+    responsables: Vec<String>,
+}
+
+impl HolderValues {
+    fn of(holder: &Holder) -> Self {
+        match holder {
+            Holder::Person {
+                nom,
+                prenom,
+                rpps,
+                id_nat_ps,
+                profession_code,
+                savoir_faire,
+            } => Self {
+                display: format!("{} {}", prenom.trim(), nom.trim())
+                    .trim()
+                    .to_owned(),
+                nom: Some(nom.clone()),
+                prenom: Some(prenom.clone()),
+                rpps: rpps.clone(),
+                id_nat_ps: id_nat_ps.clone(),
+                profession: Some(profession_code.clone()),
+                savoir_faire: savoir_faire.clone(),
+                ..Self::default()
+            },
+            Holder::Organisation {
+                libelle,
+                id_nat_struct,
+                responsables,
+            } => Self {
+                display: libelle.trim().to_owned(),
+                id_nat_struct: id_nat_struct.clone(),
+                responsables: normalised_responsables(responsables.iter().cloned()),
+                ..Self::default()
+            },
+        }
+    }
+}
+
 /// The managed attributes of `entry`, in [`MANAGED_ATTRIBUTES`] order, each with its values.
 ///
 /// Every managed attribute is listed, with no value when the entry has none: a `Replace` with
@@ -119,70 +170,21 @@ fn normalised_responsables(responsables: impl IntoIterator<Item = String>) -> Ve
 /// the person attributes and a person none for `mssResponsable` and `mssIdNatStruct`.
 pub fn attributes(entry: &MailboxEntry) -> Vec<(&'static str, Vec<String>)> {
     let yes_no = |b: bool| Some(if b { "O" } else { "N" }.to_owned());
-    let none = || None::<String>;
-    // (cn and displayName, sn, givenName, rpps, id_nat_ps, profession, savoir-faire,
-    //  id_nat_struct, responsables)
-    let (
-        display,
-        nom,
-        prenom,
-        rpps,
-        id_nat_ps,
-        profession,
-        savoir_faire,
-        id_nat_struct,
-        responsables,
-    ) = match &entry.holder {
-        Holder::Person {
-            nom,
-            prenom,
-            rpps,
-            id_nat_ps,
-            profession_code,
-            savoir_faire,
-        } => (
-            format!("{} {}", prenom.trim(), nom.trim())
-                .trim()
-                .to_owned(),
-            Some(nom.clone()),
-            Some(prenom.clone()),
-            rpps.clone(),
-            id_nat_ps.clone(),
-            Some(profession_code.clone()),
-            savoir_faire.clone(),
-            none(),
-            Vec::new(),
-        ),
-        Holder::Organisation {
-            libelle,
-            id_nat_struct,
-            responsables,
-        } => (
-            libelle.trim().to_owned(),
-            none(),
-            none(),
-            none(),
-            none(),
-            none(),
-            none(),
-            id_nat_struct.clone(),
-            normalised_responsables(responsables.iter().cloned()),
-        ),
-    };
+    let holder = HolderValues::of(&entry.holder);
     let single = |value: Option<String>| -> Vec<String> {
         value.filter(|v| !v.is_empty()).into_iter().collect()
     };
     let values: [(&'static str, Vec<String>); 23] = [
         ("mail", single(Some(entry.mail.clone()))),
-        ("cn", single(Some(display.clone()))),
-        ("sn", single(nom)),
-        ("givenName", single(prenom)),
-        ("displayName", single(Some(display))),
+        ("cn", single(Some(holder.display.clone()))),
+        ("sn", single(holder.nom)),
+        ("givenName", single(holder.prenom)),
+        ("displayName", single(Some(holder.display))),
         ("mssTypeBal", single(Some(entry.bal_type.clone()))),
-        ("mssRpps", single(rpps)),
-        ("mssIdNatPs", single(id_nat_ps)),
-        ("mssCodeProfession", single(profession)),
-        ("mssCodeSavoirFaire", single(savoir_faire)),
+        ("mssRpps", single(holder.rpps)),
+        ("mssIdNatPs", single(holder.id_nat_ps)),
+        ("mssCodeProfession", single(holder.profession)),
+        ("mssCodeSavoirFaire", single(holder.savoir_faire)),
         (
             "mssDematerialisation",
             single(yes_no(entry.dematerialisation)),
@@ -190,8 +192,8 @@ pub fn attributes(entry: &MailboxEntry) -> Vec<(&'static str, Vec<String>)> {
         ("mssListeRouge", single(yes_no(entry.liste_rouge))),
         ("mssService", single(entry.service.clone())),
         ("mssDescription", single(entry.description.clone())),
-        ("mssResponsable", responsables),
-        ("mssIdNatStruct", single(id_nat_struct)),
+        ("mssResponsable", holder.responsables),
+        ("mssIdNatStruct", single(holder.id_nat_struct)),
         ("mssRegion", single(Some(entry.region.clone()))),
         ("mssDepartement", single(entry.departement.clone())),
         ("telephoneNumber", single(entry.telephone.clone())),
@@ -410,14 +412,14 @@ pub(crate) mod tests {
     }
 
     /// The person fields of a sample entry, to change them.
-    fn person(
-        entry: &mut MailboxEntry,
-    ) -> (
-        &mut String,
-        &mut String,
-        &mut Option<String>,
-        &mut Option<String>,
-    ) {
+    struct Person<'a> {
+        nom: &'a mut String,
+        prenom: &'a mut String,
+        rpps: &'a mut Option<String>,
+        savoir_faire: &'a mut Option<String>,
+    }
+
+    fn person(entry: &mut MailboxEntry) -> Person<'_> {
         match &mut entry.holder {
             Holder::Person {
                 nom,
@@ -425,7 +427,12 @@ pub(crate) mod tests {
                 rpps,
                 savoir_faire,
                 ..
-            } => (nom, prenom, rpps, savoir_faire),
+            } => Person {
+                nom,
+                prenom,
+                rpps,
+                savoir_faire,
+            },
             Holder::Organisation { .. } => unreachable!("a person sample"),
         }
     }
@@ -488,7 +495,7 @@ pub(crate) mod tests {
     #[test]
     fn every_managed_attribute_is_listed_even_without_value() {
         let mut entry = sample(Branch::Operateur, "med@medimail.fr");
-        *person(&mut entry).2 = None;
+        *person(&mut entry).rpps = None;
         entry.telephone = Some(String::new());
         let attrs = attributes(&entry);
         let names: Vec<&str> = attrs.iter().map(|(n, _)| *n).collect();
@@ -506,8 +513,8 @@ pub(crate) mod tests {
     #[test]
     fn names_are_kept_verbatim_and_cn_joins_prenom_and_nom() {
         let mut entry = sample(Branch::Mssante, "x@y.mssante.fr");
-        *person(&mut entry).1 = "Jean-Élie".into();
-        *person(&mut entry).0 = r#"D'Artagnan, Müller + "Fils" \ <x> ; = * ( )"#.into();
+        *person(&mut entry).prenom = "Jean-Élie".into();
+        *person(&mut entry).nom = r#"D'Artagnan, Müller + "Fils" \ <x> ; = * ( )"#.into();
         let attrs = as_map(&entry);
         assert_eq!(
             attrs.get("cn"),
@@ -515,7 +522,7 @@ pub(crate) mod tests {
                 r#"Jean-Élie D'Artagnan, Müller + "Fils" \ <x> ; = * ( )"#.to_owned()
             ])
         );
-        *person(&mut entry).1 = String::new();
+        *person(&mut entry).prenom = String::new();
         assert_eq!(
             as_map(&entry).get("cn").map(|v| v[0].as_str()),
             Some(r#"D'Artagnan, Müller + "Fils" \ <x> ; = * ( )"#)
@@ -538,7 +545,7 @@ pub(crate) mod tests {
     #[test]
     fn attributes_parse_back_into_the_same_entry() {
         let mut entry = sample(Branch::Mssante, "jean.dupont@pharmacien.oc.mssante.fr");
-        *person(&mut entry).3 = Some("SM54".into());
+        *person(&mut entry).savoir_faire = Some("SM54".into());
         entry.service = Some("Officine".into());
         entry.description = Some("BAL personnelle".into());
         let parsed = entry_from_attributes(Branch::Mssante, &as_map(&entry));
@@ -655,7 +662,7 @@ pub(crate) mod tests {
     fn changed_fields_are_replaced_and_vanished_ones_removed() {
         let old = sample(Branch::Mssante, "x@y.fr");
         let mut new = old.clone();
-        *person(&mut new).0 = "Durand".into();
+        *person(&mut new).nom = "Durand".into();
         new.telephone = None;
         assert_eq!(
             drifted(&read_back(&old), &new),
