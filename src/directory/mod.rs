@@ -143,13 +143,6 @@ pub struct MailboxEntry {
     pub published: Vec<(String, String)>,
 }
 
-impl MailboxEntry {
-    /// Whether the entry is an organisational box.
-    pub fn is_organisation(&self) -> bool {
-        matches!(self.holder, Holder::Organisation { .. })
-    }
-}
-
 /// An entry as the directory holds it: parsed, and with the raw values of every managed
 /// attribute and of `objectClass` (names as the server spells them), which is what drift is
 /// judged on (`mapping::drift`): the parsed entry alone hides `cn`, `displayName` and extra
