@@ -96,7 +96,9 @@ pub enum Holder {
         /// as the caller computes it (`1` + FINESS, `3` + SIRET, …).
         id_nat_struct: Option<String>,
         /// `mssResponsable`, one value per responsable: their mailbox addresses. Order does not
-        /// matter (LDAP values are a set); duplicates and empty strings are dropped.
+        /// matter (LDAP values are a set); duplicates and empty strings are dropped when
+        /// written. Build it with [`Holder::organisation`] (sorted, deduplicated) for the entry
+        /// to compare equal to what `find`/`list` read back.
         responsables: Vec<String>,
     },
 }
