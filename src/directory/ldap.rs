@@ -23,7 +23,7 @@ use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapError, Mod, Scope, Search
 use secrecy::{ExposeSecret as _, SecretString};
 
 use super::mapping::{
-    MANAGED_ATTRIBUTES, OBJECT_CLASSES, attributes, drift, entry_from_attributes,
+    MANAGED_ATTRIBUTES, attributes, drift, entry_from_attributes, needs_recreate, object_classes,
 };
 use super::{Branch, Change, Directory, MailboxEntry, PublishedEntry, entry_dn};
 use crate::config::DirectorySettings;
@@ -143,11 +143,17 @@ impl LdapDirectory {
 
     /// Adds `entry`, which a listing said was absent. `Ok(false)` when it exists after all
     /// (created by someone else since): the caller falls back to a read and a modify.
+    ///
+    /// The object classes are the holder's (`mapping::object_classes`), and attributes without
+    /// a value are left out, so an organisation's entry is added without any person attribute.
     async fn add(&self, ldap: &mut Ldap, entry: &MailboxEntry) -> anyhow::Result<bool> {
         let dn = entry_dn(&self.base_dn, entry.branch, &entry.mail);
         let mut attrs: Vec<(String, HashSet<String>)> = vec![(
             "objectClass".to_owned(),
-            OBJECT_CLASSES.iter().map(|c| (*c).to_owned()).collect(),
+            object_classes(&entry.holder)
+                .iter()
+                .map(|c| (*c).to_owned())
+                .collect(),
         )];
         attrs.extend(
             attributes(entry)
@@ -230,12 +236,29 @@ impl LdapDirectory {
                     self.upsert_with(ldap, entry).await?;
                 }
             }
+            Change::Recreate(entry) => self.recreate(ldap, entry).await?,
             Change::Remove { branch, mail } => self.delete(ldap, *branch, mail).await?,
         }
         Ok(())
     }
 
-    /// Reads the entry, then adds it or replaces what drifted.
+    /// Deletes the entry and adds it again, for an entry whose structural object class is not
+    /// its holder's (see `mapping::needs_recreate`). Not atomic (LDAP has no transaction here):
+    /// a failed add leaves the entry absent, which the outbox retry or the next `directory
+    /// sync` repairs like any missing entry.
+    async fn recreate(&self, ldap: &mut Ldap, entry: &MailboxEntry) -> anyhow::Result<()> {
+        self.delete(ldap, entry.branch, &entry.mail).await?;
+        if !self.add(ldap, entry).await? {
+            // Created again by someone else in between: make it right the usual way.
+            self.upsert_with(ldap, entry).await?;
+        }
+        let dn = entry_dn(&self.base_dn, entry.branch, &entry.mail);
+        tracing::info!(%dn, "directory entry recreated with its holder's object classes");
+        Ok(())
+    }
+
+    /// Reads the entry, then adds it or replaces what drifted (or deletes and adds it again
+    /// when its structural class is not its holder's).
     async fn upsert_with(&self, ldap: &mut Ldap, entry: &MailboxEntry) -> anyhow::Result<()> {
         let dn = entry_dn(&self.base_dn, entry.branch, &entry.mail);
         // Two rounds at most: an entry created or deleted by someone else between our read
@@ -247,6 +270,11 @@ impl LdapDirectory {
                         tracing::info!(%dn, "directory entry added");
                         return Ok(());
                     }
+                }
+                Some(current) if needs_recreate(&current.attrs, entry) => {
+                    // A modify cannot change the structural class: delete it, and the next
+                    // round adds it as its holder wants.
+                    self.delete(ldap, entry.branch, &entry.mail).await?;
                 }
                 Some(current) => {
                     let changes = drift(&current.attrs, entry);

@@ -6,17 +6,41 @@ use std::sync::LazyLock;
 
 use anyhow::Context as _;
 
-use super::{Branch, MailboxEntry};
+use super::{Branch, Holder, MailboxEntry};
 use crate::domain::profile::fields::ldap_attributes;
 
-/// Object classes of a mailbox entry (`inetOrgPerson`'s chain plus our auxiliary class).
-pub const OBJECT_CLASSES: [&str; 5] = [
+/// Object classes of a person's mailbox entry: `inetOrgPerson`'s chain plus our auxiliary
+/// class.
+pub const PERSON_OBJECT_CLASSES: [&str; 5] = [
     "top",
     "person",
     "organizationalPerson",
     "inetOrgPerson",
     "mssanteBoiteLettre",
 ];
+
+/// Object classes of an organisational mailbox entry (BAL ORG): the standard structural class
+/// for a function or role of an organisation (RFC 4519 §3.11: `cn` required, address and
+/// telephone allowed) plus our auxiliary class, which brings `mail`, `o`, `displayName` and the
+/// `mss*` attributes. No person class, so no `sn`/`givenName` can be written by mistake.
+pub const ORGANISATION_OBJECT_CLASSES: [&str; 3] =
+    ["top", "organizationalRole", "mssanteBoiteLettre"];
+
+/// The object classes of an entry of `holder`.
+pub fn object_classes(holder: &Holder) -> &'static [&'static str] {
+    match holder {
+        Holder::Person { .. } => &PERSON_OBJECT_CLASSES,
+        Holder::Organisation { .. } => &ORGANISATION_OBJECT_CLASSES,
+    }
+}
+
+/// The structural object class of an entry of `holder`: the one a modify cannot change.
+fn structural_class(holder: &Holder) -> &'static str {
+    match holder {
+        Holder::Person { .. } => "inetOrgPerson",
+        Holder::Organisation { .. } => "organizationalRole",
+    }
+}
 
 /// Every attribute the service manages on a mailbox entry, `objectClass` excluded: the fixed
 /// ones below, then those the profile field table publishes. An upsert makes exactly these equal
@@ -28,7 +52,7 @@ pub static MANAGED_ATTRIBUTES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
         .collect()
 });
 
-const FIXED_ATTRIBUTES: [&str; 22] = [
+const FIXED_ATTRIBUTES: [&str; 23] = [
     "mail",
     "cn",
     "sn",
@@ -44,6 +68,7 @@ const FIXED_ATTRIBUTES: [&str; 22] = [
     "mssService",
     "mssDescription",
     "mssResponsable",
+    "mssIdNatStruct",
     "mssRegion",
     "mssDepartement",
     "telephoneNumber",
@@ -53,39 +78,129 @@ const FIXED_ATTRIBUTES: [&str; 22] = [
     "l",
 ];
 
+impl Holder {
+    /// An organisation holder with its responsables normalised the way they are read back from
+    /// the directory: empty ones dropped, duplicates (ignoring case, as `mssResponsable`
+    /// compares) dropped, sorted. Entries built with it compare equal to what
+    /// [`Directory::find`](super::Directory::find) and `list` return.
+    pub fn organisation(
+        libelle: impl Into<String>,
+        id_nat_struct: Option<String>,
+        responsables: impl IntoIterator<Item = String>,
+    ) -> Self {
+        Holder::Organisation {
+            libelle: libelle.into(),
+            id_nat_struct,
+            responsables: normalised_responsables(responsables),
+        }
+    }
+}
+
+/// Non-empty, distinct ignoring ASCII case (the first spelling kept), sorted: a set of
+/// `mssResponsable` values slapd accepts (it refuses two values equal under caseIgnoreMatch)
+/// and that reads back in a fixed order (the server keeps no order we could rely on: ldap3
+/// sends values as a set).
+fn normalised_responsables(responsables: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut seen = HashSet::new();
+    let mut kept: Vec<String> = responsables
+        .into_iter()
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty() && seen.insert(r.to_ascii_lowercase()))
+        .collect();
+    kept.sort_by_key(|r| r.to_ascii_lowercase());
+    kept
+}
+
+/// The values of the holder's own attributes; what the other kind of holder has stays empty.
+#[derive(Default)]
+struct HolderValues {
+    /// `cn` and `displayName`.
+    display: String,
+    nom: Option<String>,
+    prenom: Option<String>,
+    rpps: Option<String>,
+    id_nat_ps: Option<String>,
+    profession: Option<String>,
+    savoir_faire: Option<String>,
+    id_nat_struct: Option<String>,
+    responsables: Vec<String>,
+}
+
+impl HolderValues {
+    fn of(holder: &Holder) -> Self {
+        match holder {
+            Holder::Person {
+                nom,
+                prenom,
+                rpps,
+                id_nat_ps,
+                profession_code,
+                savoir_faire,
+            } => Self {
+                display: format!("{} {}", prenom.trim(), nom.trim())
+                    .trim()
+                    .to_owned(),
+                nom: Some(nom.clone()),
+                prenom: Some(prenom.clone()),
+                rpps: rpps.clone(),
+                id_nat_ps: id_nat_ps.clone(),
+                profession: Some(profession_code.clone()),
+                savoir_faire: savoir_faire.clone(),
+                ..Self::default()
+            },
+            Holder::Organisation {
+                libelle,
+                id_nat_struct,
+                responsables,
+            } => Self {
+                display: libelle.trim().to_owned(),
+                id_nat_struct: id_nat_struct.clone(),
+                responsables: normalised_responsables(responsables.iter().cloned()),
+                ..Self::default()
+            },
+        }
+    }
+}
+
 /// The managed attributes of `entry`, in [`MANAGED_ATTRIBUTES`] order, each with its values.
 ///
 /// Every managed attribute is listed, with no value when the entry has none: a `Replace` with
 /// no value removes the attribute (RFC 4511 §4.6), and `add` skips empty ones. Empty strings
-/// are treated as absent (a Directory String cannot be empty).
+/// are treated as absent (a Directory String cannot be empty). An organisation has no value for
+/// the person attributes and a person none for `mssResponsable` and `mssIdNatStruct`.
 pub fn attributes(entry: &MailboxEntry) -> Vec<(&'static str, Vec<String>)> {
-    let full_name = format!("{} {}", entry.prenom.trim(), entry.nom.trim())
-        .trim()
-        .to_owned();
     let yes_no = |b: bool| Some(if b { "O" } else { "N" }.to_owned());
-    let values: [(&'static str, Option<String>); 22] = [
-        ("mail", Some(entry.mail.clone())),
-        ("cn", Some(full_name.clone())),
-        ("sn", Some(entry.nom.clone())),
-        ("givenName", Some(entry.prenom.clone())),
-        ("displayName", Some(full_name)),
-        ("mssTypeBal", Some(entry.bal_type.clone())),
-        ("mssRpps", entry.rpps.clone()),
-        ("mssIdNatPs", entry.id_nat_ps.clone()),
-        ("mssCodeProfession", Some(entry.profession_code.clone())),
-        ("mssCodeSavoirFaire", entry.savoir_faire.clone()),
-        ("mssDematerialisation", yes_no(entry.dematerialisation)),
-        ("mssListeRouge", yes_no(entry.liste_rouge)),
-        ("mssService", entry.service.clone()),
-        ("mssDescription", entry.description.clone()),
-        ("mssResponsable", entry.responsable.clone()),
-        ("mssRegion", Some(entry.region.clone())),
-        ("mssDepartement", entry.departement.clone()),
-        ("telephoneNumber", entry.telephone.clone()),
-        ("o", entry.organisation.clone()),
-        ("street", entry.street.clone()),
-        ("postalCode", entry.postal_code.clone()),
-        ("l", entry.locality.clone()),
+    let holder = HolderValues::of(&entry.holder);
+    let single = |value: Option<String>| -> Vec<String> {
+        value.filter(|v| !v.is_empty()).into_iter().collect()
+    };
+    let values: [(&'static str, Vec<String>); 23] = [
+        ("mail", single(Some(entry.mail.clone()))),
+        ("cn", single(Some(holder.display.clone()))),
+        ("sn", single(holder.nom)),
+        ("givenName", single(holder.prenom)),
+        ("displayName", single(Some(holder.display))),
+        ("mssTypeBal", single(Some(entry.bal_type.clone()))),
+        ("mssRpps", single(holder.rpps)),
+        ("mssIdNatPs", single(holder.id_nat_ps)),
+        ("mssCodeProfession", single(holder.profession)),
+        ("mssCodeSavoirFaire", single(holder.savoir_faire)),
+        (
+            "mssDematerialisation",
+            single(yes_no(entry.dematerialisation)),
+        ),
+        ("mssListeRouge", single(yes_no(entry.liste_rouge))),
+        ("mssService", single(entry.service.clone())),
+        ("mssDescription", single(entry.description.clone())),
+        ("mssResponsable", holder.responsables),
+        ("mssIdNatStruct", single(holder.id_nat_struct)),
+        ("mssRegion", single(Some(entry.region.clone()))),
+        ("mssDepartement", single(entry.departement.clone())),
+        ("telephoneNumber", single(entry.telephone.clone())),
+        ("o", single(entry.organisation.clone())),
+        ("street", single(entry.street.clone())),
+        ("postalCode", single(entry.postal_code.clone())),
+        ("l", single(entry.locality.clone())),
     ];
     let published = ldap_attributes().map(|name| {
         let value = entry
@@ -93,20 +208,19 @@ pub fn attributes(entry: &MailboxEntry) -> Vec<(&'static str, Vec<String>)> {
             .iter()
             .find(|(attribute, _)| attribute == name)
             .map(|(_, v)| v.clone());
-        (name, value)
+        (name, single(value))
     });
-    values
-        .into_iter()
-        .chain(published)
-        .map(|(name, value)| (name, value.filter(|v| !v.is_empty()).into_iter().collect()))
-        .collect()
+    values.into_iter().chain(published).collect()
 }
 
 /// Parses an entry read back from the directory (attribute name → values, as in
 /// `ldap3::SearchEntry::attrs`; names are matched case-insensitively).
 ///
-/// Missing attributes become empty strings / `None`; `mssDematerialisation` and
-/// `mssListeRouge` are true only for "O". Fails only when `mail` is missing.
+/// The holder is an organisation exactly when `mssTypeBal` is `ORG` (any case): its libellé is
+/// `cn`, its responsables every value of `mssResponsable` (normalised as by
+/// [`Holder::organisation`]). Otherwise it is a person. Missing attributes become empty strings
+/// / `None`; `mssDematerialisation` and `mssListeRouge` are true only for "O". Fails only when
+/// `mail` is missing.
 pub fn entry_from_attributes(
     branch: Branch,
     attrs: &HashMap<String, Vec<String>>,
@@ -115,30 +229,38 @@ pub fn entry_from_attributes(
         .iter()
         .map(|(k, v)| (k.to_ascii_lowercase(), v))
         .collect();
-    let opt = |name: &str| -> Option<String> {
+    let all = |name: &str| -> Vec<String> {
         by_name
             .get(&name.to_ascii_lowercase())
-            .and_then(|values| values.first())
-            .filter(|v| !v.is_empty())
-            .cloned()
+            .map(|values| values.to_vec())
+            .unwrap_or_default()
     };
+    let opt =
+        |name: &str| -> Option<String> { all(name).into_iter().next().filter(|v| !v.is_empty()) };
     let text = |name: &str| opt(name).unwrap_or_default();
     let flag = |name: &str| opt(name).is_some_and(|v| v.eq_ignore_ascii_case("O"));
+    let bal_type = text("mssTypeBal");
+    let holder = if bal_type.eq_ignore_ascii_case("ORG") {
+        Holder::organisation(text("cn"), opt("mssIdNatStruct"), all("mssResponsable"))
+    } else {
+        Holder::Person {
+            nom: text("sn"),
+            prenom: text("givenName"),
+            rpps: opt("mssRpps"),
+            id_nat_ps: opt("mssIdNatPs"),
+            profession_code: text("mssCodeProfession"),
+            savoir_faire: opt("mssCodeSavoirFaire"),
+        }
+    };
     Ok(MailboxEntry {
         branch,
         mail: opt("mail").context("directory entry without a mail attribute")?,
-        bal_type: text("mssTypeBal"),
-        nom: text("sn"),
-        prenom: text("givenName"),
-        rpps: opt("mssRpps"),
-        id_nat_ps: opt("mssIdNatPs"),
-        profession_code: text("mssCodeProfession"),
-        savoir_faire: opt("mssCodeSavoirFaire"),
+        bal_type,
+        holder,
         dematerialisation: flag("mssDematerialisation"),
         liste_rouge: flag("mssListeRouge"),
         service: opt("mssService"),
         description: opt("mssDescription"),
-        responsable: opt("mssResponsable"),
         region: text("mssRegion"),
         departement: opt("mssDepartement"),
         telephone: opt("telephoneNumber"),
@@ -152,16 +274,33 @@ pub fn entry_from_attributes(
     })
 }
 
+/// Whether `current` (an entry as read from the server) lacks the structural object class of
+/// `entry`'s holder: a person's entry where an organisation is wanted, or the reverse. No
+/// modify can fix that (RFC 4512 §2.4.2: an entry's structural class cannot change), so the
+/// entry must be deleted and added again.
+pub fn needs_recreate(current: &HashMap<String, Vec<String>>, entry: &MailboxEntry) -> bool {
+    let wanted = structural_class(&entry.holder);
+    !current
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("objectClass"))
+        .flat_map(|(_, classes)| classes)
+        .any(|class| class.eq_ignore_ascii_case(wanted))
+}
+
 /// The attribute replacements that make `current` (an entry as read from the server: every
 /// managed attribute and `objectClass`, names in any case) carry exactly what `entry` says.
 ///
 /// The FULL value set of every managed attribute is compared, not the parsed entry: `cn` and
 /// `displayName` (derived from the names, so invisible once parsed) and a second value added
 /// by hand to any attribute (a second `telephoneNumber`) are drift like any other. Values
-/// compare exactly, so a change of case is repaired too. Each difference is one `(name,
-/// values)` to be written as an LDAP `replace` (RFC 4511 §4.6): no value removes the attribute,
-/// which is how a managed attribute the entry no longer has is dropped. `objectClass` is
-/// replaced when one of ours is missing (an entry created by hand without the auxiliary class).
+/// compare exactly and as sets (LDAP values have no order), so a change of case is repaired
+/// too, and the multi-valued `mssResponsable` of an organisation drifts only when its set of
+/// addresses differs. Each difference is one `(name, values)` to be written as an LDAP
+/// `replace` (RFC 4511 §4.6): no value removes the attribute, which is how a managed attribute
+/// the entry no longer has is dropped. Only differences are listed, so an organisation's entry
+/// never receives a replace of a person attribute it does not have (and the reverse).
+/// `objectClass` is replaced when one of the holder's classes is missing (an entry created by
+/// hand without the auxiliary class); a wrong STRUCTURAL class is [`needs_recreate`]'s case.
 ///
 /// The RDN attribute is `mail`, never `cn` (see `config/ldap/README.md`), so every replacement
 /// keeps the entry's name: the address is compared case-insensitively like the RDN, and a
@@ -185,13 +324,14 @@ pub fn drift(
         .into_iter()
         .map(str::to_ascii_lowercase)
         .collect();
-    if !OBJECT_CLASSES
+    let wanted_classes = object_classes(&entry.holder);
+    if !wanted_classes
         .iter()
         .all(|c| classes.contains(&c.to_ascii_lowercase()))
     {
         changes.push((
             "objectClass".to_owned(),
-            OBJECT_CLASSES.iter().map(|c| (*c).to_owned()).collect(),
+            wanted_classes.iter().map(|c| (*c).to_owned()).collect(),
         ));
     }
     for (name, wanted) in attributes(entry) {
@@ -219,17 +359,18 @@ pub(crate) mod tests {
             branch,
             mail: mail.to_owned(),
             bal_type: "PER".into(),
-            nom: "Dupont".into(),
-            prenom: "Jean".into(),
-            rpps: Some("10001234567".into()),
-            id_nat_ps: Some("810001234567".into()),
-            profession_code: "21".into(),
-            savoir_faire: None,
+            holder: Holder::Person {
+                nom: "Dupont".into(),
+                prenom: "Jean".into(),
+                rpps: Some("10001234567".into()),
+                id_nat_ps: Some("810001234567".into()),
+                profession_code: "21".into(),
+                savoir_faire: None,
+            },
             dematerialisation: true,
             liste_rouge: false,
             service: None,
             description: None,
-            responsable: None,
             region: "76".into(),
             departement: Some("34".into()),
             telephone: Some("+33467000000".into()),
@@ -238,6 +379,69 @@ pub(crate) mod tests {
             postal_code: Some("34000".into()),
             locality: Some("Montpellier".into()),
             published: vec![("mssCiviliteExercice".into(), "DR".into())],
+        }
+    }
+
+    /// A BAL ORG of a cardiology department with two responsables.
+    pub(crate) fn sample_org(branch: Branch, mail: &str) -> MailboxEntry {
+        MailboxEntry {
+            branch,
+            mail: mail.to_owned(),
+            bal_type: "ORG".into(),
+            holder: Holder::organisation(
+                "Secrétariat de cardiologie",
+                Some("1340780477".into()),
+                [
+                    "paul.martin@medecin.oc.mssante.fr".to_owned(),
+                    "anne.petit@medecin.oc.mssante.fr".to_owned(),
+                ],
+            ),
+            dematerialisation: true,
+            liste_rouge: false,
+            service: Some("Cardiologie".into()),
+            description: Some("Prise de rendez-vous et comptes rendus".into()),
+            region: "76".into(),
+            departement: Some("34".into()),
+            telephone: Some("+33467330000".into()),
+            organisation: Some("CHU de Montpellier".into()),
+            street: Some("191 avenue du Doyen Gaston Giraud".into()),
+            postal_code: Some("34295".into()),
+            locality: Some("Montpellier".into()),
+            published: Vec::new(),
+        }
+    }
+
+    /// The person fields of a sample entry, to change them.
+    struct Person<'a> {
+        nom: &'a mut String,
+        prenom: &'a mut String,
+        rpps: &'a mut Option<String>,
+        savoir_faire: &'a mut Option<String>,
+    }
+
+    fn person(entry: &mut MailboxEntry) -> Person<'_> {
+        match &mut entry.holder {
+            Holder::Person {
+                nom,
+                prenom,
+                rpps,
+                savoir_faire,
+                ..
+            } => Person {
+                nom,
+                prenom,
+                rpps,
+                savoir_faire,
+            },
+            Holder::Organisation { .. } => unreachable!("a person sample"),
+        }
+    }
+
+    /// The responsables of an organisation sample, to change them.
+    fn responsables(entry: &mut MailboxEntry) -> &mut Vec<String> {
+        match &mut entry.holder {
+            Holder::Organisation { responsables, .. } => responsables,
+            Holder::Person { .. } => unreachable!("an organisation sample"),
         }
     }
 
@@ -291,7 +495,7 @@ pub(crate) mod tests {
     #[test]
     fn every_managed_attribute_is_listed_even_without_value() {
         let mut entry = sample(Branch::Operateur, "med@medimail.fr");
-        entry.rpps = None;
+        *person(&mut entry).rpps = None;
         entry.telephone = Some(String::new());
         let attrs = attributes(&entry);
         let names: Vec<&str> = attrs.iter().map(|(n, _)| *n).collect();
@@ -309,8 +513,8 @@ pub(crate) mod tests {
     #[test]
     fn names_are_kept_verbatim_and_cn_joins_prenom_and_nom() {
         let mut entry = sample(Branch::Mssante, "x@y.mssante.fr");
-        entry.prenom = "Jean-Élie".into();
-        entry.nom = r#"D'Artagnan, Müller + "Fils" \ <x> ; = * ( )"#.into();
+        *person(&mut entry).prenom = "Jean-Élie".into();
+        *person(&mut entry).nom = r#"D'Artagnan, Müller + "Fils" \ <x> ; = * ( )"#.into();
         let attrs = as_map(&entry);
         assert_eq!(
             attrs.get("cn"),
@@ -318,10 +522,10 @@ pub(crate) mod tests {
                 r#"Jean-Élie D'Artagnan, Müller + "Fils" \ <x> ; = * ( )"#.to_owned()
             ])
         );
-        entry.prenom = String::new();
+        *person(&mut entry).prenom = String::new();
         assert_eq!(
             as_map(&entry).get("cn").map(|v| v[0].as_str()),
-            Some(entry.nom.as_str())
+            Some(r#"D'Artagnan, Müller + "Fils" \ <x> ; = * ( )"#)
         );
     }
 
@@ -341,10 +545,9 @@ pub(crate) mod tests {
     #[test]
     fn attributes_parse_back_into_the_same_entry() {
         let mut entry = sample(Branch::Mssante, "jean.dupont@pharmacien.oc.mssante.fr");
-        entry.savoir_faire = Some("SM54".into());
+        *person(&mut entry).savoir_faire = Some("SM54".into());
         entry.service = Some("Officine".into());
         entry.description = Some("BAL personnelle".into());
-        entry.responsable = Some("Le titulaire".into());
         let parsed = entry_from_attributes(Branch::Mssante, &as_map(&entry));
         assert_eq!(parsed.ok(), Some(entry.clone()));
 
@@ -370,7 +573,10 @@ pub(crate) mod tests {
         let mut attrs = as_map(entry);
         attrs.insert(
             "objectClass".into(),
-            OBJECT_CLASSES.iter().map(|c| (*c).to_owned()).collect(),
+            object_classes(&entry.holder)
+                .iter()
+                .map(|c| (*c).to_owned())
+                .collect(),
         );
         attrs
     }
@@ -456,7 +662,7 @@ pub(crate) mod tests {
     fn changed_fields_are_replaced_and_vanished_ones_removed() {
         let old = sample(Branch::Mssante, "x@y.fr");
         let mut new = old.clone();
-        new.nom = "Durand".into();
+        *person(&mut new).nom = "Durand".into();
         new.telephone = None;
         assert_eq!(
             drifted(&read_back(&old), &new),
@@ -480,5 +686,192 @@ pub(crate) mod tests {
         let mut current = read_back(&entry);
         current.insert("objectClass".into(), vec!["inetOrgPerson".into()]);
         assert_eq!(drifted(&current, &entry), ["objectClass"]);
+    }
+
+    const PERSON_ATTRIBUTES: [&str; 6] = [
+        "sn",
+        "givenName",
+        "mssRpps",
+        "mssIdNatPs",
+        "mssCodeProfession",
+        "mssCodeSavoirFaire",
+    ];
+
+    #[test]
+    fn an_org_entry_maps_to_its_libelle_structure_and_responsables_without_person_attributes() {
+        let entry = sample_org(Branch::Mssante, "secretariat.cardiologie@oc.mssante.fr");
+        let attrs = as_map(&entry);
+        let one = |name: &str| attrs.get(name).map(|v| v.join("|"));
+        assert_eq!(
+            object_classes(&entry.holder),
+            ["top", "organizationalRole", "mssanteBoiteLettre"]
+        );
+        assert_eq!(
+            one("mail").as_deref(),
+            Some("secretariat.cardiologie@oc.mssante.fr")
+        );
+        assert_eq!(one("cn").as_deref(), Some("Secrétariat de cardiologie"));
+        assert_eq!(
+            one("displayName").as_deref(),
+            Some("Secrétariat de cardiologie")
+        );
+        assert_eq!(one("mssTypeBal").as_deref(), Some("ORG"));
+        assert_eq!(one("o").as_deref(), Some("CHU de Montpellier"));
+        assert_eq!(one("mssIdNatStruct").as_deref(), Some("1340780477"));
+        assert_eq!(one("mssService").as_deref(), Some("Cardiologie"));
+        assert_eq!(
+            one("mssDescription").as_deref(),
+            Some("Prise de rendez-vous et comptes rendus")
+        );
+        assert_eq!(
+            attrs.get("mssResponsable"),
+            Some(&vec![
+                "anne.petit@medecin.oc.mssante.fr".to_owned(),
+                "paul.martin@medecin.oc.mssante.fr".to_owned(),
+            ]),
+            "one value per responsable"
+        );
+        assert_eq!(one("telephoneNumber").as_deref(), Some("+33467330000"));
+        assert_eq!(one("postalCode").as_deref(), Some("34295"));
+        for absent in PERSON_ATTRIBUTES {
+            assert!(!attrs.contains_key(absent), "{absent} on an ORG entry");
+        }
+    }
+
+    #[test]
+    fn a_person_has_no_responsable_nor_structure_identifier() {
+        let attrs = as_map(&sample(Branch::Mssante, "x@y.fr"));
+        assert!(!attrs.contains_key("mssResponsable"));
+        assert!(!attrs.contains_key("mssIdNatStruct"));
+    }
+
+    #[test]
+    fn responsables_are_written_once_each_ignoring_case_and_blanks() {
+        let mut entry = sample_org(Branch::Mssante, "org@oc.mssante.fr");
+        // Built by hand, not through Holder::organisation: attributes() still writes a set
+        // slapd accepts (it refuses two values equal under caseIgnoreMatch).
+        *responsables(&mut entry) = vec![
+            "b@x.fr".into(),
+            " ".into(),
+            "A@x.fr".into(),
+            "B@X.FR".into(),
+        ];
+        assert_eq!(
+            as_map(&entry).get("mssResponsable"),
+            Some(&vec!["A@x.fr".to_owned(), "b@x.fr".to_owned()])
+        );
+        assert_eq!(
+            Holder::organisation(
+                "L",
+                None,
+                [
+                    "b@x.fr".to_owned(),
+                    "A@x.fr".to_owned(),
+                    "a@X.fr".to_owned()
+                ]
+            ),
+            Holder::Organisation {
+                libelle: "L".into(),
+                id_nat_struct: None,
+                responsables: vec!["A@x.fr".into(), "b@x.fr".into()],
+            }
+        );
+    }
+
+    #[test]
+    fn an_org_entry_parses_back_into_the_same_entry() {
+        let entry = sample_org(Branch::Operateur, "org@medimail.fr");
+        assert_eq!(
+            entry_from_attributes(Branch::Operateur, &as_map(&entry)).ok(),
+            Some(entry.clone())
+        );
+        // Values come back in any order, and the type in any case.
+        let mut attrs = as_map(&entry);
+        if let Some(values) = attrs.get_mut("mssResponsable") {
+            values.reverse();
+        }
+        attrs.insert("mssTypeBal".into(), vec!["org".into()]);
+        let parsed = entry_from_attributes(Branch::Operateur, &attrs).ok();
+        assert_eq!(parsed.map(|e| e.holder), Some(entry.holder));
+    }
+
+    #[test]
+    fn an_org_entry_as_written_has_no_drift_whatever_the_order_of_its_responsables() {
+        let entry = sample_org(Branch::Mssante, "org@oc.mssante.fr");
+        let mut current = read_back(&entry);
+        assert!(drift(&current, &entry).is_empty());
+        if let Some(values) = current.get_mut("mssResponsable") {
+            values.reverse();
+        }
+        assert!(drift(&current, &entry).is_empty(), "a set, not a list");
+        assert!(!needs_recreate(&current, &entry));
+    }
+
+    #[test]
+    fn a_changed_set_of_responsables_is_one_replace_of_every_value() {
+        let stored = sample_org(Branch::Mssante, "org@oc.mssante.fr");
+        let mut wanted = stored.clone();
+        responsables(&mut wanted).retain(|r| r.starts_with("paul"));
+        responsables(&mut wanted).push("zoe.roux@medecin.oc.mssante.fr".into());
+        wanted.description = Some("Comptes rendus".into());
+        assert_eq!(
+            drift(&read_back(&stored), &wanted),
+            [
+                (
+                    "mssDescription".to_owned(),
+                    vec!["Comptes rendus".to_owned()]
+                ),
+                (
+                    "mssResponsable".to_owned(),
+                    vec![
+                        "paul.martin@medecin.oc.mssante.fr".to_owned(),
+                        "zoe.roux@medecin.oc.mssante.fr".to_owned(),
+                    ]
+                ),
+            ]
+        );
+        // The last responsable gone: the attribute is removed.
+        responsables(&mut wanted).clear();
+        assert!(
+            drift(&read_back(&stored), &wanted)
+                .contains(&("mssResponsable".to_owned(), Vec::new()))
+        );
+    }
+
+    #[test]
+    fn drift_of_an_org_entry_never_names_a_person_attribute() {
+        let stored = sample_org(Branch::Mssante, "org@oc.mssante.fr");
+        let mut wanted = stored.clone();
+        wanted.telephone = None;
+        wanted.service = None;
+        wanted.holder = Holder::organisation("Secrétariat", None, Vec::new());
+        let names = drifted(&read_back(&stored), &wanted);
+        assert_eq!(
+            names,
+            [
+                "cn",
+                "displayName",
+                "mssService",
+                "mssResponsable",
+                "mssIdNatStruct",
+                "telephoneNumber"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_person_entry_where_an_org_is_wanted_must_be_recreated_not_modified() {
+        let person_entry = sample(Branch::Mssante, "x@oc.mssante.fr");
+        let org = sample_org(Branch::Mssante, "x@oc.mssante.fr");
+        assert!(needs_recreate(&read_back(&person_entry), &org));
+        assert!(needs_recreate(&read_back(&org), &person_entry));
+        // A missing auxiliary class is a plain objectClass replace.
+        let mut current = read_back(&org);
+        current.insert(
+            "objectClass".into(),
+            vec!["top".into(), "organizationalRole".into()],
+        );
+        assert!(!needs_recreate(&current, &org));
+        assert_eq!(drifted(&current, &org), ["objectClass"]);
     }
 }

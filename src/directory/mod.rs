@@ -19,7 +19,7 @@ mod mapping;
 mod reconcile;
 
 pub use ldap::LdapDirectory;
-pub use mapping::{attributes, drift, entry_from_attributes};
+pub use mapping::{attributes, drift, entry_from_attributes, object_classes};
 pub use reconcile::{ReconcileReport, reconcile};
 
 /// The two branches of the DIT under the base DN.
@@ -65,51 +65,80 @@ pub fn entry_dn(base_dn: &str, branch: Branch, mail: &str) -> String {
     format!("mail={},{}", ldap3::dn_escape(mail), branch.dn(base_dn))
 }
 
-/// One published mailbox (BAL): an `inetOrgPerson` + `mssanteBoiteLettre` entry.
+/// Who a mailbox belongs to: the part of an entry that differs between a personal box and an
+/// organisational one, and which decides its object classes (`mapping::object_classes`).
+///
+/// See `config/ldap/README.md` for the attribute each field maps to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Holder {
+    /// A practitioner's box (BAL PER, or MED): `inetOrgPerson` + `mssanteBoiteLettre`.
+    Person {
+        /// `sn`.
+        nom: String,
+        /// `givenName`; `cn` and `displayName` are "prenom nom".
+        prenom: String,
+        /// `mssRpps`.
+        rpps: Option<String>,
+        /// `mssIdNatPs`: 8 + RPPS, or 0 + ADELI.
+        id_nat_ps: Option<String>,
+        /// TRE_G15 code (`mssCodeProfession`).
+        profession_code: String,
+        /// TRE_R38 code (`mssCodeSavoirFaire`).
+        savoir_faire: Option<String>,
+    },
+    /// An organisational box (BAL ORG): `organizationalRole` + `mssanteBoiteLettre`, with no
+    /// person attribute (no `sn`, `givenName`, `mssRpps`, `mssIdNatPs`, `mssCodeProfession`,
+    /// `mssCodeSavoirFaire`). Its `bal_type` is `ORG`.
+    Organisation {
+        /// The box's libellé: `cn` and `displayName`.
+        libelle: String,
+        /// `mssIdNatStruct`: the structure's national identifier WITH its TRE_G07 type prefix,
+        /// as the caller computes it (`1` + FINESS, `3` + SIRET, …).
+        id_nat_struct: Option<String>,
+        /// `mssResponsable`, one value per responsable: their mailbox addresses. Order does not
+        /// matter (LDAP values are a set); duplicates and empty strings are dropped when
+        /// written. Build it with [`Holder::organisation`] (sorted, deduplicated) for the entry
+        /// to compare equal to what `find`/`list` read back.
+        responsables: Vec<String>,
+    },
+}
+
+/// One published mailbox (BAL): a person's (`inetOrgPerson`) or an organisation's
+/// (`organizationalRole`) entry, plus the auxiliary `mssanteBoiteLettre`.
 ///
 /// See `config/ldap/README.md` for the attribute each field maps to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailboxEntry {
+    /// Which branch of the DIT the entry lives in (part of its DN).
     pub branch: Branch,
     /// The mailbox address (`mail`, and the RDN `mail=<escaped address>`).
     pub mail: String,
-    /// TRE_R257 BAL type (`mssTypeBal`): "PER" or "MED".
+    /// TRE_R257 BAL type (`mssTypeBal`): "PER", "MED" or "ORG" (with [`Holder::Organisation`]);
+    /// parsing an entry back reads an `Organisation` holder exactly when this is "ORG".
     pub bal_type: String,
-    /// `sn`.
-    pub nom: String,
-    /// `givenName`; `cn` and `displayName` are "prenom nom".
-    pub prenom: String,
-    /// `mssRpps`.
-    pub rpps: Option<String>,
-    /// `mssIdNatPs`: 8 + RPPS, or 0 + ADELI.
-    pub id_nat_ps: Option<String>,
-    /// TRE_G15 code (`mssCodeProfession`).
-    pub profession_code: String,
-    /// TRE_R38 code (`mssCodeSavoirFaire`).
-    pub savoir_faire: Option<String>,
+    /// The holder: person or organisation attributes.
+    pub holder: Holder,
     /// `mssDematerialisation`: "O" / "N".
     pub dematerialisation: bool,
     /// `mssListeRouge`: "O" / "N".
     pub liste_rouge: bool,
-    /// `mssService`.
+    /// `mssService` (service de rattachement).
     pub service: Option<String>,
     /// `mssDescription`.
     pub description: Option<String>,
-    /// `mssResponsable`.
-    pub responsable: Option<String>,
     /// INSEE région code (`mssRegion`).
     pub region: String,
     /// INSEE département code (`mssDepartement`).
     pub departement: Option<String>,
     /// `telephoneNumber` (E.164).
     pub telephone: Option<String>,
-    /// `o` (raison sociale).
+    /// `o` (raison sociale of the structure).
     pub organisation: Option<String>,
     /// `street`.
     pub street: Option<String>,
     /// `postalCode`.
     pub postal_code: Option<String>,
-    /// `l`.
+    /// `l` (locality).
     pub locality: Option<String>,
     /// The attributes of profile fields whose descriptor names one (`domain::profile::FIELDS`),
     /// `(attribute, value)` in table order, empty values left out.
@@ -137,6 +166,11 @@ pub enum Change {
         entry: MailboxEntry,
         attributes: Vec<(String, Vec<String>)>,
     },
+    /// Delete the listed entry and add it again: its structural object class is not the one of
+    /// its holder (a person entry where an organisation's is wanted, or the reverse), and a
+    /// modify may not change the structural class of an entry (RFC 4512 §2.4.2; slapd answers
+    /// objectClassModsProhibited).
+    Recreate(MailboxEntry),
     /// Delete the entry.
     Remove { branch: Branch, mail: String },
 }
@@ -171,7 +205,7 @@ pub trait Directory: Send + Sync {
                         .collect();
                 attributes.insert(
                     "objectClass".to_owned(),
-                    mapping::OBJECT_CLASSES
+                    object_classes(&entry.holder)
                         .iter()
                         .map(|c| (*c).to_owned())
                         .collect(),
@@ -188,7 +222,9 @@ pub trait Directory: Send + Sync {
         let mut results = Vec::with_capacity(changes.len());
         for change in changes {
             results.push(match change {
-                Change::Add(entry) | Change::Replace { entry, .. } => self.upsert(entry).await,
+                Change::Add(entry) | Change::Replace { entry, .. } | Change::Recreate(entry) => {
+                    self.upsert(entry).await
+                }
                 Change::Remove { branch, mail } => self.remove(*branch, mail).await,
             });
         }

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::{anyhow, bail};
 
-use super::mapping::drift;
+use super::mapping::{drift, needs_recreate};
 use super::{Branch, Change, Directory, MailboxEntry, PublishedEntry};
 
 /// What a reconciliation did.
@@ -12,7 +12,8 @@ use super::{Branch, Change, Directory, MailboxEntry, PublishedEntry};
 pub struct ReconcileReport {
     /// Desired entries that were missing and have been created.
     pub added: usize,
-    /// Entries that existed with different attributes and have been fixed.
+    /// Entries that existed with different attributes and have been fixed (by a modify, or by
+    /// a delete and an add when the holder's structural object class was not theirs).
     pub updated: usize,
     /// Entries that were not desired (orphans) and have been deleted.
     pub removed: usize,
@@ -44,7 +45,9 @@ fn key(branch: Branch, mail: &str) -> (Branch, String) {
 /// second value added by hand and a managed attribute that should be absent are all repaired,
 /// while `None` and an empty string stay the same. The writes are then computed from that
 /// listing (no read per entry) and handed to [`Directory::apply`] in one batch, which the LDAP
-/// adapter pipelines. The same mailbox may be desired in both branches. A failed write does not
+/// adapter pipelines. An entry whose structural object class is not its holder's (a person's
+/// entry where an organisational box is wanted) is deleted and added again
+/// (`Change::Recreate`). The same mailbox may be desired in both branches. A failed write does not
 /// stop the others: every entry is tried, then the first failure is returned (with the counts
 /// so far); running it again converges. Failing to list a branch stops at once, before
 /// anything is written.
@@ -71,6 +74,9 @@ pub async fn reconcile(
     for entry in desired {
         match present.remove(&key(entry.branch, &entry.mail)) {
             None => changes.push(Change::Add(entry.clone())),
+            Some(current) if needs_recreate(&current.attributes, entry) => {
+                changes.push(Change::Recreate(entry.clone()));
+            }
             Some(current) => {
                 let attributes = drift(&current.attributes, entry);
                 if attributes.is_empty() {
@@ -105,7 +111,7 @@ pub async fn reconcile(
     for (change, result) in changes.iter().zip(results) {
         match (change, result) {
             (Change::Add(_), Ok(())) => report.added += 1,
-            (Change::Replace { .. }, Ok(())) => report.updated += 1,
+            (Change::Replace { .. } | Change::Recreate(_), Ok(())) => report.updated += 1,
             (Change::Remove { .. }, Ok(())) => report.removed += 1,
             (_, Err(e)) => failures.push(e),
         }
@@ -126,7 +132,8 @@ pub async fn reconcile(
 mod tests {
     use std::sync::Mutex;
 
-    use super::super::mapping::tests::sample;
+    use super::super::Holder;
+    use super::super::mapping::tests::{sample, sample_org};
     use super::*;
 
     /// In-memory directory keyed like the real one (branch, lowercase address); `fail_on`
@@ -242,7 +249,9 @@ mod tests {
         stale.liste_rouge = true;
         stale.telephone = None;
         let dir = FakeDirectory::with(&[right.clone(), stale, orphan, moved_away]);
-        drifted.nom = "Nouveau".into();
+        if let Holder::Person { nom, .. } = &mut drifted.holder {
+            *nom = "Nouveau".into();
+        }
         let desired = vec![right, drifted, missing];
         // Act
         let report = reconcile(&dir, &desired).await;
@@ -347,5 +356,45 @@ mod tests {
         ];
         assert!(reconcile(&dir, &desired).await.is_err());
         assert_eq!(dir.writes(), 0);
+    }
+
+    #[tokio::test]
+    async fn org_entries_are_reconciled_like_person_entries_and_a_changed_holder_kind_is_recreated()
+    {
+        // Arrange: an ORG whose responsables changed, an ORG missing, and an address that
+        // was a person's entry and is now wanted as an ORG.
+        let stored_org = sample_org(Branch::Mssante, "secretariat@oc.mssante.fr");
+        let mut wanted_org = stored_org.clone();
+        wanted_org.holder = Holder::organisation(
+            "Secrétariat de cardiologie",
+            Some("1340780477".into()),
+            ["zoe.roux@medecin.oc.mssante.fr".to_owned()],
+        );
+        let missing_org = sample_org(Branch::Operateur, "accueil@medimail.fr");
+        let was_person = sample(Branch::Mssante, "accueil@oc.mssante.fr");
+        let now_org = sample_org(Branch::Mssante, "accueil@oc.mssante.fr");
+        let dir = FakeDirectory::with(&[stored_org, was_person]);
+        let desired = vec![wanted_org, missing_org, now_org];
+
+        // Act
+        let report = reconcile(&dir, &desired).await;
+
+        // Assert
+        assert_eq!(
+            report.ok(),
+            Some(ReconcileReport {
+                added: 1,
+                updated: 2,
+                ..ReconcileReport::default()
+            })
+        );
+        assert_eq!(dir.sorted(), sorted(desired.clone()));
+        assert_eq!(
+            reconcile(&dir, &desired).await.ok(),
+            Some(ReconcileReport {
+                unchanged: 3,
+                ..ReconcileReport::default()
+            })
+        );
     }
 }

@@ -15,7 +15,7 @@ use sea_orm::DatabaseConnection;
 use crate::domain::{Account, Action, Actor, BalType};
 use crate::{
     clock::Timestamp,
-    directory::{Branch, Directory, MailboxEntry, ReconcileReport, reconcile},
+    directory::{Branch, Directory, Holder, MailboxEntry, ReconcileReport, reconcile},
     domain::profile::{FIELDS, Raw, StoredProfile},
     domain::{IdentifierType, NationalId},
     repo,
@@ -50,21 +50,23 @@ pub fn desired_entries(account: &Account, profile: &StoredProfile) -> Vec<Mailbo
         branch,
         mail: address.clone(),
         bal_type: bal.as_str().to_owned(),
-        nom: account.nom.clone(),
-        prenom: account.prenom.clone(),
-        rpps: national_id
-            .as_ref()
-            .filter(|id| id.kind() == IdentifierType::Rpps)
-            .map(|id| id.as_str().to_owned()),
-        id_nat_ps: national_id.as_ref().map(NationalId::id_nat_ps),
-        profession_code: profile.profession.clone(),
-        savoir_faire: opt(&profile.specialite),
+        // A person: BoiteLettreMSS.responsable is not filled for PER (domain.md §3.4), so the
+        // holder has no responsable at all.
+        holder: Holder::Person {
+            nom: account.nom.clone(),
+            prenom: account.prenom.clone(),
+            rpps: national_id
+                .as_ref()
+                .filter(|id| id.kind() == IdentifierType::Rpps)
+                .map(|id| id.as_str().to_owned()),
+            id_nat_ps: national_id.as_ref().map(NationalId::id_nat_ps),
+            profession_code: profile.profession.clone(),
+            savoir_faire: opt(&profile.specialite),
+        },
         dematerialisation: profile.dematerialisation,
         liste_rouge: !profile.annuaire_mssante,
         service: opt(&profile.service),
         description: None,
-        // BoiteLettreMSS.responsable is not filled for PER (domain.md §3.4).
-        responsable: None,
         region: profile.region.clone(),
         departement: opt(&profile.departement),
         telephone: opt(&profile.telephone1),

@@ -26,7 +26,9 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use mss_onboarding::config::DatabaseSettings;
 use mss_onboarding::config::Settings;
-use mss_onboarding::directory::{Branch, LdapDirectory, MailboxEntry, attributes, entry_dn};
+use mss_onboarding::directory::{
+    Branch, LdapDirectory, MailboxEntry, attributes, entry_dn, object_classes,
+};
 use mss_onboarding::repo;
 use mss_onboarding::services::publication::{desired_entries, reconcile_all};
 use mss_onboarding::startup;
@@ -279,13 +281,7 @@ fn write_ldif(path: &std::path::Path, base_dn: &str, entries: &[MailboxEntry]) {
             "dn",
             &entry_dn(base_dn, entry.branch, &entry.mail),
         );
-        for class in [
-            "top",
-            "person",
-            "organizationalPerson",
-            "inetOrgPerson",
-            "mssanteBoiteLettre",
-        ] {
+        for class in object_classes(&entry.holder) {
             line(&mut out, "objectClass", class);
         }
         for (name, values) in attributes(entry) {

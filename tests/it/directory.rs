@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use ldap3::{LdapError, Mod, SearchEntry, ldap_escape};
 use mss_onboarding::directory::{
-    Branch, Directory, LdapDirectory, MailboxEntry, ReconcileReport, reconcile,
+    Branch, Directory, Holder, LdapDirectory, MailboxEntry, ReconcileReport, reconcile,
 };
 use secrecy::SecretString;
 
@@ -21,17 +21,18 @@ fn per(mail: &str) -> MailboxEntry {
         branch: Branch::Mssante,
         mail: mail.to_owned(),
         bal_type: "PER".into(),
-        nom: "Dupont".into(),
-        prenom: "Jeanne".into(),
-        rpps: Some("10001234567".into()),
-        id_nat_ps: Some("810001234567".into()),
-        profession_code: "21".into(),
-        savoir_faire: None,
+        holder: Holder::Person {
+            nom: "Dupont".into(),
+            prenom: "Jeanne".into(),
+            rpps: Some("10001234567".into()),
+            id_nat_ps: Some("810001234567".into()),
+            profession_code: "21".into(),
+            savoir_faire: None,
+        },
         dematerialisation: true,
         liste_rouge: false,
         service: Some("Officine".into()),
         description: None,
-        responsable: None,
         region: "76".into(),
         departement: Some("34".into()),
         telephone: Some("+33467000000".into()),
@@ -44,13 +45,83 @@ fn per(mail: &str) -> MailboxEntry {
 }
 
 fn med(mail: &str) -> MailboxEntry {
-    MailboxEntry {
+    let mut entry = MailboxEntry {
         branch: Branch::Operateur,
         bal_type: "MED".into(),
-        rpps: None,
-        id_nat_ps: None,
         ..per(mail)
+    };
+    if let Holder::Person {
+        rpps, id_nat_ps, ..
+    } = &mut entry.holder
+    {
+        *rpps = None;
+        *id_nat_ps = None;
     }
+    entry
+}
+
+/// A BAL ORG (the secretariat of a cardiology department) with two responsables.
+fn org(mail: &str) -> MailboxEntry {
+    MailboxEntry {
+        branch: Branch::Mssante,
+        mail: mail.to_owned(),
+        bal_type: "ORG".into(),
+        holder: Holder::organisation(
+            "Secrétariat de cardiologie",
+            Some("1340780477".into()),
+            [
+                "paul.martin@medecin.oc.mssante.fr".to_owned(),
+                "anne.petit@medecin.oc.mssante.fr".to_owned(),
+            ],
+        ),
+        dematerialisation: true,
+        liste_rouge: false,
+        service: Some("Cardiologie".into()),
+        description: Some("Rendez-vous et comptes rendus".into()),
+        region: "76".into(),
+        departement: Some("34".into()),
+        telephone: Some("+33467330000".into()),
+        organisation: Some("CHU de Montpellier".into()),
+        street: Some("191 avenue du Doyen Gaston Giraud".into()),
+        postal_code: Some("34295".into()),
+        locality: Some("Montpellier".into()),
+        published: Vec::new(),
+    }
+}
+
+/// The person fields of a test entry, to change them.
+fn person(entry: &mut MailboxEntry) -> Person<'_> {
+    match &mut entry.holder {
+        Holder::Person {
+            nom,
+            prenom,
+            savoir_faire,
+            ..
+        } => Person {
+            nom,
+            prenom,
+            savoir_faire,
+        },
+        Holder::Organisation { .. } => unreachable!("a person entry"),
+    }
+}
+
+struct Person<'a> {
+    nom: &'a mut String,
+    prenom: &'a mut String,
+    savoir_faire: &'a mut Option<String>,
+}
+
+/// Every value of `attr` (any case of its name), sorted.
+fn all(entry: &SearchEntry, attr: &str) -> Vec<String> {
+    let mut values: Vec<String> = entry
+        .attrs
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case(attr))
+        .flat_map(|(_, v)| v.iter().cloned())
+        .collect();
+    values.sort();
+    values
 }
 
 fn one<'a>(entry: &'a SearchEntry, attr: &str) -> Option<&'a str> {
@@ -130,10 +201,14 @@ async fn consumers_search_by_rpps_profession_departement_and_name_substring() {
         .await
         .expect("upsert");
     let mut other = per("paul.martin@medecin.oc.mssante.fr");
-    other.nom = "Martin".into();
-    other.prenom = "Paul".into();
-    other.rpps = Some("10009999999".into());
-    other.profession_code = "10".into();
+    other.holder = Holder::Person {
+        nom: "Martin".into(),
+        prenom: "Paul".into(),
+        rpps: Some("10009999999".into()),
+        id_nat_ps: Some("810009999999".into()),
+        profession_code: "10".into(),
+        savoir_faire: None,
+    };
     other.departement = Some("30".into());
     dir.upsert(&other).await.expect("upsert");
     let base = ldap.base_dn.clone();
@@ -216,10 +291,10 @@ async fn an_upsert_replaces_changed_fields_and_removes_vanished_ones() {
     dir.upsert(&entry).await.expect("upsert");
 
     // Act
-    entry.nom = "Dupont-Durand".into();
+    *person(&mut entry).nom = "Dupont-Durand".into();
     entry.telephone = None;
     entry.service = None;
-    entry.savoir_faire = Some("SM54".into());
+    *person(&mut entry).savoir_faire = Some("SM54".into());
     entry.liste_rouge = true;
     dir.upsert(&entry).await.expect("upsert");
 
@@ -307,15 +382,17 @@ async fn a_name_full_of_ldap_special_and_non_ascii_characters_is_published_and_f
     let ldap = TestLdap::start().await;
     let dir = ldap.directory();
     let mut entry = per("jean-elie.dartagnan-muller@pharmacien.oc.mssante.fr");
-    entry.prenom = "Jean-Élie (dit \"Jo\")".into();
-    entry.nom = r"D'Artagnan-Müller, Ñoño + Ærø \ <x> ; = * ( ) ç".into();
+    let prenom = "Jean-Élie (dit \"Jo\")";
+    let nom = r"D'Artagnan-Müller, Ñoño + Ærø \ <x> ; = * ( ) ç";
+    *person(&mut entry).prenom = prenom.into();
+    *person(&mut entry).nom = nom.into();
     entry.service = Some("Pharmacie à l'hôpital".into());
 
     // Act
     dir.upsert(&entry).await.expect("upsert");
 
     // Assert: consumers find it with properly escaped filters (RFC 4515).
-    let by_sn = format!("(sn={})", ldap_escape(entry.nom.as_str()));
+    let by_sn = format!("(sn={})", ldap_escape(nom));
     let by_cn_part = format!(
         "(cn=*{}*)",
         ldap_escape("Müller, Ñoño + Ærø \\ <x> ; = * ( )")
@@ -327,11 +404,11 @@ async fn a_name_full_of_ldap_special_and_non_ascii_characters_is_published_and_f
             .await
             .unwrap_or_else(|e| panic!("{filter}: {e}"));
         assert_eq!(seen.len(), 1, "{filter}");
-        assert_eq!(one(&seen[0], "sn"), Some(entry.nom.as_str()));
-        assert_eq!(one(&seen[0], "givenName"), Some(entry.prenom.as_str()));
+        assert_eq!(one(&seen[0], "sn"), Some(nom));
+        assert_eq!(one(&seen[0], "givenName"), Some(prenom));
         assert_eq!(
             one(&seen[0], "cn"),
-            Some(format!("{} {}", entry.prenom, entry.nom).as_str())
+            Some(format!("{prenom} {nom}").as_str())
         );
     }
     // Case-insensitive matching works on accented names too.
@@ -534,7 +611,7 @@ async fn reconcile_adds_fixes_removes_and_reports_counts() {
     for e in [&right, &drifted, &orphan, &orphan_med] {
         dir.upsert(e).await.expect("upsert");
     }
-    drifted.nom = "Corrige".into();
+    *person(&mut drifted).nom = "Corrige".into();
     drifted.telephone = None;
     let missing = med("missing@medimail.fr");
     let desired = vec![right.clone(), drifted.clone(), missing.clone()];
@@ -622,4 +699,362 @@ async fn a_wrong_service_password_is_an_error_not_a_silent_anonymous_write() {
         .await
         .expect("search");
     assert!(seen.is_empty());
+}
+
+const ORG_MAIL: &str = "secretariat.cardiologie@oc.mssante.fr";
+
+/// The managed person attributes, none of which an ORG entry may carry.
+const PERSON_ATTRIBUTES: [&str; 6] = [
+    "sn",
+    "givenName",
+    "mssRpps",
+    "mssIdNatPs",
+    "mssCodeProfession",
+    "mssCodeSavoirFaire",
+];
+
+/// Object classes of an entry as the server spells them, lowercased and sorted.
+fn classes(entry: &SearchEntry) -> Vec<String> {
+    let mut classes: Vec<String> = all(entry, "objectClass")
+        .iter()
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    classes.sort();
+    classes
+}
+
+/// The ORG entry as an anonymous consumer reads it (every user attribute).
+async fn anonymous_org(ldap: &TestLdap) -> SearchEntry {
+    let seen = ldap
+        .search_anonymous(
+            &ldap.mssante_dn(),
+            &format!("(mail={})", ldap_escape(ORG_MAIL)),
+        )
+        .await
+        .expect("anonymous search");
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    seen.into_iter().next().expect("one entry")
+}
+
+#[tokio::test]
+async fn an_org_entry_is_found_anonymously_by_type_and_structure_with_its_responsables() {
+    // Arrange
+    let ldap = TestLdap::start().await;
+    let dir = ldap.directory();
+    let entry = org(ORG_MAIL);
+    dir.upsert(&per("jeanne.dupont@pharmacien.oc.mssante.fr"))
+        .await
+        .expect("upsert the PER");
+
+    // Act
+    dir.upsert(&entry).await.expect("upsert the ORG");
+
+    // Assert: what the README's consumer example finds, anonymously.
+    let mails = |filter: &'static str| {
+        let ldap = &ldap;
+        async move {
+            ldap.search_anonymous(&ldap.mssante_dn(), filter)
+                .await
+                .expect(filter)
+                .iter()
+                .filter_map(|e| one(e, "mail").map(str::to_owned))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(mails("(mssTypeBal=ORG)").await, [ORG_MAIL]);
+    assert_eq!(mails("(mssIdNatStruct=1340780477)").await, [ORG_MAIL]);
+    assert_eq!(mails("(mssIdNatStruct=1*)").await, [ORG_MAIL]);
+    assert_eq!(
+        mails("(mssResponsable=anne.petit@medecin.oc.mssante.fr)").await,
+        [ORG_MAIL]
+    );
+    let e = anonymous_org(&ldap).await;
+    assert_eq!(
+        classes(&e),
+        ["mssanteboitelettre", "organizationalrole", "top"]
+    );
+    assert_eq!(
+        all(&e, "mssResponsable"),
+        [
+            "anne.petit@medecin.oc.mssante.fr",
+            "paul.martin@medecin.oc.mssante.fr"
+        ]
+    );
+    assert_eq!(one(&e, "cn"), Some("Secrétariat de cardiologie"));
+    assert_eq!(one(&e, "displayName"), Some("Secrétariat de cardiologie"));
+    assert_eq!(one(&e, "o"), Some("CHU de Montpellier"));
+    assert_eq!(one(&e, "mssTypeBal"), Some("ORG"));
+    assert_eq!(one(&e, "mssIdNatStruct"), Some("1340780477"));
+    assert_eq!(one(&e, "mssService"), Some("Cardiologie"));
+    assert_eq!(
+        one(&e, "mssDescription"),
+        Some("Rendez-vous et comptes rendus")
+    );
+    assert_eq!(one(&e, "telephoneNumber"), Some("+33467330000"));
+    assert_eq!(one(&e, "street"), Some("191 avenue du Doyen Gaston Giraud"));
+    assert_eq!(one(&e, "postalCode"), Some("34295"));
+    assert_eq!(one(&e, "l"), Some("Montpellier"));
+    for absent in PERSON_ATTRIBUTES {
+        assert!(
+            all(&e, absent).is_empty(),
+            "{absent} on an ORG entry: {e:?}"
+        );
+    }
+    // The service reads it back as it wrote it, among the PER of its branch.
+    assert_eq!(
+        dir.find(Branch::Mssante, ORG_MAIL).await.expect("find"),
+        Some(entry.clone())
+    );
+    let listed = dir.list(Branch::Mssante).await.expect("list");
+    assert_eq!(listed.len(), 2);
+    assert!(listed.contains(&entry));
+    assert_eq!(
+        dir.find(Branch::Operateur, ORG_MAIL).await.expect("find"),
+        None
+    );
+}
+
+#[tokio::test]
+async fn an_org_update_rewrites_its_responsables_and_description_and_nothing_else() {
+    // Arrange
+    let ldap = TestLdap::start().await;
+    let dir = ldap.directory();
+    let mut entry = org(ORG_MAIL);
+    dir.upsert(&entry).await.expect("upsert");
+
+    // Act
+    entry.holder = Holder::organisation(
+        "Secrétariat de cardiologie",
+        Some("1340780477".into()),
+        [
+            "paul.martin@medecin.oc.mssante.fr".to_owned(),
+            "zoe.roux@medecin.oc.mssante.fr".to_owned(),
+        ],
+    );
+    entry.description = Some("Comptes rendus uniquement".into());
+    entry.telephone = None;
+    dir.upsert(&entry).await.expect("upsert the change");
+
+    // Assert
+    let e = anonymous_org(&ldap).await;
+    assert_eq!(
+        all(&e, "mssResponsable"),
+        [
+            "paul.martin@medecin.oc.mssante.fr",
+            "zoe.roux@medecin.oc.mssante.fr"
+        ]
+    );
+    assert_eq!(one(&e, "mssDescription"), Some("Comptes rendus uniquement"));
+    assert_eq!(one(&e, "telephoneNumber"), None);
+    assert_eq!(one(&e, "o"), Some("CHU de Montpellier"));
+    assert_eq!(
+        dir.find(Branch::Mssante, ORG_MAIL).await.expect("find"),
+        Some(entry.clone())
+    );
+    // Once equal, an upsert writes nothing (entryCSN unchanged).
+    let csn = || async {
+        ldap.search_with(Who::Service, &ldap.mssante_dn(), "(mail=*)", &["entryCSN"])
+            .await
+            .expect("search")
+            .into_iter()
+            .map(|e| all(&e, "entryCSN"))
+            .collect::<Vec<_>>()
+    };
+    let before = csn().await;
+    dir.upsert(&entry).await.expect("upsert again");
+    assert_eq!(csn().await, before);
+}
+
+#[tokio::test]
+async fn reconcile_repairs_an_org_entry_changed_by_hand() {
+    // Arrange
+    let ldap = TestLdap::start().await;
+    let dir = ldap.directory();
+    let entry = org(ORG_MAIL);
+    dir.upsert(&entry).await.expect("upsert");
+    let dn = format!("mail={ORG_MAIL},{}", ldap.mssante_dn());
+    let mut conn = ldap.connect(Who::Service).await.expect("connect");
+    let result = conn
+        .modify(
+            &dn,
+            vec![
+                Mod::Replace(
+                    "mssResponsable",
+                    HashSet::from(["intrus@x.fr", "paul.martin@medecin.oc.mssante.fr"]),
+                ),
+                Mod::Delete("mssIdNatStruct", HashSet::new()),
+                Mod::Replace("displayName", HashSet::from(["Autre chose"])),
+                Mod::Add("cn", HashSet::from(["Second nom"])),
+                Mod::Replace("o", HashSet::from(["Clinique"])),
+            ],
+        )
+        .await
+        .expect("modify request");
+    assert_eq!(result.rc, 0, "{result:?}");
+    let _ = conn.unbind().await;
+
+    // Act
+    let first = reconcile(&dir, std::slice::from_ref(&entry))
+        .await
+        .expect("reconcile");
+    let second = reconcile(&dir, std::slice::from_ref(&entry))
+        .await
+        .expect("reconcile again");
+
+    // Assert
+    assert_eq!(
+        first,
+        ReconcileReport {
+            updated: 1,
+            ..ReconcileReport::default()
+        }
+    );
+    assert_eq!(
+        second,
+        ReconcileReport {
+            unchanged: 1,
+            ..ReconcileReport::default()
+        }
+    );
+    let e = anonymous_org(&ldap).await;
+    assert_eq!(
+        all(&e, "mssResponsable"),
+        [
+            "anne.petit@medecin.oc.mssante.fr",
+            "paul.martin@medecin.oc.mssante.fr"
+        ]
+    );
+    assert_eq!(all(&e, "cn"), ["Secrétariat de cardiologie"]);
+    assert_eq!(one(&e, "displayName"), Some("Secrétariat de cardiologie"));
+    assert_eq!(one(&e, "mssIdNatStruct"), Some("1340780477"));
+    assert_eq!(one(&e, "o"), Some("CHU de Montpellier"));
+}
+
+#[tokio::test]
+async fn an_address_whose_entry_changes_holder_kind_is_recreated_with_the_right_classes() {
+    // Arrange: a person's entry where an ORG is now wanted (upsert), and the reverse
+    // (reconcile, pipelined). A modify cannot change an entry's structural class.
+    let ldap = TestLdap::start().await;
+    let dir = ldap.directory();
+    dir.upsert(&per(ORG_MAIL)).await.expect("upsert the PER");
+    let other_org = org("accueil@oc.mssante.fr");
+    dir.upsert(&other_org).await.expect("upsert the ORG");
+    let now_per = per("accueil@oc.mssante.fr");
+
+    // Act
+    dir.upsert(&org(ORG_MAIL))
+        .await
+        .expect("upsert the ORG over the PER");
+    let report = reconcile(&dir, &[org(ORG_MAIL), now_per.clone()])
+        .await
+        .expect("reconcile the PER over the ORG");
+
+    // Assert
+    let e = anonymous_org(&ldap).await;
+    assert_eq!(
+        classes(&e),
+        ["mssanteboitelettre", "organizationalrole", "top"]
+    );
+    for absent in PERSON_ATTRIBUTES {
+        assert!(
+            all(&e, absent).is_empty(),
+            "{absent} left on the ORG: {e:?}"
+        );
+    }
+    assert_eq!(
+        report,
+        ReconcileReport {
+            updated: 1,
+            unchanged: 1,
+            ..ReconcileReport::default()
+        }
+    );
+    assert_eq!(
+        dir.find(Branch::Mssante, &now_per.mail)
+            .await
+            .expect("find"),
+        Some(now_per)
+    );
+    let seen = ldap
+        .search_anonymous(&ldap.mssante_dn(), "(mail=accueil@oc.mssante.fr)")
+        .await
+        .expect("search");
+    assert_eq!(seen.len(), 1);
+    assert!(classes(&seen[0]).contains(&"inetorgperson".to_owned()));
+    assert!(all(&seen[0], "mssResponsable").is_empty());
+    assert!(all(&seen[0], "mssIdNatStruct").is_empty());
+}
+
+#[tokio::test]
+async fn a_removed_org_entry_is_gone_for_consumers() {
+    // Arrange
+    let ldap = TestLdap::start().await;
+    let dir = ldap.directory();
+    dir.upsert(&org(ORG_MAIL)).await.expect("upsert");
+
+    // Act
+    dir.remove(Branch::Mssante, ORG_MAIL).await.expect("remove");
+
+    // Assert
+    let seen = ldap
+        .search_anonymous(&ldap.mssante_dn(), "(mssTypeBal=ORG)")
+        .await
+        .expect("search");
+    assert!(seen.is_empty(), "{seen:?}");
+    assert_eq!(
+        dir.find(Branch::Mssante, ORG_MAIL).await.expect("find"),
+        None
+    );
+}
+
+/// The definitions of an LDIF file (`olcAttributeTypes`, `olcObjectClasses`, `olcDbIndex`),
+/// unfolded (RFC 2849 §2: a line starting with one space continues the previous one) and
+/// without the `{n}` position prefix of cn=config's ordered values.
+fn definitions(file: &str) -> Vec<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("config/ldap")
+        .join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    text.replace("\n ", "")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let (name, value) = l.split_once(": ")?;
+            let value = match value.strip_prefix('{') {
+                Some(rest) => rest.split_once('}').map_or(value, |(_, v)| v),
+                None => value,
+            };
+            // A bare `{n}` (a delete by position) defines nothing.
+            (["olcAttributeTypes", "olcObjectClasses", "olcDbIndex"].contains(&name)
+                && !value.is_empty())
+            .then(|| format!("{name}: {value}"))
+        })
+        .collect()
+}
+
+#[test]
+fn the_upgrade_for_running_servers_carries_the_shipped_definitions() {
+    let shipped: Vec<String> = [
+        definitions("mssante-schema.ldif"),
+        definitions("slapd-config.ldif"),
+    ]
+    .concat();
+    let upgrade = definitions("upgrade-org.ldif");
+    assert_eq!(upgrade.len(), 5, "{upgrade:#?}");
+    for definition in &upgrade {
+        assert!(
+            shipped.contains(definition),
+            "upgrade-org.ldif differs from the shipped files: {definition}"
+        );
+    }
+    for name in [
+        "'mssResponsable'",
+        "'mssIdNatStruct'",
+        "'mssanteBoiteLettre'",
+    ] {
+        assert!(
+            upgrade.iter().any(|d| d.contains(name)),
+            "{name} is not upgraded"
+        );
+    }
 }
