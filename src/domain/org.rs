@@ -302,6 +302,9 @@ pub struct Member {
     pub role: Role,
     /// False while the invitation waits for an answer.
     pub joined: bool,
+    /// The member's account is validated and enabled (a disabled or closed account's address
+    /// is not published as the box's contact).
+    pub active: bool,
 }
 
 /// One line of a box's history.
@@ -504,7 +507,7 @@ pub fn parse_org(
         .departement(&input.departement, code_postal.as_ref());
     let region = cx
         .on("region")
-        .region(&input.region, departement.clone(), code_postal.as_ref());
+        .region(&input.region, departement, code_postal.as_ref());
     let telephone = cx
         .on("telephone")
         .optional(&input.telephone, PhoneNumber::parse);
@@ -662,6 +665,16 @@ mod tests {
                 "region"
             ]
         );
+    }
+
+    #[test]
+    fn a_departement_that_contradicts_the_postal_code_is_refused() {
+        let input = OrgInput {
+            code_postal: "31000".into(),
+            departement: "34".into(),
+            ..example()
+        };
+        assert_eq!(fields(&input), ["departement"]);
     }
 
     #[test]

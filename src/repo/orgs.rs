@@ -123,10 +123,7 @@ pub async fn find(db: &impl ConnectionTrait, id: i32) -> Result<Option<OrgBox>, 
 /// cannot be passed by two at once. SQLite has one writer anyway.
 pub async fn lock(db: &impl ConnectionTrait, id: i32) -> Result<bool, DbErr> {
     let result = org_mailbox::Entity::update_many()
-        .col_expr(
-            org_mailbox::Column::Id,
-            Expr::col(org_mailbox::Column::Id).into(),
-        )
+        .col_expr(org_mailbox::Column::Id, Expr::col(org_mailbox::Column::Id))
         .filter(org_mailbox::Column::Id.eq(id))
         .exec(db)
         .await?;
@@ -149,6 +146,7 @@ pub async fn members(db: &impl ConnectionTrait, org_id: i32) -> Result<Vec<Membe
                 nom: account.nom,
                 prenom: account.prenom,
                 email: account.email,
+                active: account.validated_at.is_some() && account.disabled_at.is_none(),
                 mailbox_address: account.mailbox_address,
                 role: Role::parse(&member.role)?,
                 joined: member.joined_at.is_some(),

@@ -12,6 +12,7 @@
 
 use sea_orm::DatabaseConnection;
 
+use crate::domain::org::{OrgAction, OrgBox, OrgStatus, Role};
 use crate::domain::{Account, Action, Actor, BalType};
 use crate::{
     clock::Timestamp,
@@ -128,6 +129,11 @@ pub async fn publish_account(
         now,
     )
     .await?;
+    // Its address is the contact of the boxes it is responsable of: a closed or disabled
+    // account leaves their `mssResponsable`, a reactivated one comes back.
+    for org_id in repo::orgs::where_responsable(db, account_id).await? {
+        publish_org(db, directory, org_id, now).await?;
+    }
     Ok(())
 }
 
@@ -150,6 +156,10 @@ pub async fn reconcile_all(
             desired.extend(desired_entries(&account, &profile));
         }
     }
+    for org in repo::orgs::all_validated(db).await? {
+        let responsables = responsable_addresses(db, org.id).await?;
+        desired.extend(desired_org_entries(&org, &responsables));
+    }
     reconcile(directory, &desired).await
 }
 
@@ -160,12 +170,106 @@ fn branch_label(branch: Branch) -> &'static str {
     }
 }
 
-/// TEMPORARY (replaced when the directory side lands).
+/// The entries a BAL ORG should have (issue 10): a validated box that is not closed is in the
+/// MSSanté branch when `annuaire_mssante` is ticked (unticked: liste rouge) and in the
+/// operator branch when `annuaire_medimail` is. Its contact (`mssResponsable`) is the set of
+/// `responsables`: the addresses of its responsables' own mailboxes. Members are not published,
+/// as the MOS does not publish them.
+pub fn desired_org_entries(org: &OrgBox, responsables: &[String]) -> Vec<MailboxEntry> {
+    let Some(address) = &org.mailbox_address else {
+        return Vec::new();
+    };
+    if org.status() != OrgStatus::Validated {
+        return Vec::new();
+    }
+    let opt = |text: &str| Some(text.to_owned()).filter(|t| !t.is_empty());
+    let entry = |branch| MailboxEntry {
+        branch,
+        mail: address.clone(),
+        bal_type: "ORG".to_owned(),
+        holder: Holder::organisation(
+            org.libelle.clone(),
+            org.id_nat_struct(),
+            responsables.iter().cloned(),
+        ),
+        dematerialisation: org.dematerialisation,
+        liste_rouge: !org.annuaire_mssante,
+        service: opt(&org.service),
+        description: opt(&org.description),
+        region: org.region.clone(),
+        departement: opt(&org.departement),
+        telephone: opt(&org.telephone),
+        organisation: opt(&org.raison_sociale),
+        street: opt(&org.adresse),
+        postal_code: opt(&org.code_postal),
+        locality: opt(&org.ville),
+        published: Vec::new(),
+    };
+    let mut entries = Vec::new();
+    if org.annuaire_mssante {
+        entries.push(entry(Branch::Mssante));
+    }
+    if org.annuaire_medimail {
+        entries.push(entry(Branch::Operateur));
+    }
+    entries
+}
+
+/// The published contacts of a box: its joined responsables' own addresses, when their account
+/// is validated and enabled.
+async fn responsable_addresses(
+    db: &DatabaseConnection,
+    org_id: i32,
+) -> Result<Vec<String>, sea_orm::DbErr> {
+    Ok(repo::orgs::members(db, org_id)
+        .await?
+        .into_iter()
+        .filter(|m| m.joined && m.active && m.role == Role::Responsable)
+        .filter_map(|m| m.mailbox_address)
+        .collect())
+}
+
+/// Makes the directory match the database for one BAL ORG, and records it in the box's
+/// history.
+///
+/// # Errors
+/// Directory or database failures (the worker retries).
 pub async fn publish_org(
-    _db: &DatabaseConnection,
-    _directory: &dyn Directory,
-    _org_id: i32,
-    _now: Timestamp,
+    db: &DatabaseConnection,
+    directory: &dyn Directory,
+    org_id: i32,
+    now: Timestamp,
 ) -> anyhow::Result<()> {
+    let Some(org) = repo::orgs::find(db, org_id).await? else {
+        return Ok(());
+    };
+    let Some(address) = org.mailbox_address.as_deref() else {
+        return Ok(()); // never validated, so never published
+    };
+    let responsables = responsable_addresses(db, org_id).await?;
+    let desired = desired_org_entries(&org, &responsables);
+    let mut done = Vec::new();
+    for branch in [Branch::Mssante, Branch::Operateur] {
+        match desired.iter().find(|e| e.branch == branch) {
+            Some(entry) => {
+                directory.upsert(entry).await?;
+                done.push(format!("{}: publiée", branch_label(branch)));
+            }
+            None => {
+                directory.remove(branch, address).await?;
+                done.push(format!("{}: absente", branch_label(branch)));
+            }
+        }
+    }
+    repo::orgs::record(
+        db,
+        org_id,
+        Actor::System,
+        "Service",
+        OrgAction::Published,
+        Some(&done.join(" ; ")),
+        now,
+    )
+    .await?;
     Ok(())
 }

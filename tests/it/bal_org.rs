@@ -317,11 +317,10 @@ async fn a_structure_admin_sees_only_their_structures_boxes() {
 }
 
 fn siret_with_key(body: &str) -> String {
-    let key = (0..10)
+    (0..10)
         .map(|k| format!("{body}{k}"))
         .find(|candidate| luhn(candidate))
-        .expect("a key");
-    key
+        .expect("a key")
 }
 
 fn luhn(digits: &str) -> bool {
@@ -338,7 +337,7 @@ fn luhn(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 #[tokio::test]
@@ -407,7 +406,9 @@ async fn structure_keys_and_reserved_local_parts_are_checked_and_the_form_keeps_
         ),
         (request_form("postmaster"), "identifiant_local"),
         (
-            request_form("cardio").with("code_postal", "31000"),
+            request_form("cardio")
+                .with("code_postal", "31000")
+                .with("departement", "34"),
             "departement",
         ),
         (request_form("cardio").with("libelle", ""), "libelle"),
@@ -416,7 +417,8 @@ async fn structure_keys_and_reserved_local_parts_are_checked_and_the_form_keeps_
         let response = browser.post_form("/bal-org/nouvelle", &form).await;
 
         // Assert
-        response.assert_status(422).assert_field_error(field);
+        assert_eq!(response.status, 422, "{field}: {:?}", response.location());
+        response.assert_field_error(field);
         assert_eq!(
             response.field_value("raison_sociale").as_deref(),
             Some("CHU de Montpellier")
