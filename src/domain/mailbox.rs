@@ -1061,7 +1061,7 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "Le modèle d'adresse contient un champ inconnu « {prénom} » : seuls {prenom}, {nom}, \
-             {profession} et {region} sont permis."
+             {profession}, {region} et {local} (BAL ORG) sont permis."
         );
         assert_eq!(
             parse_err("{}@x.fr"),
