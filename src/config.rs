@@ -31,6 +31,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub directory: DirectorySettings,
     pub addresses: AddressSettings,
+    pub metrics: MetricsSettings,
     pub psc: PscSettings,
     pub validation: ValidationSettings,
     pub retention: RetentionSettings,
@@ -246,6 +247,14 @@ pub struct RetentionSettings {
     /// Days a closed account's data is kept before the worker deletes it (its mailbox address
     /// stays reserved).
     pub closed_days: i64,
+}
+
+/// Prometheus metrics (issue 11).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Address of the `/metrics` listener; empty: no metrics listener.
+    pub bind: String,
 }
 
 /// How MSSanté addresses are built at validation.

@@ -51,6 +51,8 @@ pub struct Shared {
     pub outbox: OutboxSignal,
     /// The time every expiry and ordering decision reads (a test clock in tests).
     pub clock: SharedClock,
+    /// Prometheus series of this instance (`GET /metrics` on `metrics.bind`).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 #[derive(Clone, Debug)]

@@ -23,6 +23,7 @@ const BATCH: usize = 20;
 
 pub struct Worker {
     db: DatabaseConnection,
+    metrics: Arc<crate::metrics::Metrics>,
     mailer: Mailer,
     /// None when `directory.enabled` is false: directory rows then wait.
     directory: Option<Arc<dyn Directory>>,
@@ -84,8 +85,10 @@ impl Worker {
         directory: Option<Arc<dyn Directory>>,
         settings: Arc<Settings>,
         clock: SharedClock,
+        metrics: Arc<crate::metrics::Metrics>,
     ) -> Self {
         Self {
+            metrics,
             db,
             mailer,
             directory,
@@ -227,12 +230,20 @@ impl Worker {
             match self.handle(&row).await {
                 Ok(()) => {
                     repo::outbox::mark_done(&self.db, &row, self.clock.now()).await?;
+                    self.metrics
+                        .outbox_delivered
+                        .get_or_create(&kind_labels(kind))
+                        .inc();
                     report.delivered += 1;
                 }
                 Err(Failure::Permanent(e)) => {
                     let error = format!("{e:#}");
                     tracing::error!(outbox_id = row.id, %kind, error, "outbox row abandoned");
                     repo::outbox::abandon(&self.db, &row, &error, self.clock.now()).await?;
+                    self.metrics
+                        .outbox_abandoned
+                        .get_or_create(&kind_labels(kind))
+                        .inc();
                     report.abandoned += 1;
                 }
                 Err(Failure::Transient(e)) => {
@@ -252,6 +263,10 @@ impl Worker {
                     );
                     repo::outbox::mark_failed(&self.db, &row, delay, &error, self.clock.now())
                         .await?;
+                    self.metrics
+                        .outbox_failures
+                        .get_or_create(&kind_labels(kind))
+                        .inc();
                     pass.stopped = true;
                     return Ok(pass);
                 }
@@ -306,6 +321,12 @@ fn backoff(base_ms: u64, max_secs: u64, attempts: i32) -> chrono::Duration {
         .saturating_mul(1u64 << exp)
         .min(max_secs.saturating_mul(1000));
     chrono::Duration::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX))
+}
+
+fn kind_labels(kind: JobKind) -> crate::metrics::KindLabels {
+    crate::metrics::KindLabels {
+        kind: kind.as_str().to_owned(),
+    }
 }
 
 #[cfg(test)]

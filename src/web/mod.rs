@@ -141,6 +141,10 @@ pub fn router(state: AppState) -> Router {
         response
     }));
     router
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::http::record,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(errors::REQUEST_ID, FastRequestUuid))
@@ -157,6 +161,13 @@ pub fn router(state: AppState) -> Router {
                 ))
                 .layer(PropagateRequestIdLayer::new(errors::REQUEST_ID)),
         )
+        .with_state(state)
+}
+
+/// The `/metrics` listener's router (`metrics.bind`): that one route, nothing else.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(crate::metrics::http::scrape))
         .with_state(state)
 }
 

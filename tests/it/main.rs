@@ -12,6 +12,7 @@ mod email_change;
 mod journey;
 mod login;
 mod mail_outbox;
+mod metrics;
 mod password_reset;
 mod profile_edit;
 mod profile_form;

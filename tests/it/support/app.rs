@@ -38,6 +38,8 @@ pub struct TestApp {
     /// `http://127.0.0.1:{port}`.
     pub address: String,
     pub port: u16,
+    /// The `/metrics` listener's port, when `metrics.bind` was set.
+    pub metrics_port: Option<u16>,
     /// The app's own connection pool.
     pub db: DatabaseConnection,
     /// Keeps cookies, never follows redirects.
@@ -114,6 +116,7 @@ async fn build(
     let port = app.port();
     let db = app.db();
     let outbox = app.outbox_worker();
+    let metrics_port = app.metrics_port();
     let server = Arc::new(ServerGuard(
         tokio::spawn(app.run_until_stopped()).abort_handle(),
     ));
@@ -121,6 +124,7 @@ async fn build(
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
+        metrics_port,
         db,
         client,
         cookies,
@@ -313,6 +317,7 @@ impl TestApp {
         TestApp {
             address: self.address.clone(),
             port: self.port,
+            metrics_port: self.metrics_port,
             db: self.db.clone(),
             client,
             cookies,
