@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod cgu;
+pub mod dashboard;
 pub mod email_change;
 pub mod journey;
 pub mod org;

@@ -8,6 +8,7 @@ pub mod form;
 mod account;
 mod account_profile;
 mod admin;
+mod admin_dashboard;
 mod admin_org;
 mod assets;
 mod cgu;
@@ -81,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .merge(settings::router())
         .merge(admin::router())
         .merge(admin_org::router())
+        .merge(admin_dashboard::router())
         .merge(org::router())
         .merge(psc::router())
         .fallback(errors::not_found)

@@ -766,3 +766,20 @@ pub struct OrgMail {
     pub link: Option<(String, String)>,
     pub support: Support,
 }
+
+/// `/admin/tableau-de-bord`: the SLA of the guide's promise, for the admin's scopes.
+#[derive(Debug, Clone, Default)]
+pub struct DashboardView {
+    pub scope_label: String,
+    /// When the figures were computed, e.g. "04/12/2026 14:05 UTC".
+    pub computed_at: String,
+    /// Pending accounts per région: (région label, < 24 h, 24–48 h, > 48 h).
+    pub pending: Vec<(String, usize, usize, usize)>,
+    /// Decisions per day, oldest first: (day label "04/12", validated, rejected).
+    pub days: Vec<(String, usize, usize)>,
+    /// Time to decision per week, oldest first: (week label "du 04/12", decisions, median
+    /// hours, 90th percentile hours).
+    pub weeks: Vec<(String, usize, Option<f64>, Option<f64>)>,
+    /// Decided within 48 h over the weeks shown, and all decisions.
+    pub within_48h: (usize, usize),
+}

@@ -7,6 +7,7 @@ mod bal_org;
 mod cgu;
 mod civilite;
 mod confirmation;
+mod dashboard;
 mod directory;
 mod email_change;
 mod journey;
