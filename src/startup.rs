@@ -107,6 +107,7 @@ impl App {
             state.settings.clone(),
             clock,
             metrics,
+            state.public_url.0.to_string(),
         ));
         Ok(Self {
             metrics_listener,

@@ -13,4 +13,5 @@ pub mod profile_edit;
 pub mod psc;
 pub mod publication;
 pub mod registration;
+pub mod reminders;
 pub mod validation;

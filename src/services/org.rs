@@ -212,7 +212,7 @@ pub async fn invite(
                 return Ok(());
             }
             record(&txn, org_id, Actor::Account(actor.id), &inviter, OrgAction::Invited, Some(&invitee.email), now).await?;
-            Some(templates::views::OrgMail {
+            Some(templates::views::NoticeMail {
                 service_name: service.clone(),
                 prenom: invitee.prenom.clone(),
                 subject: format!("Invitation à rejoindre une BAL organisationnelle {service}"),
@@ -226,7 +226,7 @@ pub async fn invite(
             })
         }
         Some(invitee) if invitee.id == actor.id => None,
-        _ => Some(templates::views::OrgMail {
+        _ => Some(templates::views::NoticeMail {
             service_name: service.clone(),
             subject: format!("Invitation à rejoindre une BAL organisationnelle {service}"),
             paragraphs: vec![
@@ -242,7 +242,7 @@ pub async fn invite(
     if let Some(mail) = mail
         && mail_allowed(state, &txn, &email, now).await?
     {
-        let rendered = templates::email::org_mail(&mail);
+        let rendered = templates::email::notice_mail(&mail);
         outbox::push(
             &txn,
             &Job::Mail(OutgoingMail::new(email.as_str(), rendered, None)),
@@ -536,7 +536,7 @@ pub async fn close(state: &AppState, actor: &Account, org_id: i32) -> Result<(),
         if let Some(address) = &org.mailbox_address {
             paragraphs.push(format!("L'adresse {address} n'apparaît plus dans les annuaires. Elle reste réservée : elle ne sera jamais attribuée à une autre boîte."));
         }
-        let mail = templates::views::OrgMail {
+        let mail = templates::views::NoticeMail {
             service_name: service.clone(),
             prenom: member.prenom.clone(),
             subject: format!("Fermeture d'une BAL organisationnelle {service}"),
@@ -544,7 +544,7 @@ pub async fn close(state: &AppState, actor: &Account, org_id: i32) -> Result<(),
             support: state.support(),
             ..Default::default()
         };
-        let rendered = templates::email::org_mail(&mail);
+        let rendered = templates::email::notice_mail(&mail);
         outbox::push(
             &txn,
             &Job::Mail(OutgoingMail::new(&member.email, rendered, None)),
@@ -737,7 +737,7 @@ async fn try_validate(
     .await?;
     let service = state.settings.service_name.clone();
     for member in responsables(&txn, org.id).await? {
-        let mail = templates::views::OrgMail {
+        let mail = templates::views::NoticeMail {
             service_name: service.clone(),
             prenom: member.prenom.clone(),
             subject: format!("Votre BAL organisationnelle {service} est validée"),
@@ -750,7 +750,7 @@ async fn try_validate(
             support: state.support(),
             ..Default::default()
         };
-        let rendered = templates::email::org_mail(&mail);
+        let rendered = templates::email::notice_mail(&mail);
         outbox::push(
             &txn,
             &Job::Mail(OutgoingMail::new(&member.email, rendered, None)),
@@ -799,7 +799,7 @@ pub async fn reject(
     .await?;
     let service = state.settings.service_name.clone();
     for member in responsables(&txn, org.id).await? {
-        let mail = templates::views::OrgMail {
+        let mail = templates::views::NoticeMail {
             service_name: service.clone(),
             prenom: member.prenom.clone(),
             subject: format!("Votre demande de BAL organisationnelle {service}"),
@@ -811,7 +811,7 @@ pub async fn reject(
             support: state.support(),
             ..Default::default()
         };
-        let rendered = templates::email::org_mail(&mail);
+        let rendered = templates::email::notice_mail(&mail);
         outbox::push(
             &txn,
             &Job::Mail(OutgoingMail::new(&member.email, rendered, None)),

@@ -237,6 +237,9 @@ pub struct AccountView {
     pub bal_type: String,
     /// Example MSSanté address shape for the user's profession (e.g. "prenom.nom@pharmacien.oc.mssante.fr").
     pub address_example: Option<String>,
+    /// The account has waited more than 48 h for a decision: the page says so, with the
+    /// support contact.
+    pub overdue: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -415,6 +418,8 @@ pub struct AccountStatusView {
     pub psc_enabled: bool,
     /// The BAL ORG the user belongs to or is invited to.
     pub orgs: Vec<OrgSummary>,
+    /// Pending for more than 48 h (the guide's promise).
+    pub overdue: bool,
     /// The account may request a BAL ORG (validated individual account).
     pub may_request_org: bool,
 }
@@ -749,10 +754,11 @@ pub struct PasswordChangedMail {
     pub support: Support,
 }
 
-/// A mail about a BAL ORG (invitation, decision, closure): paragraphs, an optional highlighted
-/// address, an optional quoted reason and an optional link, in that order.
+/// A notice mail whose paragraphs the caller writes (BAL ORG invitations, decisions and closure;
+/// reminders to administrators): paragraphs, an optional highlighted address, an optional
+/// quoted reason and an optional link, in that order.
 #[derive(Debug, Clone, Default)]
-pub struct OrgMail {
+pub struct NoticeMail {
     pub service_name: String,
     /// Empty for an address with no account behind it (neutral greeting).
     pub prenom: String,

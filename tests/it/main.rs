@@ -25,6 +25,7 @@ mod psc_sign_in;
 mod psc_sign_up;
 mod psc_verified;
 mod publication;
+mod reminders;
 mod resilience;
 mod security;
 mod signup_form;

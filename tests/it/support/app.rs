@@ -92,6 +92,9 @@ pub fn test_settings(database_url: &str, smtp_port: u16) -> Settings {
     let mut settings =
         Settings::load(Some(Path::new("config/test.toml"))).expect("load config/test.toml");
     settings.server.bind = "127.0.0.1:0".into();
+    // Reminder digests are sent by the tests that ask for them (`TestApp::run_reminders`), never
+    // by a background tick in the middle of another test.
+    settings.reminders.enabled = false;
     settings.server.public_url = None;
     settings.database.url = database_url.to_owned();
     settings.mail.transport = MailTransport::Smtp;
@@ -775,6 +778,11 @@ impl TestApp {
             .assert_status(200);
         self.post_form(&format!("/admin/comptes/{id}/rejeter"), &[("motif", motif)])
             .await
+    }
+
+    /// Runs the reminder job now, as the worker's daily tick would.
+    pub async fn run_reminders(&self) -> Option<mss_onboarding::services::reminders::Report> {
+        self.outbox.remind().await.expect("run the reminders")
     }
 
     /// Waits for a mail to `address` whose subject contains `subject`; returns the latest.
