@@ -242,13 +242,7 @@ pub async fn invite(
     if let Some(mail) = mail
         && mail_allowed(state, &txn, &email, now).await?
     {
-        let rendered = templates::email::notice_mail(&mail);
-        outbox::push(
-            &txn,
-            &Job::Mail(OutgoingMail::new(email.as_str(), rendered, None)),
-            now,
-        )
-        .await?;
+        push_notice(&txn, email.as_str(), &mail, now).await?;
     }
     txn.commit().await?;
     state.outbox.wake();
@@ -411,6 +405,17 @@ pub async fn leave(state: &AppState, account: &Account, org_id: i32) -> Result<(
     Ok(())
 }
 
+/// Renders a notice mail and puts it in the outbox, in the caller's transaction.
+async fn push_notice(
+    txn: &impl ConnectionTrait,
+    to: &str,
+    mail: &templates::views::NoticeMail,
+    now: Timestamp,
+) -> Result<(), DbErr> {
+    let rendered = templates::email::notice_mail(mail);
+    outbox::push(txn, &Job::Mail(OutgoingMail::new(to, rendered, None)), now).await
+}
+
 /// Queues the box's directory entries for recomputation, if it was ever published.
 async fn republish(txn: &impl ConnectionTrait, org: &OrgBox, now: Timestamp) -> Result<(), DbErr> {
     if org.validated_at.is_some() {
@@ -463,19 +468,12 @@ pub async fn edit(
         structure_type: request.structure.kind().as_str().to_owned(),
         structure_id: request.structure.as_str().to_owned(),
     };
-    let current = OrgChange {
-        raison_sociale: org.raison_sociale.clone(),
-        structure_type: org.structure_type.clone(),
-        structure_id: org.structure_id.clone(),
-    };
+    let current = org.current_structure();
     let mut outcome = EditOutcome::Applied;
     if change != current {
         if org.validated_at.is_some() {
             repo::orgs::set_pending_change(&txn, org_id, Some(&change), now).await?;
-            let detail = format!(
-                "{} — {} {}",
-                change.raison_sociale, change.structure_type, change.structure_id
-            );
+            let detail = change.to_string();
             record(
                 &txn,
                 org_id,
@@ -544,13 +542,7 @@ pub async fn close(state: &AppState, actor: &Account, org_id: i32) -> Result<(),
             support: state.support(),
             ..Default::default()
         };
-        let rendered = templates::email::notice_mail(&mail);
-        outbox::push(
-            &txn,
-            &Job::Mail(OutgoingMail::new(&member.email, rendered, None)),
-            now,
-        )
-        .await?;
+        push_notice(&txn, &member.email, &mail, now).await?;
     }
     republish(&txn, &org, now).await?;
     txn.commit().await?;
@@ -750,13 +742,7 @@ async fn try_validate(
             support: state.support(),
             ..Default::default()
         };
-        let rendered = templates::email::notice_mail(&mail);
-        outbox::push(
-            &txn,
-            &Job::Mail(OutgoingMail::new(&member.email, rendered, None)),
-            now,
-        )
-        .await?;
+        push_notice(&txn, &member.email, &mail, now).await?;
     }
     outbox::push(&txn, &Job::Directory(Publish::Org { org_id: org.id }), now).await?;
     txn.commit().await?;
@@ -811,13 +797,7 @@ pub async fn reject(
             support: state.support(),
             ..Default::default()
         };
-        let rendered = templates::email::notice_mail(&mail);
-        outbox::push(
-            &txn,
-            &Job::Mail(OutgoingMail::new(&member.email, rendered, None)),
-            now,
-        )
-        .await?;
+        push_notice(&txn, &member.email, &mail, now).await?;
     }
     txn.commit().await?;
     state.outbox.wake();
@@ -839,10 +819,7 @@ pub async fn accept_change(
     let Some(change) = repo::orgs::apply_change(&txn, org.id).await? else {
         return Ok(false);
     };
-    let detail = format!(
-        "{} — {} {}",
-        change.raison_sociale, change.structure_type, change.structure_id
-    );
+    let detail = change.to_string();
     record(
         &txn,
         org.id,
