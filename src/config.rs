@@ -62,6 +62,8 @@ pub struct ServerSettings {
     pub request_timeout_secs: u64,
     /// A client must send a request's line and headers within this many seconds (slowloris).
     pub header_read_timeout_secs: u64,
+    /// On SIGTERM, in-flight requests get this many seconds to finish (issue 11).
+    pub shutdown_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -111,6 +113,13 @@ pub struct MailSettings {
     /// First retry delay; doubles on each failure up to `retry_max_secs`.
     pub retry_base_ms: u64,
     pub retry_max_secs: u64,
+    // -- DKIM signing (issue 11): on when `dkim_selector` is set --
+    /// The selector of the public key in DNS (`{selector}._domainkey.{domain}`).
+    pub dkim_selector: String,
+    /// The signing domain (`d=`); empty: the domain of `from`.
+    pub dkim_domain: String,
+    /// The RSA private key (PEM, PKCS#1 or PKCS#8).
+    pub dkim_private_key_file: PathBuf,
 }
 
 #[derive(Debug, Clone, Deserialize)]

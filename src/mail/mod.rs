@@ -1,13 +1,19 @@
 //! Outgoing mail. Services never talk to SMTP: they push a rendered message to the outbox
 //! (`crate::outbox::Job::Mail`) inside their transaction, and `crate::worker` delivers it with
 //! lettre, over SMTP or into `.eml` files for local runs.
+//!
+//! Every message carries a `Message-ID` on the operator's domain and `Auto-Submitted` (see
+//! `headers`), and a DKIM signature when `mail.dkim_selector` is set (see `dkim`).
+
+mod dkim;
+mod headers;
 
 use std::time::Duration;
 
 use anyhow::Context;
 use lettre::{
     AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-    message::{Mailbox, MultiPart},
+    message::{Mailbox, MultiPart, dkim::DkimConfig},
     transport::smtp::authentication::Credentials,
 };
 use secrecy::ExposeSecret;
@@ -49,27 +55,32 @@ impl OutgoingMail {
     }
 }
 
-/// The configured transport.
-pub enum Mailer {
-    Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
-        from: Mailbox,
-    },
-    File {
-        transport: AsyncFileTransport<Tokio1Executor>,
-        from: Mailbox,
-    },
+/// The configured transport, and what every message gets before it.
+pub struct Mailer {
+    transport: Transport,
+    from: Mailbox,
+    /// The right-hand side of `Message-ID`: the domain of `mail.from`.
+    domain: String,
+    dkim: Option<DkimConfig>,
+}
+
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    File(AsyncFileTransport<Tokio1Executor>),
 }
 
 impl Mailer {
     /// # Errors
-    /// An invalid `mail.from`, SMTP relay settings, or an unwritable `mail.file_dir`.
+    /// An invalid `mail.from`, SMTP relay settings, an unwritable `mail.file_dir`, or a DKIM
+    /// configuration that cannot sign (`mail.dkim_*`).
     pub fn from_settings(settings: &MailSettings) -> anyhow::Result<Self> {
         let from: Mailbox = settings
             .from
             .parse()
             .with_context(|| format!("mail.from is not a mailbox: {}", settings.from))?;
-        Ok(match settings.transport {
+        let domain = from.email.domain().to_lowercase();
+        let dkim = dkim::from_settings(settings, &domain)?;
+        let transport = match settings.transport {
             MailTransport::Smtp => {
                 let host = settings.smtp_host.as_str();
                 let mut builder = match settings.smtp_security {
@@ -91,21 +102,45 @@ impl Mailer {
                         settings.smtp_password.expose_secret().to_owned(),
                     ));
                 }
-                Self::Smtp {
-                    transport: builder.build(),
-                    from,
-                }
+                Transport::Smtp(builder.build())
             }
             MailTransport::File => {
                 std::fs::create_dir_all(&settings.file_dir).with_context(|| {
                     format!("creating mail.file_dir {}", settings.file_dir.display())
                 })?;
-                Self::File {
-                    transport: AsyncFileTransport::new(&settings.file_dir),
-                    from,
-                }
+                Transport::File(AsyncFileTransport::new(&settings.file_dir))
             }
+        };
+        Ok(Self {
+            transport,
+            from,
+            domain,
+            dkim,
         })
+    }
+
+    /// The message as it leaves: headers, both parts, and the DKIM signature last (it covers
+    /// the headers above it).
+    fn build(&self, mail: &OutgoingMail) -> Result<Message, SendError> {
+        let to: Mailbox = mail
+            .to
+            .parse()
+            .map_err(|e| SendError::Permanent(anyhow::anyhow!("invalid recipient: {e}")))?;
+        let mut message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(mail.subject.clone())
+            .message_id(Some(headers::message_id(&self.domain)))
+            .header(headers::AutoSubmitted)
+            .multipart(MultiPart::alternative_plain_html(
+                mail.text.clone(),
+                mail.html.clone(),
+            ))
+            .map_err(|e| SendError::Permanent(anyhow::anyhow!("building the message: {e}")))?;
+        if let Some(dkim) = &self.dkim {
+            message.sign(dkim);
+        }
+        Ok(message)
     }
 
     /// Delivers one message.
@@ -114,24 +149,9 @@ impl Mailer {
     /// [`SendError::Permanent`] when retrying cannot help (invalid recipient, an SMTP 5xx
     /// answer); [`SendError::Transient`] otherwise (the worker retries).
     pub async fn send(&self, mail: &OutgoingMail) -> Result<(), SendError> {
-        let from = match self {
-            Self::Smtp { from, .. } | Self::File { from, .. } => from.clone(),
-        };
-        let to: Mailbox = mail
-            .to
-            .parse()
-            .map_err(|e| SendError::Permanent(anyhow::anyhow!("invalid recipient: {e}")))?;
-        let message = Message::builder()
-            .from(from)
-            .to(to)
-            .subject(mail.subject.clone())
-            .multipart(MultiPart::alternative_plain_html(
-                mail.text.clone(),
-                mail.html.clone(),
-            ))
-            .map_err(|e| SendError::Permanent(anyhow::anyhow!("building the message: {e}")))?;
-        match self {
-            Self::Smtp { transport, .. } => {
+        let message = self.build(mail)?;
+        match &self.transport {
+            Transport::Smtp(transport) => {
                 transport.send(message).await.map_err(|e| {
                     if e.is_permanent() {
                         SendError::Permanent(anyhow::anyhow!("SMTP refused the message: {e}"))
@@ -140,7 +160,7 @@ impl Mailer {
                     }
                 })?;
             }
-            Self::File { transport, .. } => {
+            Transport::File(transport) => {
                 let id = transport.send(message).await.map_err(|e| {
                     SendError::Transient(anyhow::anyhow!("writing the .eml file: {e}"))
                 })?;

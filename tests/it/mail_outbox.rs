@@ -2,7 +2,7 @@
 //! confirmation mail, and an SMTP outage that delays mail without losing any. The tests drain
 //! the outbox (`TestApp::drain_outbox`) rather than wait for the worker.
 
-use crate::support::{DrainReportExt, MAIL_FROM_ADDRESS, TestUser, db, spawn_app};
+use crate::support::{DrainReportExt, MAIL_FROM_ADDRESS, TestUser, db, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn the_confirmation_mail_has_a_text_and_an_html_part_and_the_full_link() {
@@ -114,4 +114,125 @@ async fn the_outbox_row_is_written_with_the_account() {
         pending[0].payload.contains(&user.email),
         "the outbox payload does not name the recipient"
     );
+}
+
+// ---- mail that arrives (issue 11) -----------------------------------------------------------
+
+#[tokio::test]
+async fn every_mail_has_a_message_id_on_the_operators_domain_and_is_marked_automatic() {
+    // Arrange
+    let app = spawn_app().await;
+    let (first, second) = (TestUser::generate(), TestUser::generate());
+
+    // Act
+    app.signup(&first).await.assert_status(303);
+    app.signup(&second).await.assert_status(303);
+    let mails = [
+        app.wait_for_mail_to(&first.email).await,
+        app.wait_for_mail_to(&second.email).await,
+    ];
+
+    // Assert: RFC 5322 §3.6.4 ids on the domain of `mail.from`, unique per message; RFC 3834.
+    let domain = MAIL_FROM_ADDRESS.split_once('@').expect("an address").1;
+    let ids: Vec<String> = mails
+        .iter()
+        .map(|mail| {
+            assert_eq!(
+                mail.header("Auto-Submitted").as_deref(),
+                Some("auto-generated"),
+                "{}",
+                mail.raw
+            );
+            let id = mail
+                .header("Message-ID")
+                .unwrap_or_else(|| panic!("no Message-ID:\n{}", mail.raw));
+            assert!(
+                id.starts_with('<') && id.ends_with(&format!("@{domain}>")),
+                "Message-ID {id} is not on {domain}"
+            );
+            id
+        })
+        .collect();
+    assert_ne!(ids[0], ids[1]);
+    // Without DKIM configured, nothing is signed.
+    assert!(mails[0].header("DKIM-Signature").is_none());
+}
+
+/// A fresh RSA key for one test: the PEM file (PKCS#8, as `openssl genrsa` writes it since
+/// OpenSSL 3) and the TXT record an operator publishes for it (RFC 6376 §3.6.1).
+fn dkim_test_key(dir: &std::path::Path) -> (std::path::PathBuf, String) {
+    use base64::Engine as _;
+    use std::process::Command;
+
+    let key = dir.join("dkim.pem");
+    let status = Command::new("openssl")
+        .args(["genrsa", "-out"])
+        .arg(&key)
+        .arg("2048")
+        .output()
+        .expect("run openssl genrsa (apt-get install openssl)");
+    assert!(status.status.success(), "openssl genrsa: {status:?}");
+    let public = Command::new("openssl")
+        .args(["rsa", "-pubout", "-outform", "DER", "-in"])
+        .arg(&key)
+        .output()
+        .expect("run openssl rsa -pubout");
+    assert!(public.status.success(), "openssl rsa -pubout: {public:?}");
+    let p = base64::engine::general_purpose::STANDARD.encode(public.stdout);
+    (key, format!("v=DKIM1; k=rsa; p={p}"))
+}
+
+#[tokio::test]
+async fn with_dkim_on_the_signature_verifies_against_the_published_key() {
+    // Arrange
+    let dir = tempfile::tempdir().expect("a folder for the key");
+    let (key, txt) = dkim_test_key(dir.path());
+    let app = spawn_app_with(|s| {
+        s.mail.dkim_selector = "mss2026".into();
+        s.mail.dkim_private_key_file = key;
+    })
+    .await;
+    let user = TestUser::generate();
+
+    // Act
+    app.signup(&user).await.assert_status(303);
+    let mail = app.wait_for_mail_to(&user.email).await;
+
+    // Assert: signed for the domain of `mail.from` (DMARC alignment), and dkimpy verifies it.
+    let signature = mail
+        .header("DKIM-Signature")
+        .unwrap_or_else(|| panic!("no DKIM-Signature:\n{}", mail.raw));
+    assert!(signature.contains("d=medimail.test;"), "{signature}");
+    assert!(signature.contains("s=mss2026;"), "{signature}");
+    assert!(signature.contains("a=rsa-sha256;"), "{signature}");
+    if let Err(log) = mail.verify_dkim("mss2026", "medimail.test", &txt) {
+        panic!("the DKIM signature does not verify:\n{log}\n{}", mail.raw);
+    }
+    // A verifier holding another key refuses it (the check is not vacuous).
+    let (_, other_txt) = dkim_test_key(tempfile::tempdir().unwrap().path());
+    assert!(
+        mail.verify_dkim("mss2026", "medimail.test", &other_txt)
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn a_dkim_key_file_that_is_not_a_key_stops_the_start_up() {
+    // Arrange
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("dkim.pem");
+    std::fs::write(&key, "not a key\n").unwrap();
+    let mut settings = crate::support::app::test_settings("sqlite::memory:", 25);
+    settings.mail.dkim_selector = "mss2026".into();
+    settings.mail.dkim_private_key_file = key.clone();
+
+    // Act
+    let error = match mss_onboarding::startup::App::build(settings).await {
+        Ok(_) => panic!("the app started with a broken DKIM key"),
+        Err(error) => format!("{error:#}"),
+    };
+
+    // Assert: the message names the key and the file.
+    assert!(error.contains("mail.dkim_private_key_file"), "{error}");
+    assert!(error.contains(&key.display().to_string()), "{error}");
 }

@@ -65,6 +65,60 @@ impl CapturedMail {
         }
     }
 
+    /// The value of header `name` (the first one, unfolded), if present.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let message = MessageParser::default().parse(self.raw.as_bytes())?;
+        message
+            .header_raw(name)
+            .map(|value| value.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+
+    /// Checks the message's DKIM signature with dkimpy (Debian's `python3-dkim`), a maintained
+    /// verifier, answering its DNS query for `{selector}._domainkey.{domain}` with `txt`
+    /// (the record an operator would publish). `Ok` when it verifies, else dkimpy's log.
+    pub fn verify_dkim(&self, selector: &str, domain: &str, txt: &str) -> Result<(), String> {
+        use std::io::Write;
+
+        const SCRIPT: &str = r#"
+import logging, sys, dkim
+name, txt = sys.argv[1], sys.argv[2].encode()
+def dns(query, timeout=5):
+    return txt if query.decode().rstrip(".") == name else None
+logging.basicConfig(stream=sys.stderr, level=logging.DEBUG)
+ok = dkim.verify(sys.stdin.buffer.read(), logger=logging.getLogger("dkim"), dnsfunc=dns)
+sys.exit(0 if ok else 1)
+"#;
+        let mut child = Command::new(PYTHON)
+            .args([
+                "-c",
+                SCRIPT,
+                &format!("{selector}._domainkey.{domain}"),
+                txt,
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {PYTHON} (apt-get install python3-dkim): {e}"));
+        child
+            .stdin
+            .take()
+            .expect("stdin pipe")
+            .write_all(self.raw.as_bytes())
+            .expect("write the mail to dkimpy");
+        let output = child.wait_with_output().expect("wait for dkimpy");
+        let log = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(
+            !log.contains("ModuleNotFoundError"),
+            "dkimpy is missing (apt-get install python3-dkim): {log}"
+        );
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(log)
+        }
+    }
+
     /// Every `http(s)://…` link of the text part.
     pub fn text_links(&self) -> Vec<String> {
         self.text()
