@@ -1,6 +1,7 @@
 //! Builds the application from its settings: database, shared state, router, outbox worker.
 //! `App::build` binds the listener (port 0 in tests) and `run_until_stopped` serves until
-//! Ctrl-C / SIGTERM, letting in-flight requests finish.
+//! Ctrl-C / SIGTERM, then shuts down within `server.shutdown_timeout_secs`: no new
+//! connection, requests in flight finish, the outbox worker stops and hands back its leases.
 
 use std::{sync::Arc, time::Duration};
 
@@ -144,13 +145,30 @@ impl App {
         self.worker.clone()
     }
 
-    /// Serves HTTP and runs the outbox worker until a shutdown signal.
+    /// Serves HTTP and runs the outbox worker until a shutdown signal (Ctrl-C, SIGTERM).
     ///
     /// # Errors
     /// The server failing to accept connections.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes, then shuts down gracefully: the listener closes at once
+    /// (a load balancer's next connection goes to another instance), requests in flight and
+    /// the outbox worker's delivery in hand get `server.shutdown_timeout_secs` to finish, and
+    /// whatever the worker still held is handed back to the outbox (due at once, for another
+    /// instance or the next start).
+    ///
+    /// # Errors
+    /// The server failing to accept connections.
+    pub async fn run_until(self, stop: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+        let settings = self.state.settings.clone();
         let (stop_tx, stop_rx) = watch::channel(false);
-        let worker = tokio::spawn(worker::run(self.worker, self.state.outbox.clone(), stop_rx));
+        let mut worker = tokio::spawn(worker::run(
+            self.worker.clone(),
+            self.state.outbox.clone(),
+            stop_rx,
+        ));
         let metrics = self.metrics_listener.map(|listener| {
             let router = web::metrics_router(self.state.clone());
             tokio::spawn(async move {
@@ -161,29 +179,56 @@ impl App {
         });
         // The peer address (for the per-client rate limits, `auth::client`) is put in each
         // request's extensions by `serve`.
-        serve(
+        let connections = serve(
             self.listener,
             self.router,
-            Duration::from_secs(self.state.settings.server.header_read_timeout_secs),
+            Duration::from_secs(settings.server.header_read_timeout_secs),
+            stop,
         )
         .await;
+        let grace = Duration::from_secs(settings.server.shutdown_timeout_secs);
+        tracing::info!(
+            timeout_secs = grace.as_secs(),
+            "shutting down: no new connections; waiting for requests in flight and the outbox worker"
+        );
+        self.worker.stop();
         let _ = stop_tx.send(true);
         if let Some(metrics) = metrics {
             metrics.abort();
         }
-        let _ = worker.await;
+        let deadline = tokio::time::Instant::now() + grace;
+        let (requests, delivery) = tokio::join!(
+            tokio::time::timeout_at(deadline, connections.shutdown()),
+            tokio::time::timeout_at(deadline, &mut worker),
+        );
+        if requests.is_err() {
+            tracing::warn!("requests still in flight at the shutdown timeout were cut off");
+        }
+        if delivery.is_err() {
+            worker.abort();
+            let _ = worker.await;
+            tracing::warn!("an outbox delivery in flight at the shutdown timeout was cut off");
+        }
+        let released = self.worker.release_leases().await;
+        tracing::info!(released_leases = released, "stopped");
         Ok(())
     }
 }
 
-/// Serves `router` on `listener` until a shutdown signal, then lets in-flight requests finish.
+/// Serves `router` on `listener` until `stop`, then closes the listener and returns the
+/// open connections, for the caller to wait on (bounded) while their requests finish.
 ///
 /// This is `axum::serve` with one addition it cannot be configured for: hyper's
 /// `header_read_timeout`, which closes a connection whose request line and headers do not
 /// arrive in time. Without it one client can hold thousands of connections open by sending a
 /// header byte now and then (slowloris, OWASP ASVS 11.1.4). Each request also carries the peer
 /// address as `ConnectInfo<SocketAddr>`, as `into_make_service_with_connect_info` would.
-async fn serve(listener: TcpListener, router: Router, header_read_timeout: Duration) {
+async fn serve(
+    listener: TcpListener,
+    router: Router,
+    header_read_timeout: Duration,
+    stop: impl Future<Output = ()>,
+) -> hyper_util::server::graceful::GracefulShutdown {
     use hyper_util::{
         rt::{TokioExecutor, TokioIo, TokioTimer},
         server::{conn::auto, graceful::GracefulShutdown},
@@ -196,7 +241,7 @@ async fn serve(listener: TcpListener, router: Router, header_read_timeout: Durat
         .timer(TokioTimer::new())
         .header_read_timeout(header_read_timeout);
     let graceful = GracefulShutdown::new();
-    let mut stop = std::pin::pin!(shutdown_signal());
+    let mut stop = std::pin::pin!(stop);
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -228,7 +273,7 @@ async fn serve(listener: TcpListener, router: Router, header_read_timeout: Durat
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    graceful
 }
 
 /// The LDAP publisher, when `directory.enabled`. Off, directory rows wait in the outbox.

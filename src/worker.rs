@@ -3,13 +3,20 @@
 //! a crash between doing the work and recording it repeats it (harmless for the directory,
 //! whose sync is idempotent; a rare duplicate for mail).
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::{Mutex, Notify, watch};
 
 use crate::{
-    clock::SharedClock,
+    clock::{SharedClock, Timestamp},
     config::Settings,
     directory::Directory,
     mail::{Mailer, SendError},
@@ -40,6 +47,11 @@ pub struct Worker {
     ///
     /// [`drain`]: Worker::drain
     passes: [Mutex<()>; 2],
+    /// Set on shutdown: a pass takes no new row.
+    stopping: AtomicBool,
+    /// Rows claimed and not yet recorded (id → lease end), so a shutdown that cuts a delivery
+    /// short can hand them back ([`Worker::release_leases`]).
+    leased: std::sync::Mutex<HashMap<i32, Timestamp>>,
 }
 
 /// What [`Worker::drain`] did, and what it left.
@@ -64,23 +76,23 @@ struct Pass {
 }
 
 /// Runs one delivery loop per kind, so a directory that hangs never holds back mail (and the
-/// reverse), until `stop` turns true.
+/// reverse), until `stop` turns true. Dropping the future (a shutdown that runs out of time)
+/// aborts the loops with it: they live in a `JoinSet`.
 pub async fn run(worker: Arc<Worker>, signal: OutboxSignal, stop: watch::Receiver<bool>) {
-    let mut loops = vec![tokio::spawn(worker.clone().run_kind(
-        JobKind::Mail,
-        signal.mail.clone(),
-        stop.clone(),
-    ))];
+    let mut loops = tokio::task::JoinSet::new();
+    loops.spawn(
+        worker
+            .clone()
+            .run_kind(JobKind::Mail, signal.mail.clone(), stop.clone()),
+    );
     if worker.directory.is_some() {
-        loops.push(tokio::spawn(worker.clone().run_kind(
+        loops.spawn(worker.clone().run_kind(
             JobKind::Directory,
             signal.directory.clone(),
             stop.clone(),
-        )));
+        ));
     }
-    for handle in loops {
-        let _ = handle.await;
-    }
+    while loops.join_next().await.is_some() {}
 }
 
 impl Worker {
@@ -102,6 +114,45 @@ impl Worker {
             settings,
             clock,
             passes: [Mutex::new(()), Mutex::new(())],
+            stopping: AtomicBool::new(false),
+            leased: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Shutdown, first step: the loops finish the row in hand and claim no other.
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    /// Shutdown, last step (after the loops ended or were cut short): rows this worker claimed
+    /// and did not record become due now, so another instance delivers them without waiting
+    /// for the lease to run out. Returns how many were handed back.
+    pub async fn release_leases(&self) -> usize {
+        let leased: Vec<(i32, Timestamp)> = self
+            .leased
+            .lock()
+            .map(|mut held| held.drain().collect())
+            .unwrap_or_default();
+        let mut released = 0;
+        for (id, until) in leased {
+            match repo::outbox::release(&self.db, id, until, self.clock.now()).await {
+                Ok(true) => released += 1,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(outbox_id = id, error = %e, "releasing a lease failed"),
+            }
+        }
+        released
+    }
+
+    fn hold(&self, row: &repo::outbox::Row) {
+        if let Ok(mut held) = self.leased.lock() {
+            held.insert(row.id, row.next_attempt_at);
+        }
+    }
+
+    fn unhold(&self, row: &repo::outbox::Row) {
+        if let Ok(mut held) = self.leased.lock() {
+            held.remove(&row.id);
         }
     }
 
@@ -181,7 +232,7 @@ impl Worker {
                 () = tokio::time::sleep(poll) => {}
                 _ = stop.changed() => return,
             }
-            if *stop.borrow() {
+            if *stop.borrow() || self.stopping.load(Ordering::SeqCst) {
                 return;
             }
         }
@@ -253,14 +304,19 @@ impl Worker {
             i64::try_from(timeout.saturating_mul(10)).unwrap_or(3600) + 5,
         );
         let mut pass = Pass::default();
-        while pass.tried < BATCH {
+        while pass.tried < BATCH && !self.stopping.load(Ordering::SeqCst) {
             let Some(row) =
                 repo::outbox::claim_next(&self.db, kind, lease, self.clock.now()).await?
             else {
                 break;
             };
             pass.tried += 1;
-            match self.handle(&row).await {
+            self.hold(&row);
+            let outcome = self.handle(&row).await;
+            // Recorded below whatever the outcome; a recording that fails leaves the lease to
+            // run out, as a crash would.
+            self.unhold(&row);
+            match outcome {
                 Ok(()) => {
                     repo::outbox::mark_done(&self.db, &row, self.clock.now()).await?;
                     self.metrics

@@ -83,6 +83,9 @@ impl FromRequestParts<AppState> for MaybeUser {
         else {
             return Ok(Self(None));
         };
+        // Every log line of the request names the account from here on (the `http` span of
+        // `web::router` declares the field).
+        tracing::Span::current().record("account_id", account.id);
         // Slide the idle timeout at most once a minute: a page view is not a write each time.
         if now - session.last_seen_at > Duration::minutes(1) {
             repo::sessions::touch(&state.db, &session.id_hash, now).await?;

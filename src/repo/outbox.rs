@@ -132,6 +132,24 @@ pub async fn mark_failed(
         .map(|_| ())
 }
 
+/// Hands a claimed row back (shutdown): due now, if this worker still holds its lease
+/// (`leased_until`) and it is not done. True when the row was released.
+pub async fn release(
+    db: &impl ConnectionTrait,
+    id: i32,
+    leased_until: Timestamp,
+    now: Timestamp,
+) -> Result<bool, DbErr> {
+    let result = Entity::update_many()
+        .col_expr(Column::NextAttemptAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::NextAttemptAt.eq(leased_until))
+        .filter(Column::DoneAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
 /// A row not delivered yet, as a drain reports it.
 #[derive(Debug, Clone)]
 pub struct PendingRow {

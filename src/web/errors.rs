@@ -85,12 +85,21 @@ fn is_plain_rejection(response: &Response) -> bool {
             .is_some_and(|v| v.starts_with("text/plain"))
 }
 
-/// The path as logs may show it: a confirmation link's token is a credential.
+/// The path as logs may show it: the token of a mailed link (email confirmation, password
+/// reset, new-address confirmation) is a credential, so it is cut off.
 pub fn loggable_path(path: &str) -> String {
-    match path.strip_prefix("/confirmation/") {
-        Some(_) => "/confirmation/…".to_owned(),
-        None => path.to_owned(),
+    const WITH_TOKEN: [&str; 3] = [
+        urls::CONFIRMATION,
+        urls::PASSWORD_RESET,
+        urls::ACCOUNT_EMAIL_CONFIRMATION,
+    ];
+    for pattern in WITH_TOKEN {
+        let prefix = pattern.trim_end_matches("{token}");
+        if path.starts_with(prefix) && path.len() > prefix.len() {
+            return format!("{prefix}…");
+        }
     }
+    path.to_owned()
 }
 
 pub async fn not_found() -> AppError {
@@ -104,4 +113,23 @@ pub async fn method_not_allowed() -> AppError {
 /// A panic in a handler becomes an opaque 500 page, never a dropped connection.
 pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     AppError::Unexpected(anyhow::anyhow!("handler panicked")).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn tokens_of_mailed_links_never_reach_the_logs() {
+        assert_eq!(loggable_path("/confirmation/abcDEF123"), "/confirmation/…");
+        assert_eq!(
+            loggable_path("/mot-de-passe/reinitialisation/abcDEF123"),
+            "/mot-de-passe/reinitialisation/…"
+        );
+        assert_eq!(
+            loggable_path("/compte/email/confirmation/abcDEF123"),
+            "/compte/email/confirmation/…"
+        );
+        assert_eq!(loggable_path("/compte"), "/compte");
+    }
 }

@@ -1,9 +1,16 @@
-//! `GET /healthz`: 200 when the database answers, 503 otherwise (for load balancers). A load
-//! balancer needs the answer fast, whatever the pool's acquire timeout: one second at most.
+//! Probes for load balancers and orchestrators; each answers within a second, whatever the
+//! pool's acquire timeout.
+//! - `GET /healthz`, liveness: 200 when the database answers, 503 otherwise.
+//! - `GET /readyz`, readiness: 200 when the database answers and every migration this binary
+//!   knows is applied, 503 otherwise (a new instance started before `mss-onboarding migrate`
+//!   receives no traffic). Migrations applied by a newer version are no reason to stop
+//!   serving: they are append-only, so the old version keeps working during a rolling update.
 
-use std::time::Duration;
+use std::{collections::HashSet, time::Duration};
 
 use axum::{Router, extract::State, http::StatusCode, routing::get};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
 
 use crate::state::AppState;
 
@@ -11,7 +18,9 @@ use crate::state::AppState;
 const PING_TIMEOUT: Duration = Duration::from_millis(800);
 
 pub fn router() -> Router<AppState> {
-    Router::new().route(urls::HEALTHZ, get(healthz_get))
+    Router::new()
+        .route(urls::HEALTHZ, get(healthz_get))
+        .route(urls::READYZ, get(readyz_get))
 }
 
 async fn healthz_get(State(state): State<AppState>) -> (StatusCode, &'static str) {
@@ -19,4 +28,40 @@ async fn healthz_get(State(state): State<AppState>) -> (StatusCode, &'static str
         Ok(Ok(())) => (StatusCode::OK, "ok"),
         Ok(Err(_)) | Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
     }
+}
+
+async fn readyz_get(State(state): State<AppState>) -> (StatusCode, String) {
+    match tokio::time::timeout(PING_TIMEOUT, pending_migrations(&state.db)).await {
+        Ok(Ok(pending)) if pending.is_empty() => (StatusCode::OK, "ready".into()),
+        Ok(Ok(pending)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("pending migrations: {}", pending.join(", ")),
+        ),
+        Ok(Err(_)) | Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database unavailable".into(),
+        ),
+    }
+}
+
+/// The migrations of this binary that the database has not recorded. One read of the
+/// migration table, and no write: sea-orm-migration's own `get_pending_migrations` creates the
+/// table when missing, and fails when the database knows a migration this binary does not.
+async fn pending_migrations(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT version FROM seaql_migrations",
+        ))
+        .await?;
+    let applied: HashSet<String> = rows
+        .iter()
+        .map(|row| row.try_get::<String>("", "version"))
+        .collect::<Result<_, _>>()?;
+    Ok(Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .filter(|name| !applied.contains(name))
+        .collect())
 }

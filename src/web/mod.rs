@@ -158,7 +158,15 @@ pub fn router(state: AppState) -> Router {
                             .and_then(|v| v.to_str().ok())
                             .unwrap_or("");
                         let path = errors::loggable_path(req.uri().path());
-                        tracing::info_span!("http", method = %req.method(), path = %path, request_id = %id)
+                        // `account_id` is filled in when a session is resolved
+                        // (`auth::session::MaybeUser`); the path never shows a token.
+                        tracing::info_span!(
+                            "http",
+                            method = %req.method(),
+                            path = %path,
+                            request_id = %id,
+                            account_id = tracing::field::Empty,
+                        )
                     },
                 ))
                 .layer(PropagateRequestIdLayer::new(errors::REQUEST_ID)),

@@ -4,6 +4,7 @@
 
 pub const HOME: &str = "/";
 pub const HEALTHZ: &str = "/healthz";
+pub const READYZ: &str = "/readyz";
 pub const STYLESHEET: &str = "/static/style.css";
 pub const SIGNUP: &str = "/inscription";
 pub const SIGNUP_EMAIL_SENT: &str = "/inscription/email-envoye";
