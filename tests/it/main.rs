@@ -14,6 +14,8 @@ mod journey;
 mod login;
 mod mail_outbox;
 mod metrics;
+mod multi_instance;
+mod operations;
 mod password_reset;
 mod profile_edit;
 mod profile_form;

@@ -24,6 +24,7 @@ use tokio::task::AbortHandle;
 use super::db::{self, TestDatabase};
 use super::fixtures::{Form, FormFields, SeedAccount, TestUser};
 use super::html;
+use super::serve::ServeProcess;
 use super::smtp::{CapturedMail, MAIL_TIMEOUT, SmtpCapture};
 
 /// `From` of every mail the test apps send.
@@ -922,6 +923,50 @@ impl TestApp {
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         }
+    }
+}
+
+impl TestApp {
+    /// Starts the real binary (`serve`, see [`ServeProcess`]) on this app's database and SMTP
+    /// capture, with this app's argon2 costs, then `extra` `MSS__…` variables on top.
+    pub async fn spawn_process(&self, extra: &[(&str, &str)]) -> ServeProcess {
+        let s = &self.settings;
+        let mut env: Vec<(String, String)> = vec![
+            ("MSS__DATABASE__URL".into(), s.database.url.clone()),
+            ("MSS__MAIL__SMTP_PORT".into(), s.mail.smtp_port.to_string()),
+            ("MSS__MAIL__FROM".into(), s.mail.from.clone()),
+            (
+                "MSS__AUTH__ARGON2_MEMORY_KIB".into(),
+                s.auth.argon2_memory_kib.to_string(),
+            ),
+            (
+                "MSS__AUTH__ARGON2_ITERATIONS".into(),
+                s.auth.argon2_iterations.to_string(),
+            ),
+        ];
+        env.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        ServeProcess::start(&env).await
+    }
+
+    /// A new browser (own cookies) on `process`, with the journey helpers; database reads and
+    /// the SMTP capture are this app's.
+    pub fn browser_at(&self, process: &ServeProcess) -> TestApp {
+        let mut browser = self.visitor_with(browser());
+        browser.address.clone_from(&process.address);
+        browser.port = process.port;
+        browser
+    }
+
+    /// This browser (same cookies, so the same session) talking to `process` instead.
+    pub fn same_browser_at(&self, process: &ServeProcess) -> TestApp {
+        let mut browser = self.visitor_with((self.client.clone(), self.cookies.clone()));
+        browser.address.clone_from(&process.address);
+        browser.port = process.port;
+        browser
     }
 }
 

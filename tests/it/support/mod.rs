@@ -11,6 +11,7 @@ pub mod fixtures;
 pub mod html;
 pub mod ldap;
 pub mod psc;
+pub mod serve;
 pub mod smtp;
 
 pub use app::{
