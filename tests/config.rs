@@ -252,6 +252,8 @@ fn the_shipped_files_load() {
             "config/default.toml",
             "config/test.toml",
             "config/production.example.toml",
+            "deploy/two-instances/instance-a.toml",
+            "deploy/two-instances/instance-b.toml",
         ] {
             if let Err(e) = Settings::load(Some(&root.join(file))) {
                 panic!("{file}: {e}");
