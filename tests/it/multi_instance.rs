@@ -10,12 +10,12 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use crate::support::app::eventually;
-use crate::support::serve::SilentSmtp;
+use crate::support::serve::{SilentSmtp, one_at_a_time};
 use crate::support::{Form, TestApp, TestUser, db, spawn_app_with};
 
-/// The bench app: its database and SMTP capture serve the processes, and its own worker stays
+/// The bench app (once no other process test runs): its database and SMTP capture serve the processes, and its own worker stays
 /// out of the way (it polls once an hour; nothing is pushed through it).
-async fn bench() -> Option<TestApp> {
+async fn bench() -> Option<(tokio::sync::MutexGuard<'static, ()>, TestApp)> {
     let postgres = std::env::var("TEST_DATABASE_URL")
         .is_ok_and(|url| url.starts_with("postgres://") || url.starts_with("postgresql://"));
     if !postgres {
@@ -25,12 +25,18 @@ async fn bench() -> Option<TestApp> {
         );
         return None;
     }
-    Some(spawn_app_with(|s| s.mail.worker_poll_ms = 3_600_000).await)
+    let serial = one_at_a_time().await;
+    Some((
+        serial,
+        spawn_app_with(|s| s.mail.worker_poll_ms = 3_600_000).await,
+    ))
 }
 
 #[tokio::test]
 async fn a_visitor_signs_up_on_one_instance_confirms_on_the_other_and_is_signed_in_on_both() {
-    let Some(app) = bench().await else { return };
+    let Some((_serial, app)) = bench().await else {
+        return;
+    };
     let (one, two) = (app.spawn_process(&[]).await, app.spawn_process(&[]).await);
     let user = TestUser::generate();
     let on_one = app.browser_at(&one);
@@ -62,7 +68,9 @@ async fn a_visitor_signs_up_on_one_instance_confirms_on_the_other_and_is_signed_
 
 #[tokio::test]
 async fn with_both_workers_running_each_mail_is_delivered_exactly_once() {
-    let Some(app) = bench().await else { return };
+    let Some((_serial, app)) = bench().await else {
+        return;
+    };
     let instances = [app.spawn_process(&[]).await, app.spawn_process(&[]).await];
     let users: Vec<TestUser> = (0..16).map(|_| TestUser::generate()).collect();
 
@@ -99,7 +107,9 @@ async fn with_both_workers_running_each_mail_is_delivered_exactly_once() {
 
 #[tokio::test]
 async fn an_instance_killed_during_a_burst_of_sign_ups_loses_no_mail() {
-    let Some(app) = bench().await else { return };
+    let Some((_serial, app)) = bench().await else {
+        return;
+    };
     // Arrange: the doomed instance's relay never answers, so whenever it dies its worker is
     // in a delivery, holding a lease (10 × its 1 s SMTP timeout + 5 s = 15 s). The survivor
     // talks to the capture; its own leases are longer (55 s), which tells them apart.

@@ -149,3 +149,11 @@ impl SilentSmtp {
         }
     }
 }
+
+/// Taken by every test that starts `serve` processes, for its whole length: each process is a
+/// whole server (pools, worker, argon2), and several such tests at once on a two-core CI
+/// machine push the in-process tests running beside them past their timeouts.
+pub async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    LOCK.lock().await
+}
