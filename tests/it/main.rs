@@ -8,6 +8,7 @@ mod cgu;
 mod civilite;
 mod confirmation;
 mod dashboard;
+mod deploy;
 mod directory;
 mod email_change;
 mod journey;

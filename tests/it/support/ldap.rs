@@ -21,8 +21,29 @@ use tempfile::TempDir;
 use uuid::Uuid;
 
 const SLAPD: &str = "/usr/sbin/slapd";
-const SLAPADD: &str = "/usr/sbin/slapadd";
+pub const SLAPADD: &str = "/usr/sbin/slapadd";
 const SLAPPASSWD: &str = "/usr/sbin/slappasswd";
+/// Applies `changetype:` LDIF offline, as `ldapmodify` would online.
+pub const SLAPMODIFY: &str = "/usr/sbin/slapmodify";
+
+/// What [`TestLdap::start_with`] adds to the shipped files.
+#[derive(Default)]
+pub struct Extra {
+    /// Leave out `base.ldif` (a replica receives its entries).
+    pub without_base: bool,
+    /// `(tool, database number, path from the repository root)`, applied in order.
+    pub files: Vec<(&'static str, &'static str, PathBuf)>,
+    /// More `@PLACEHOLDER@`s and their values.
+    pub placeholders: Vec<(&'static str, String)>,
+    /// The service and reader passwords, when the accounts come from elsewhere (a replica's
+    /// are its provider's).
+    pub passwords: Option<(String, String)>,
+}
+
+/// `{SSHA}` hash of `password` (`slappasswd`), for placeholders of extra files.
+pub fn password_hash(password: &str) -> String {
+    slappasswd(password)
+}
 
 /// Base DN of the test directories (the deployed one comes from configuration).
 pub const TEST_BASE_DN: &str = "dc=annuaire,dc=example,dc=test";
@@ -59,6 +80,13 @@ impl TestLdap {
     /// Builds a fresh directory from the shipped files and starts slapd on a free port; returns
     /// once the service account can bind.
     pub async fn start() -> Self {
+        Self::start_with(&Extra::default()).await
+    }
+
+    /// [`TestLdap::start`] with `extra`: more LDIF files applied after the shipped ones, with
+    /// their own placeholders, and optionally without the base entries (a replica gets them
+    /// from its provider: it then returns once they arrived, since the service binds).
+    pub async fn start_with(extra: &Extra) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("slapd-")
             .tempdir()
@@ -75,7 +103,11 @@ impl TestLdap {
             dir,
             child: Mutex::new(None),
         };
-        ldap.build();
+        if let Some((service, reader)) = &extra.passwords {
+            ldap.service_password.clone_from(service);
+            ldap.reader_password.clone_from(reader);
+        }
+        ldap.build(extra);
         // Another process may grab the port between `free_port` and slapd's bind: try a few.
         for _ in 0..5 {
             ldap.port = free_port();
@@ -232,8 +264,8 @@ impl TestLdap {
         self.dir.path().join("slapd.log")
     }
 
-    /// Fills the shipped LDIF files and loads them with slapadd.
-    fn build(&self) {
+    /// Fills the shipped LDIF files and loads them with slapadd, then `extra`'s.
+    fn build(&self, extra: &Extra) {
         let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/ldap");
         let db_dir = self.dir.path().join("db");
         std::fs::create_dir_all(&db_dir).expect("create the mdb folder");
@@ -260,9 +292,29 @@ impl TestLdap {
             ),
             ("@READER_PASSWORD_HASH@", slappasswd(&self.reader_password)),
         ];
-        for (database, file) in [("0", "slapd-config.ldif"), ("1", "base.ldif")] {
-            let mut text = std::fs::read_to_string(shipped.join(file))
-                .unwrap_or_else(|e| panic!("read config/ldap/{file}: {e}"));
+        let placeholders: Vec<(&str, String)> = placeholders
+            .into_iter()
+            .chain(extra.placeholders.iter().map(|(p, v)| (*p, v.clone())))
+            .collect();
+        let mut steps: Vec<(&str, &str, PathBuf)> =
+            vec![(SLAPADD, "0", shipped.join("slapd-config.ldif"))];
+        if !extra.without_base {
+            steps.push((SLAPADD, "1", shipped.join("base.ldif")));
+        }
+        steps.extend(extra.files.iter().map(|(tool, database, path)| {
+            (
+                *tool,
+                *database,
+                Path::new(env!("CARGO_MANIFEST_DIR")).join(path),
+            )
+        }));
+        for (tool, database, path) in steps {
+            let file = path
+                .file_name()
+                .and_then(|f| f.to_str())
+                .expect("an LDIF file name");
+            let mut text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
             for (placeholder, value) in &placeholders {
                 text = text.replace(placeholder, value);
             }
@@ -275,16 +327,16 @@ impl TestLdap {
             );
             let filled = self.dir.path().join(file);
             std::fs::write(&filled, text).expect("write the filled LDIF");
-            let output = Command::new(SLAPADD)
+            let output = Command::new(tool)
                 .args(["-n", database, "-F"])
                 .arg(self.config_dir())
                 .arg("-l")
                 .arg(&filled)
                 .output()
-                .unwrap_or_else(|e| panic!("cannot run {SLAPADD} (apt-get install slapd): {e}"));
+                .unwrap_or_else(|e| panic!("cannot run {tool} (apt-get install slapd): {e}"));
             assert!(
                 output.status.success(),
-                "slapadd -n{database} -l {file} failed:\n{}{}",
+                "{tool} -n{database} -l {file} failed:\n{}{}",
                 String::from_utf8_lossy(&output.stdout),
                 String::from_utf8_lossy(&output.stderr)
             );
