@@ -13,5 +13,6 @@ pub mod profiles;
 pub mod psc;
 pub mod queue;
 pub mod rate_limits;
+pub mod second_factor;
 pub mod sessions;
 pub mod tokens;
