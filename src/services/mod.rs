@@ -12,4 +12,5 @@ pub mod profile_edit;
 pub mod psc;
 pub mod publication;
 pub mod registration;
+pub mod second_factor;
 pub mod validation;

@@ -8,6 +8,7 @@ pub mod form;
 mod account;
 mod account_profile;
 mod admin;
+mod admin_mfa;
 mod admin_org;
 mod assets;
 mod cgu;
@@ -80,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .merge(email_change::router())
         .merge(settings::router())
         .merge(admin::router())
+        .merge(admin_mfa::router())
         .merge(admin_org::router())
         .merge(org::router())
         .merge(psc::router())
