@@ -72,7 +72,8 @@ impl TotpSecret {
     /// side for clock drift and typing time (RFC 6238 §5.2 recommends at most one). `None`
     /// when it matches none. Compared in constant time.
     pub fn matching_step(&self, code: &str, now: i64) -> Option<i64> {
-        let code = code.trim();
+        // "123 456", as some apps display it, is the same code.
+        let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
         if code.len() != DIGITS || !code.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
@@ -248,6 +249,12 @@ mod tests {
         {
             assert_eq!(secret.matching_step(&far, now), None);
         }
+        let current = secret.code_at_step(step);
+        let (left, right) = current.split_at(3);
+        assert_eq!(
+            secret.matching_step(&format!(" {left} {right} "), now),
+            Some(step)
+        );
         assert_eq!(secret.matching_step("12345", now), None);
         assert_eq!(secret.matching_step("abcdef", now), None);
     }
