@@ -86,6 +86,14 @@ fn enrolment_view(
     })
 }
 
+/// Whether the administrator has a confirmed TOTP (else the console sends them to enrol).
+///
+/// # Errors
+/// Database failures.
+pub async fn is_enrolled(state: &AppState, account_id: i32) -> Result<bool, DbErr> {
+    repo::second_factor::is_enrolled(&state.db, account_id).await
+}
+
 /// Starts (or restarts) an enrolment: a new secret, stored encrypted and unconfirmed, replacing
 /// any earlier unconfirmed one. `Ok(None)` when the administrator is already enrolled.
 ///

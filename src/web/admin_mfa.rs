@@ -20,7 +20,6 @@ use super::{context::Ctx, form::AppForm};
 use crate::{
     auth::session::AdminBeforeSecondFactor,
     error::{AppError, Result},
-    repo,
     services::second_factor::{self, CodeOutcome, EnrolOutcome, Enrolment, NotConfigured},
     state::AppState,
 };
@@ -58,7 +57,7 @@ fn enrol_view(enrolment: Enrolment, errors: FieldErrors) -> SecondFactorEnrolVie
 }
 
 /// No encryption key configured: the page says enrolment is impossible (503).
-fn unavailable(ctx: Ctx, NotConfigured: NotConfigured) -> Response {
+fn unavailable(ctx: Ctx, _: NotConfigured) -> Response {
     let view = SecondFactorEnrolView {
         unavailable: true,
         ..SecondFactorEnrolView::default()
@@ -152,7 +151,7 @@ async fn not_at_code_page(
     if admin.user.second_factor_passed() {
         return Ok(Some(to_console()));
     }
-    if !repo::second_factor::is_enrolled(&state.db, admin.user.account.id).await? {
+    if !second_factor::is_enrolled(state, admin.user.account.id).await? {
         return Ok(Some(
             Redirect::to(urls::ADMIN_SECOND_FACTOR).into_response(),
         ));

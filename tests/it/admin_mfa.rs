@@ -348,6 +348,56 @@ async fn a_recovery_code_works_once() {
 }
 
 #[tokio::test]
+async fn one_code_sent_by_several_browsers_at_once_lets_exactly_one_in() {
+    // Arrange: five sessions of one administrator at the code page, a fresh step.
+    let app = spawn_app_with(|s| s.auth.max_failed_second_factor_codes = 20).await;
+    let (user, id, codes, secret) = enrolled_admin(&app).await;
+    app.advance_clock(chrono::Duration::seconds(30));
+    let mut browsers = Vec::new();
+    for _ in 0..5 {
+        let browser = password_only(&app, &user).await;
+        browser.get(CODE_PATH).await.assert_status(200);
+        browsers.push(browser);
+    }
+    let code = totp_code(&secret, app.now().timestamp());
+    let totp_form = [("code", code.as_str())];
+    let recovery_form = [("code", codes[0].as_str())];
+
+    // Act: the same TOTP code, then the same recovery code, from all of them at once.
+    let totp =
+        futures_util::future::join_all(browsers.iter().map(|b| b.post_form(CODE_PATH, &totp_form)))
+            .await;
+    let recovery = futures_util::future::join_all(
+        browsers
+            .iter()
+            .map(|b| b.post_form(CODE_PATH, &recovery_form)),
+    )
+    .await;
+
+    // Assert: one session in with the TOTP code, one more with the recovery code.
+    let statuses = |answers: &[crate::support::TestResponse]| {
+        let mut s: Vec<u16> = answers.iter().map(|a| a.status).collect();
+        s.sort_unstable();
+        s
+    };
+    assert_eq!(statuses(&totp), [303, 422, 422, 422, 422]);
+    // The session that got in is sent to the console by the second round.
+    assert_eq!(statuses(&recovery), [303, 303, 422, 422, 422]);
+    let spent = recovery_rows(&app, id)
+        .await
+        .into_iter()
+        .filter(|r| r.used_at.is_some())
+        .count();
+    assert_eq!(spent, 1);
+    assert_eq!(
+        db::audit_actions(&app.db, id, "second_factor_passed")
+            .await
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
 async fn a_code_without_its_csrf_token_is_refused() {
     // Arrange
     let app = spawn_app().await;
