@@ -31,6 +31,8 @@ pub struct Settings {
     pub log: LogSettings,
     pub directory: DirectorySettings,
     pub addresses: AddressSettings,
+    pub metrics: MetricsSettings,
+    pub reminders: ReminderSettings,
     pub psc: PscSettings,
     pub validation: ValidationSettings,
     pub retention: RetentionSettings,
@@ -249,6 +251,25 @@ pub struct RetentionSettings {
     /// Days a closed account's data is kept before the worker deletes it (its mailbox address
     /// stays reserved).
     pub closed_days: i64,
+}
+
+/// Digests to administrators about accounts waiting too long (issue 11).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReminderSettings {
+    pub enabled: bool,
+    /// Hour of the day (UTC, 0–23) from which the day's digest is sent.
+    pub hour: u32,
+    /// Waiting times, in hours, each announced once per account.
+    pub thresholds_hours: Vec<i32>,
+}
+
+/// Prometheus metrics (issue 11).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Address of the `/metrics` listener; empty: no metrics listener.
+    pub bind: String,
 }
 
 /// How MSSanté addresses are built at validation.

@@ -21,6 +21,8 @@ pub mod domain;
 pub mod error;
 /// Mail: transports over lettre, and the rendered messages the outbox carries.
 pub mod mail;
+/// Prometheus metrics, served on their own listener (`metrics.bind`).
+pub mod metrics;
 /// The outbox's jobs: one serde enum, encoded and decoded here only.
 pub mod outbox;
 /// Pro Santé Connect: the OpenID Connect relying party and the claims it maps.

@@ -25,6 +25,8 @@ use crate::{
 
 pub struct App {
     listener: TcpListener,
+    /// `metrics.bind`'s listener, when set.
+    metrics_listener: Option<TcpListener>,
     router: Router,
     state: AppState,
     worker: Arc<worker::Worker>,
@@ -69,6 +71,15 @@ impl App {
         AddressPattern::parse_org(org_pattern)
             .map_err(|e| anyhow::anyhow!("addresses.org_pattern {org_pattern:?}: {e}"))?;
         let hasher = PasswordHasher::new(&settings.auth)?;
+        let metrics = Arc::new(crate::metrics::Metrics::new(&hasher));
+        let metrics_listener = match settings.metrics.bind.trim() {
+            "" => None,
+            bind => Some(
+                TcpListener::bind(bind)
+                    .await
+                    .with_context(|| format!("binding metrics.bind {bind}"))?,
+            ),
+        };
         let mailer = Mailer::from_settings(&settings.mail)?;
         let psc = if settings.psc.enabled {
             Some(Arc::new(PscClient::new(&settings.psc, &public_url)?))
@@ -86,6 +97,7 @@ impl App {
             outbox: OutboxSignal::default(),
             settings: Arc::new(settings),
             clock: clock.clone(),
+            metrics: metrics.clone(),
         });
         let router = web::router(state.clone());
         let worker = Arc::new(worker::Worker::new(
@@ -94,13 +106,24 @@ impl App {
             directory_from(&state.settings),
             state.settings.clone(),
             clock,
+            metrics,
+            state.public_url.0.to_string(),
         ));
         Ok(Self {
+            metrics_listener,
             listener,
             router,
             state,
             worker,
         })
+    }
+
+    /// The port of the `/metrics` listener, when `metrics.bind` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .map(|a| a.port())
     }
 
     pub fn port(&self) -> u16 {
@@ -128,6 +151,14 @@ impl App {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
         let worker = tokio::spawn(worker::run(self.worker, self.state.outbox.clone(), stop_rx));
+        let metrics = self.metrics_listener.map(|listener| {
+            let router = web::metrics_router(self.state.clone());
+            tokio::spawn(async move {
+                if let Err(error) = axum::serve(listener, router).await {
+                    tracing::error!(%error, "the metrics listener stopped");
+                }
+            })
+        });
         // The peer address (for the per-client rate limits, `auth::client`) is put in each
         // request's extensions by `serve`.
         serve(
@@ -137,6 +168,9 @@ impl App {
         )
         .await;
         let _ = stop_tx.send(true);
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         let _ = worker.await;
         Ok(())
     }

@@ -51,6 +51,8 @@ pub struct Shared {
     pub outbox: OutboxSignal,
     /// The time every expiry and ordering decision reads (a test clock in tests).
     pub clock: SharedClock,
+    /// Prometheus series of this instance (`GET /metrics` on `metrics.bind`).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 #[derive(Clone, Debug)]
@@ -83,18 +85,22 @@ impl OutboxSignal {
 impl AppState {
     /// The support contact shown in page footers and mails.
     pub fn support(&self) -> templates::views::Support {
-        let s = &self.settings.support;
-        templates::views::Support {
-            organisation: s.organisation.clone(),
-            phone: s.phone.clone(),
-            phone_note: s.phone_note.clone(),
-            hours: s.hours.clone(),
-            form_url: s.form_url.as_ref().map(Url::to_string).unwrap_or_default(),
-            appointment_url: s
-                .appointment_url
-                .as_ref()
-                .map(Url::to_string)
-                .unwrap_or_default(),
-        }
+        support_view(&self.settings.support)
+    }
+}
+
+/// The support contact as pages and mails show it.
+pub fn support_view(s: &crate::config::SupportSettings) -> templates::views::Support {
+    templates::views::Support {
+        organisation: s.organisation.clone(),
+        phone: s.phone.clone(),
+        phone_note: s.phone_note.clone(),
+        hours: s.hours.clone(),
+        form_url: s.form_url.as_ref().map(Url::to_string).unwrap_or_default(),
+        appointment_url: s
+            .appointment_url
+            .as_ref()
+            .map(Url::to_string)
+            .unwrap_or_default(),
     }
 }

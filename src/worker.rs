@@ -21,8 +21,14 @@ use crate::{
 
 const BATCH: usize = 20;
 
+/// How often the mail loop checks whether today's reminder digests are due.
+const REMINDER_CHECK: Duration = Duration::from_secs(300);
+
 pub struct Worker {
     db: DatabaseConnection,
+    metrics: Arc<crate::metrics::Metrics>,
+    /// For the links of the reminder digests.
+    public_url: String,
     mailer: Mailer,
     /// None when `directory.enabled` is false: directory rows then wait.
     directory: Option<Arc<dyn Directory>>,
@@ -84,8 +90,12 @@ impl Worker {
         directory: Option<Arc<dyn Directory>>,
         settings: Arc<Settings>,
         clock: SharedClock,
+        metrics: Arc<crate::metrics::Metrics>,
+        public_url: String,
     ) -> Self {
         Self {
+            metrics,
+            public_url,
             db,
             mailer,
             directory,
@@ -141,6 +151,8 @@ impl Worker {
     ) {
         let poll = Duration::from_millis(self.settings.mail.worker_poll_ms.max(10));
         let mut last_purge = tokio::time::Instant::now();
+        // The first check comes one period after start, like the purge's.
+        let mut last_reminder = tokio::time::Instant::now();
         loop {
             let full = match self.deliver(kind).await {
                 Ok(pass) => pass.tried == BATCH,
@@ -149,6 +161,14 @@ impl Worker {
                     false
                 }
             };
+            if kind == JobKind::Mail && last_reminder.elapsed() > REMINDER_CHECK {
+                last_reminder = tokio::time::Instant::now();
+                match self.remind().await {
+                    Ok(Some(report)) => tracing::info!(?report, "reminder digests sent"),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "reminder digests failed"),
+                }
+            }
             if kind == JobKind::Mail && last_purge.elapsed() > Duration::from_secs(3600) {
                 last_purge = tokio::time::Instant::now();
                 self.purge().await;
@@ -165,6 +185,22 @@ impl Worker {
                 return;
             }
         }
+    }
+
+    /// Sends today's reminder digests if they are due and no instance sent them yet
+    /// (`services::reminders`). The background loop calls it every few minutes; tests call it
+    /// directly.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn remind(&self) -> Result<Option<crate::services::reminders::Report>, DbErr> {
+        crate::services::reminders::run_if_due(
+            &self.db,
+            &self.settings,
+            &self.public_url,
+            self.clock.now(),
+        )
+        .await
     }
 
     async fn purge(&self) {
@@ -227,12 +263,20 @@ impl Worker {
             match self.handle(&row).await {
                 Ok(()) => {
                     repo::outbox::mark_done(&self.db, &row, self.clock.now()).await?;
+                    self.metrics
+                        .outbox_delivered
+                        .get_or_create(&kind_labels(kind))
+                        .inc();
                     report.delivered += 1;
                 }
                 Err(Failure::Permanent(e)) => {
                     let error = format!("{e:#}");
                     tracing::error!(outbox_id = row.id, %kind, error, "outbox row abandoned");
                     repo::outbox::abandon(&self.db, &row, &error, self.clock.now()).await?;
+                    self.metrics
+                        .outbox_abandoned
+                        .get_or_create(&kind_labels(kind))
+                        .inc();
                     report.abandoned += 1;
                 }
                 Err(Failure::Transient(e)) => {
@@ -252,6 +296,10 @@ impl Worker {
                     );
                     repo::outbox::mark_failed(&self.db, &row, delay, &error, self.clock.now())
                         .await?;
+                    self.metrics
+                        .outbox_failures
+                        .get_or_create(&kind_labels(kind))
+                        .inc();
                     pass.stopped = true;
                     return Ok(pass);
                 }
@@ -306,6 +354,12 @@ fn backoff(base_ms: u64, max_secs: u64, attempts: i32) -> chrono::Duration {
         .saturating_mul(1u64 << exp)
         .min(max_secs.saturating_mul(1000));
     chrono::Duration::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX))
+}
+
+fn kind_labels(kind: JobKind) -> crate::metrics::KindLabels {
+    crate::metrics::KindLabels {
+        kind: kind.as_str().to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -21,5 +21,7 @@ pub mod profile_change_request;
 pub mod psc_flow;
 pub mod psc_identity;
 pub mod rate_limit;
+pub mod reminder_notice;
+pub mod reminder_run;
 pub mod reserved_address;
 pub mod session;

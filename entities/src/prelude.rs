@@ -15,5 +15,7 @@ pub use super::profile_change_request::Entity as ProfileChangeRequest;
 pub use super::psc_flow::Entity as PscFlow;
 pub use super::psc_identity::Entity as PscIdentity;
 pub use super::rate_limit::Entity as RateLimit;
+pub use super::reminder_notice::Entity as ReminderNotice;
+pub use super::reminder_run::Entity as ReminderRun;
 pub use super::reserved_address::Entity as ReservedAddress;
 pub use super::session::Entity as Session;

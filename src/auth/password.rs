@@ -55,6 +55,7 @@ struct Inner {
     taken: AtomicUsize,
     /// `max_concurrent_hashes + max_queued_hashes`.
     capacity: usize,
+    stats: HashStats,
     /// A hash of a random password with the current parameters: verifying against it when the
     /// email is unknown costs as much as a real check, so timing does not reveal accounts.
     dummy_hash: String,
@@ -103,6 +104,7 @@ impl PasswordHasher {
                 jobs,
                 taken: AtomicUsize::new(0),
                 capacity,
+                stats: HashStats::default(),
                 dummy_hash,
             }),
         })
@@ -120,10 +122,23 @@ impl PasswordHasher {
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |taken| {
                 (taken < inner.capacity).then_some(taken + 1)
             })
-            .map_err(|_| Overloaded)?;
+            .map_err(|_| {
+                inner.stats.rejections.inc();
+                Overloaded
+            })?;
         Ok(HashSlot {
             hasher: self.clone(),
         })
+    }
+
+    /// The hashing queue's counters, for the metrics (`crate::metrics`).
+    pub fn stats(&self) -> &HashStats {
+        &self.inner.stats
+    }
+
+    /// Hashes running or waiting now.
+    pub fn queued(&self) -> usize {
+        self.inner.taken.load(Ordering::Acquire)
     }
 
     /// Hashes a new password into a PHC string ([`HashSlot::hash`] after [`Self::reserve`]).
@@ -144,6 +159,27 @@ impl PasswordHasher {
         phc: Option<String>,
     ) -> anyhow::Result<bool> {
         self.reserve()?.verify(password, phc).await
+    }
+}
+
+/// What the hashing queue counts: how long a hash waited for a thread, and how many requests
+/// were refused because the queue was full. Shared with the metrics registry (the
+/// `prometheus-client` types are handles on one value).
+#[derive(Debug, Clone)]
+pub struct HashStats {
+    pub wait: prometheus_client::metrics::histogram::Histogram,
+    pub rejections: prometheus_client::metrics::counter::Counter,
+}
+
+impl Default for HashStats {
+    fn default() -> Self {
+        Self {
+            // 100 µs … about 3 s.
+            wait: prometheus_client::metrics::histogram::Histogram::new(
+                prometheus_client::metrics::histogram::exponential_buckets(0.0001, 2.0, 15),
+            ),
+            rejections: prometheus_client::metrics::counter::Counter::default(),
+        }
     }
 }
 
@@ -192,8 +228,11 @@ impl HashSlot {
     ) -> anyhow::Result<T> {
         let (done, result) = oneshot::channel();
         let span = tracing::Span::current();
+        let slot_stats = self.hasher.inner.stats.wait.clone();
         let jobs = self.hasher.inner.jobs.clone();
+        let queued_at = std::time::Instant::now();
         let job: Job = Box::new(move |blocks| {
+            slot_wait(&slot_stats, queued_at);
             // The slot is given back when the job ends, whether it ran or was skipped.
             let slot = self;
             // The request was dropped while it waited (client gone, request timeout): its
@@ -214,6 +253,10 @@ impl HashSlot {
         }
         result.await.context("hashing thread failed")?
     }
+}
+
+fn slot_wait(wait: &prometheus_client::metrics::histogram::Histogram, since: std::time::Instant) {
+    wait.observe(since.elapsed().as_secs_f64());
 }
 
 /// Nice 10 for the calling thread (on Linux `setpriority(PRIO_PROCESS, tid)` applies to one

@@ -282,6 +282,28 @@ impl OrgBox {
     }
 }
 
+impl OrgBox {
+    /// The box's current raison sociale and structure identifier, as a change would set them.
+    pub fn current_structure(&self) -> OrgChange {
+        OrgChange {
+            raison_sociale: self.raison_sociale.clone(),
+            structure_type: self.structure_type.clone(),
+            structure_id: self.structure_id.clone(),
+        }
+    }
+}
+
+/// "CHU de Montpellier — FINESS 340780477", as pages, mails and the history show it.
+impl fmt::Display for OrgChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} — {} {}",
+            self.raison_sociale, self.structure_type, self.structure_id
+        )
+    }
+}
+
 /// The fields of a box only an administrator's acceptance changes.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OrgChange {

@@ -13,6 +13,7 @@ pub mod profiles;
 pub mod psc;
 pub mod queue;
 pub mod rate_limits;
+pub mod reminders;
 pub mod second_factor;
 pub mod sessions;
 pub mod tokens;

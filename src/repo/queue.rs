@@ -49,3 +49,25 @@ pub async fn pending(
         .map(|(a, p)| Ok((Account::from(a), super::profiles::to_domain(&p)?)))
         .collect()
 }
+
+/// Accounts decided (validated or rejected) at or after `since`, with their profile, for the
+/// SLA dashboard. Scopes are applied by the caller.
+pub async fn decided_since(
+    db: &impl ConnectionTrait,
+    since: crate::clock::Timestamp,
+) -> Result<Vec<(Account, StoredProfile)>, DbErr> {
+    account::Entity::find()
+        .find_also_related(account_profile::Entity)
+        .filter(account::Column::ProfileSubmittedAt.is_not_null())
+        .filter(
+            Condition::any()
+                .add(account::Column::ValidatedAt.gte(since))
+                .add(account::Column::RejectedAt.gte(since)),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(a, p)| p.map(|p| (a, p)))
+        .map(|(a, p)| Ok((Account::from(a), super::profiles::to_domain(&p)?)))
+        .collect()
+}

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod cgu;
+pub mod dashboard;
 pub mod email_change;
 pub mod journey;
 pub mod org;
@@ -12,5 +13,6 @@ pub mod profile_edit;
 pub mod psc;
 pub mod publication;
 pub mod registration;
+pub mod reminders;
 pub mod second_factor;
 pub mod validation;

@@ -212,7 +212,7 @@ pub async fn invite(
                 return Ok(());
             }
             record(&txn, org_id, Actor::Account(actor.id), &inviter, OrgAction::Invited, Some(&invitee.email), now).await?;
-            Some(templates::views::OrgMail {
+            Some(templates::views::NoticeMail {
                 service_name: service.clone(),
                 prenom: invitee.prenom.clone(),
                 subject: format!("Invitation à rejoindre une BAL organisationnelle {service}"),
@@ -226,7 +226,7 @@ pub async fn invite(
             })
         }
         Some(invitee) if invitee.id == actor.id => None,
-        _ => Some(templates::views::OrgMail {
+        _ => Some(templates::views::NoticeMail {
             service_name: service.clone(),
             subject: format!("Invitation à rejoindre une BAL organisationnelle {service}"),
             paragraphs: vec![
@@ -242,13 +242,7 @@ pub async fn invite(
     if let Some(mail) = mail
         && mail_allowed(state, &txn, &email, now).await?
     {
-        let rendered = templates::email::org_mail(&mail);
-        outbox::push(
-            &txn,
-            &Job::Mail(OutgoingMail::new(email.as_str(), rendered, None)),
-            now,
-        )
-        .await?;
+        push_notice(&txn, email.as_str(), &mail, now).await?;
     }
     txn.commit().await?;
     state.outbox.wake();
@@ -411,6 +405,17 @@ pub async fn leave(state: &AppState, account: &Account, org_id: i32) -> Result<(
     Ok(())
 }
 
+/// Renders a notice mail and puts it in the outbox, in the caller's transaction.
+async fn push_notice(
+    txn: &impl ConnectionTrait,
+    to: &str,
+    mail: &templates::views::NoticeMail,
+    now: Timestamp,
+) -> Result<(), DbErr> {
+    let rendered = templates::email::notice_mail(mail);
+    outbox::push(txn, &Job::Mail(OutgoingMail::new(to, rendered, None)), now).await
+}
+
 /// Queues the box's directory entries for recomputation, if it was ever published.
 async fn republish(txn: &impl ConnectionTrait, org: &OrgBox, now: Timestamp) -> Result<(), DbErr> {
     if org.validated_at.is_some() {
@@ -463,19 +468,12 @@ pub async fn edit(
         structure_type: request.structure.kind().as_str().to_owned(),
         structure_id: request.structure.as_str().to_owned(),
     };
-    let current = OrgChange {
-        raison_sociale: org.raison_sociale.clone(),
-        structure_type: org.structure_type.clone(),
-        structure_id: org.structure_id.clone(),
-    };
+    let current = org.current_structure();
     let mut outcome = EditOutcome::Applied;
     if change != current {
         if org.validated_at.is_some() {
             repo::orgs::set_pending_change(&txn, org_id, Some(&change), now).await?;
-            let detail = format!(
-                "{} — {} {}",
-                change.raison_sociale, change.structure_type, change.structure_id
-            );
+            let detail = change.to_string();
             record(
                 &txn,
                 org_id,
@@ -536,7 +534,7 @@ pub async fn close(state: &AppState, actor: &Account, org_id: i32) -> Result<(),
         if let Some(address) = &org.mailbox_address {
             paragraphs.push(format!("L'adresse {address} n'apparaît plus dans les annuaires. Elle reste réservée : elle ne sera jamais attribuée à une autre boîte."));
         }
-        let mail = templates::views::OrgMail {
+        let mail = templates::views::NoticeMail {
             service_name: service.clone(),
             prenom: member.prenom.clone(),
             subject: format!("Fermeture d'une BAL organisationnelle {service}"),
@@ -544,13 +542,7 @@ pub async fn close(state: &AppState, actor: &Account, org_id: i32) -> Result<(),
             support: state.support(),
             ..Default::default()
         };
-        let rendered = templates::email::org_mail(&mail);
-        outbox::push(
-            &txn,
-            &Job::Mail(OutgoingMail::new(&member.email, rendered, None)),
-            now,
-        )
-        .await?;
+        push_notice(&txn, &member.email, &mail, now).await?;
     }
     republish(&txn, &org, now).await?;
     txn.commit().await?;
@@ -737,7 +729,7 @@ async fn try_validate(
     .await?;
     let service = state.settings.service_name.clone();
     for member in responsables(&txn, org.id).await? {
-        let mail = templates::views::OrgMail {
+        let mail = templates::views::NoticeMail {
             service_name: service.clone(),
             prenom: member.prenom.clone(),
             subject: format!("Votre BAL organisationnelle {service} est validée"),
@@ -750,13 +742,7 @@ async fn try_validate(
             support: state.support(),
             ..Default::default()
         };
-        let rendered = templates::email::org_mail(&mail);
-        outbox::push(
-            &txn,
-            &Job::Mail(OutgoingMail::new(&member.email, rendered, None)),
-            now,
-        )
-        .await?;
+        push_notice(&txn, &member.email, &mail, now).await?;
     }
     outbox::push(&txn, &Job::Directory(Publish::Org { org_id: org.id }), now).await?;
     txn.commit().await?;
@@ -799,7 +785,7 @@ pub async fn reject(
     .await?;
     let service = state.settings.service_name.clone();
     for member in responsables(&txn, org.id).await? {
-        let mail = templates::views::OrgMail {
+        let mail = templates::views::NoticeMail {
             service_name: service.clone(),
             prenom: member.prenom.clone(),
             subject: format!("Votre demande de BAL organisationnelle {service}"),
@@ -811,13 +797,7 @@ pub async fn reject(
             support: state.support(),
             ..Default::default()
         };
-        let rendered = templates::email::org_mail(&mail);
-        outbox::push(
-            &txn,
-            &Job::Mail(OutgoingMail::new(&member.email, rendered, None)),
-            now,
-        )
-        .await?;
+        push_notice(&txn, &member.email, &mail, now).await?;
     }
     txn.commit().await?;
     state.outbox.wake();
@@ -839,10 +819,7 @@ pub async fn accept_change(
     let Some(change) = repo::orgs::apply_change(&txn, org.id).await? else {
         return Ok(false);
     };
-    let detail = format!(
-        "{} — {} {}",
-        change.raison_sociale, change.structure_type, change.structure_id
-    );
+    let detail = change.to_string();
     record(
         &txn,
         org.id,

@@ -73,6 +73,10 @@ async fn account_get(
             })
             .collect(),
         may_request_org: org::may_request(account),
+        overdue: account.is_pending()
+            && account
+                .profile_submitted_at
+                .is_some_and(|t| state.clock.now() - t > chrono::Duration::hours(48)),
     };
     let ctx = match query.mot_de_passe {
         Some(_) => ctx.with_notice("Votre mot de passe a été modifié."),

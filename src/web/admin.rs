@@ -665,7 +665,7 @@ pub(super) fn region_label(code: &str) -> String {
     domain::Region::parse(code).map_or_else(|_| code.to_owned(), |r| r.name().to_owned())
 }
 
-fn scope_label(scope: &Scope) -> String {
+pub(super) fn scope_label(scope: &Scope) -> String {
     match scope {
         Scope::National => "National".to_owned(),
         Scope::Region(code) => format!("Région {}", region_label(code)),

@@ -68,18 +68,10 @@ fn view(page: &AdminOrgPage) -> AdminOrgView {
         }),
         members: member_rows(&page.members),
         history: history_rows(&page.history),
-        pending_change: org.pending_change.as_ref().map(|c| {
-            (
-                format!(
-                    "{} — {} {}",
-                    org.raison_sociale, org.structure_type, org.structure_id
-                ),
-                format!(
-                    "{} — {} {}",
-                    c.raison_sociale, c.structure_type, c.structure_id
-                ),
-            )
-        }),
+        pending_change: org
+            .pending_change
+            .as_ref()
+            .map(|c| (org.current_structure().to_string(), c.to_string())),
         ..AdminOrgView::default()
     }
 }

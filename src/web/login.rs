@@ -17,6 +17,7 @@ use super::{
     form::AppForm,
     prerender::TokenPage,
 };
+use crate::metrics::Outcome;
 use crate::{
     auth::{
         client::ClientIp,
@@ -101,8 +102,12 @@ async fn login_post(
     let client = Limit::SignInClient(client);
     let account = match sign_in::authenticate(&state, client, &form.email, &form.mot_de_passe).await
     {
-        Ok(account) => account,
+        Ok(account) => {
+            state.metrics.sign_in(Outcome::success);
+            account
+        }
         Err(LoginError::InvalidCredentials) => {
+            state.metrics.sign_in(Outcome::wrong_password);
             return Ok(login_error(
                 ctx,
                 form.email,
@@ -111,6 +116,7 @@ async fn login_post(
             ));
         }
         Err(LoginError::Throttled(throttled)) => {
+            state.metrics.sign_in(Outcome::throttled);
             let mut response =
                 login_error(ctx, form.email, StatusCode::TOO_MANY_REQUESTS, TOO_MANY);
             response.headers_mut().insert(
@@ -119,7 +125,10 @@ async fn login_post(
             );
             return Ok(response);
         }
-        Err(LoginError::Unexpected(e)) => return Err(e.into()),
+        Err(LoginError::Unexpected(e)) => {
+            state.metrics.sign_in(Outcome::of_error(&e));
+            return Err(e.into());
+        }
     };
     let https = state.public_url.is_https();
     let raw = sign_in::start_session(&state, account.id, &browser, None).await?;

@@ -8,6 +8,7 @@ pub mod form;
 mod account;
 mod account_profile;
 mod admin;
+mod admin_dashboard;
 mod admin_mfa;
 mod admin_org;
 mod assets;
@@ -83,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(admin_mfa::router())
         .merge(admin_org::router())
+        .merge(admin_dashboard::router())
         .merge(org::router())
         .merge(psc::router())
         .fallback(errors::not_found)
@@ -143,6 +145,10 @@ pub fn router(state: AppState) -> Router {
         response
     }));
     router
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::http::record,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(errors::REQUEST_ID, FastRequestUuid))
@@ -159,6 +165,13 @@ pub fn router(state: AppState) -> Router {
                 ))
                 .layer(PropagateRequestIdLayer::new(errors::REQUEST_ID)),
         )
+        .with_state(state)
+}
+
+/// The `/metrics` listener's router (`metrics.bind`): that one route, nothing else.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(crate::metrics::http::scrape))
         .with_state(state)
 }
 

@@ -111,12 +111,9 @@ fn form_view(id: Option<i32>, org: Option<&OrgBox>, input: &OrgInput) -> OrgForm
     OrgFormView {
         id,
         address: org.and_then(|o| o.mailbox_address.clone()),
-        pending_change: org.and_then(|o| o.pending_change.as_ref()).map(|c| {
-            format!(
-                "{} — {} {}",
-                c.raison_sociale, c.structure_type, c.structure_id
-            )
-        }),
+        pending_change: org
+            .and_then(|o| o.pending_change.as_ref())
+            .map(|c| c.to_string()),
         values: values(input),
         regions: domain::all_regions()
             .map(|r| SelectOption {
@@ -291,12 +288,7 @@ fn org_view(page: &OrgPage, viewer: i32) -> OrgView {
         address: org.mailbox_address.clone(),
         rejection_reason: org.rejection_reason.clone(),
         fields: org_fields(org),
-        pending_change: org.pending_change.as_ref().map(|c| {
-            format!(
-                "{} — {} {}",
-                c.raison_sociale, c.structure_type, c.structure_id
-            )
-        }),
+        pending_change: org.pending_change.as_ref().map(|c| c.to_string()),
         responsable: page.role == Role::Responsable,
         viewer_id: viewer,
         members: member_rows(&page.members),

@@ -20,6 +20,7 @@ use super::{
     view_errors,
 };
 use crate::auth::{client::ClientIp, csrf::CsrfToken, session::MaybeUser};
+use crate::metrics::Outcome;
 use crate::{
     domain::signup::{SignupInput, parse_signup},
     error::{AppError, Result},
@@ -69,17 +70,22 @@ async fn signup_post(
     match parse_signup(&input, state.settings.auth.password_min_score) {
         Ok(new_account) => {
             match registration::sign_up(&state, client, new_account).await {
-                Ok(()) => {}
+                Ok(()) => state.metrics.sign_up(Outcome::success),
                 Err(SignUpError::Throttled(t)) => {
+                    state.metrics.sign_up(Outcome::throttled);
                     return Err(AppError::TooManyRequests {
                         retry_after_secs: t.retry_after_secs,
                     });
                 }
-                Err(SignUpError::Unexpected(e)) => return Err(e.into()),
+                Err(SignUpError::Unexpected(e)) => {
+                    state.metrics.sign_up(Outcome::of_error(&e));
+                    return Err(e.into());
+                }
             }
             Ok(Redirect::to(urls::SIGNUP_EMAIL_SENT).into_response())
         }
         Err(errors) => {
+            state.metrics.sign_up(Outcome::invalid_form);
             // Values are kept for correction; the passwords never come back.
             let view = SignupView {
                 nom: input.nom,

@@ -8,8 +8,8 @@ use maud::{DOCTYPE, Markup, html};
 
 use crate::views::{
     AccountClosedMail, AccountExistsMail, ConfirmationMail, EcpsLinkedMail, Email, EmailChangeMail,
-    EmailChangeNoticeMail, OrgMail, PasswordChangedMail, PasswordResetMail, RejectionMail, Support,
-    ValidationMail,
+    EmailChangeNoticeMail, NoticeMail, PasswordChangedMail, PasswordResetMail, RejectionMail,
+    Support, ValidationMail,
 };
 
 const BUTTON_STYLE: &str = "display:inline-block;padding:12px 20px;background:#1d4f91;\
@@ -604,9 +604,8 @@ pub fn account_closed(m: &AccountClosedMail) -> Email {
     }
 }
 
-/// A mail about a BAL ORG: the caller writes the paragraphs; this lays them out like the other
-/// mails (greeting, highlighted address, quoted reason, button and full link, signature).
-pub fn org_mail(m: &OrgMail) -> Email {
+/// A notice mail: the caller writes the paragraphs; this lays them out like the other mails (greeting, highlighted address, quoted reason, button and full link, signature).
+pub fn notice_mail(m: &NoticeMail) -> Email {
     let service = m.service_name.as_str();
     let greeting = greeting(&m.prenom);
     let reason = m.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());

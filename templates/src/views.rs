@@ -237,6 +237,9 @@ pub struct AccountView {
     pub bal_type: String,
     /// Example MSSanté address shape for the user's profession (e.g. "prenom.nom@pharmacien.oc.mssante.fr").
     pub address_example: Option<String>,
+    /// The account has waited more than 48 h for a decision: the page says so, with the
+    /// support contact.
+    pub overdue: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -415,6 +418,8 @@ pub struct AccountStatusView {
     pub psc_enabled: bool,
     /// The BAL ORG the user belongs to or is invited to.
     pub orgs: Vec<OrgSummary>,
+    /// Pending for more than 48 h (the guide's promise).
+    pub overdue: bool,
     /// The account may request a BAL ORG (validated individual account).
     pub may_request_org: bool,
 }
@@ -749,10 +754,11 @@ pub struct PasswordChangedMail {
     pub support: Support,
 }
 
-/// A mail about a BAL ORG (invitation, decision, closure): paragraphs, an optional highlighted
-/// address, an optional quoted reason and an optional link, in that order.
+/// A notice mail whose paragraphs the caller writes (BAL ORG invitations, decisions and closure;
+/// reminders to administrators): paragraphs, an optional highlighted address, an optional
+/// quoted reason and an optional link, in that order.
 #[derive(Debug, Clone, Default)]
-pub struct OrgMail {
+pub struct NoticeMail {
     pub service_name: String,
     /// Empty for an address with no account behind it (neutral greeting).
     pub prenom: String,
@@ -765,6 +771,23 @@ pub struct OrgMail {
     /// `(url, button label)`.
     pub link: Option<(String, String)>,
     pub support: Support,
+}
+
+/// `/admin/tableau-de-bord`: the SLA of the guide's promise, for the admin's scopes.
+#[derive(Debug, Clone, Default)]
+pub struct DashboardView {
+    pub scope_label: String,
+    /// When the figures were computed, e.g. "04/12/2026 14:05 UTC".
+    pub computed_at: String,
+    /// Pending accounts per région: (région label, < 24 h, 24–48 h, > 48 h).
+    pub pending: Vec<(String, usize, usize, usize)>,
+    /// Decisions per day, oldest first: (day label "04/12", validated, rejected).
+    pub days: Vec<(String, usize, usize)>,
+    /// Time to decision per week, oldest first: (week label "du 04/12", decisions, median
+    /// hours, 90th percentile hours).
+    pub weeks: Vec<(String, usize, Option<f64>, Option<f64>)>,
+    /// Decided within 48 h over the weeks shown, and all decisions.
+    pub within_48h: (usize, usize),
 }
 
 /// `/admin/double-authentification`: enrol a TOTP second factor.

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use templates::views::{FieldErrors, PscEmailView};
 
 use super::{Cookies, clear_attempt_cookie, signed_in, to_psc};
+use crate::metrics;
 use crate::{
     auth::session::Browser,
     domain::EmailAddress,
@@ -32,9 +33,14 @@ pub(super) async fn psc_callback_get(
     Query(params): Query<CallbackParams>,
 ) -> Result<Response, PscRefusal> {
     let cookies = Cookies::new(&state, jar);
-    let outcome = psc::callback(&state, cookies.attempt().as_deref(), params, &browser).await?;
+    let outcome = psc::callback(&state, cookies.attempt().as_deref(), params, &browser)
+        .await
+        .inspect_err(|_| state.metrics.psc_sign_in(metrics::Outcome::refused_token))?;
     Ok(match outcome {
-        Outcome::SignedIn { landing, session } => signed_in(&state, landing, &session),
+        Outcome::SignedIn { landing, session } => {
+            state.metrics.psc_sign_in(metrics::Outcome::success);
+            signed_in(&state, landing, &session)
+        }
         Outcome::Linked => {
             let mut response = Redirect::to(urls::ACCOUNT).into_response();
             clear_attempt_cookie(&state, &mut response);

@@ -69,6 +69,19 @@ fn pending_content(ctx: &PageContext, view: &AccountView, psc: Markup) -> Markup
             "Le compte sera validé sous 24h à 48h par le " (ctx.support.organisation) ". "
             "Quand le compte est validé, une notification est envoyée par mail."
         }
+        @if view.overdue {
+            div.notice.notice-overdue role="status" {
+                p {
+                    strong { "Votre demande attend depuis plus de 48 heures." }
+                    " Nous vous prions de nous excuser pour ce délai. Les administrateurs en ont "
+                    "été informés ; vous pouvez aussi contacter "
+                    @if ctx.support.organisation.is_empty() { "le support" }
+                    @else { "le " (ctx.support.organisation) }
+                    " :"
+                }
+                (support_contact(&ctx.support))
+            }
+        }
         (account_summary(view))
         (profile_edit_link())
         (psc)
@@ -95,6 +108,7 @@ pub fn account_status(ctx: &PageContext, view: &AccountStatusView) -> Markup {
         email: view.email.clone(),
         bal_type: view.bal_type.clone(),
         address_example: None,
+        overdue: view.overdue,
     };
     // The profile is complete on every branch: the settings hub is open.
     let psc = html! {

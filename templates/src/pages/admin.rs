@@ -69,6 +69,11 @@ pub fn admin_queue(ctx: &PageContext, view: &AdminQueueView) -> Markup {
         div.wide {
             h1 { (title) }
             p.scope { "Périmètre : " strong { (view.scope_label) } }
+            p.dashboard-links {
+                a href=(urls::ADMIN_DASHBOARD) { "Tableau de bord des délais" }
+                " · "
+                a href=(urls::ADMIN_QUEUE_CSV) download { "Exporter la file d'attente (CSV)" }
+            }
             (queue_counts(view))
             (queue_filters(view, filtered))
             @if rows.is_empty() {

@@ -394,6 +394,7 @@ fn the_status_page_of_a_pending_account_is_the_pending_page() {
             email: view.email.clone(),
             bal_type: view.bal_type.clone(),
             address_example: None,
+            overdue: false,
         },
     )
     .into_string();

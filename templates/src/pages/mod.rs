@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod dashboard;
 mod home;
 mod org;
 mod password;
@@ -16,6 +17,7 @@ mod terms;
 
 pub use account::{account_pending, account_status};
 pub use admin::{admin_account, admin_queue};
+pub use dashboard::dashboard;
 pub use home::{error, landing};
 pub use org::{admin_org, org_form, org_page};
 pub use password::{change_password, forgot_password, reset_link_invalid, reset_password};

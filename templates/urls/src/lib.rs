@@ -37,6 +37,10 @@ pub const LOGIN: &str = "/connexion";
 pub const LOGOUT: &str = "/deconnexion";
 /// The administrators' queue of accounts awaiting validation.
 pub const ADMIN: &str = "/admin";
+/// The SLA dashboard (issue 11), scoped like the queue.
+pub const ADMIN_DASHBOARD: &str = "/admin/tableau-de-bord";
+/// The queue of the admin's scope as CSV.
+pub const ADMIN_QUEUE_CSV: &str = "/admin/comptes.csv";
 /// Route pattern; build links with [`admin_account`].
 pub const ADMIN_ACCOUNT: &str = "/admin/comptes/{id}";
 /// Route pattern; build links with [`admin_validate`].

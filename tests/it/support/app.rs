@@ -68,6 +68,8 @@ pub struct TestApp {
     /// `http://127.0.0.1:{port}`.
     pub address: String,
     pub port: u16,
+    /// The `/metrics` listener's port, when `metrics.bind` was set.
+    pub metrics_port: Option<u16>,
     /// The app's own connection pool.
     pub db: DatabaseConnection,
     /// Keeps cookies, never follows redirects.
@@ -120,6 +122,9 @@ pub fn test_settings(database_url: &str, smtp_port: u16) -> Settings {
     let mut settings =
         Settings::load(Some(Path::new("config/test.toml"))).expect("load config/test.toml");
     settings.server.bind = "127.0.0.1:0".into();
+    // Reminder digests are sent by the tests that ask for them (`TestApp::run_reminders`), never
+    // by a background tick in the middle of another test.
+    settings.reminders.enabled = false;
     settings.server.public_url = None;
     settings.database.url = database_url.to_owned();
     settings.mail.transport = MailTransport::Smtp;
@@ -144,6 +149,7 @@ async fn build(
     let port = app.port();
     let db = app.db();
     let outbox = app.outbox_worker();
+    let metrics_port = app.metrics_port();
     let server = Arc::new(ServerGuard(
         tokio::spawn(app.run_until_stopped()).abort_handle(),
     ));
@@ -151,6 +157,7 @@ async fn build(
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
+        metrics_port,
         db,
         client,
         cookies,
@@ -343,6 +350,7 @@ impl TestApp {
         TestApp {
             address: self.address.clone(),
             port: self.port,
+            metrics_port: self.metrics_port,
             db: self.db.clone(),
             client,
             cookies,
@@ -875,6 +883,11 @@ impl TestApp {
             .assert_status(200);
         self.post_form(&format!("/admin/comptes/{id}/rejeter"), &[("motif", motif)])
             .await
+    }
+
+    /// Runs the reminder job now, as the worker's daily tick would.
+    pub async fn run_reminders(&self) -> Option<mss_onboarding::services::reminders::Report> {
+        self.outbox.remind().await.expect("run the reminders")
     }
 
     /// Waits for a mail to `address` whose subject contains `subject`; returns the latest.

@@ -21,7 +21,7 @@ use tempfile::TempDir;
 use uuid::Uuid;
 
 /// Every table of the schema.
-pub const TABLES: [&str; 17] = [
+pub const TABLES: [&str; 19] = [
     "accounts",
     "account_profiles",
     "email_tokens",
@@ -39,6 +39,8 @@ pub const TABLES: [&str; 17] = [
     "org_mailboxes",
     "org_members",
     "org_events",
+    "reminder_runs",
+    "reminder_notices",
 ];
 
 /// The database of one test; the SQLite folder lives as long as this value.
