@@ -83,6 +83,8 @@ async fn an_administrator_without_a_second_factor_is_sent_to_enrolment_from_ever
         "/admin".to_owned(),
         format!("/admin/comptes/{pending}"),
         "/admin/bal-org/1".to_owned(),
+        "/admin/tableau-de-bord".to_owned(),
+        "/admin/comptes.csv".to_owned(),
     ] {
         browser.get(&path).await.assert_redirect_to(ENROL_PATH);
     }
