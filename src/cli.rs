@@ -3,6 +3,8 @@
 //! - `migrate` applies pending migrations and exits;
 //! - `admin create --email … --scope …` makes an administrator (creating the account, password
 //!   read from standard input, when it does not exist);
+//! - `admin reset-mfa --email …` removes an administrator's second factor (support: a lost
+//!   phone), so they enrol again at their next `/admin` page;
 //! - `account disable --email …` disables an account and queues the removal of its directory
 //!   entries;
 //! - `directory sync` reconciles the LDAP annuaire with the database, `directory status` prints
@@ -28,7 +30,7 @@ use crate::{
     outbox::JobKind,
     repo,
     services::{
-        publication,
+        publication, second_factor,
         validation::{self, Decider},
     },
     startup, telemetry,
@@ -82,6 +84,12 @@ enum AdminCommand {
         #[arg(long, default_value = "Medimail")]
         prenom: String,
     },
+    /// Remove an administrator's second factor (TOTP secret and recovery codes), and the
+    /// factor their open sessions passed: they enrol again at their next /admin page.
+    ResetMfa {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -131,6 +139,23 @@ pub fn main() -> anyhow::Result<()> {
                 nom,
                 prenom,
             }) => admin_create(&settings, &email, &scope, &nom, &prenom).await,
+            Command::Admin(AdminCommand::ResetMfa { email }) => {
+                let db = open(&settings).await?;
+                let email = EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let account = repo::accounts::find_by_email(&db, &email)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("no account for {}", email.as_str()))?;
+                let had = second_factor::reset(&db, account.id, clock::system().now()).await?;
+                if had {
+                    println!(
+                        "second factor of {} removed; they enrol again at their next /admin page",
+                        email.as_str()
+                    );
+                } else {
+                    println!("{} had no second factor; nothing to remove", email.as_str());
+                }
+                Ok(())
+            }
             Command::Account(AccountCommand::Disable { email }) => {
                 let db = open(&settings).await?;
                 let email = EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -36,6 +36,7 @@ pub struct Settings {
     pub psc: PscSettings,
     pub validation: ValidationSettings,
     pub retention: RetentionSettings,
+    pub mfa: MfaSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -165,6 +166,8 @@ pub struct AuthSettings {
     pub reset_validity_minutes: i64,
     /// Password reset requests (`/mot-de-passe/oubli`) per client address per window.
     pub max_resets_per_client: i32,
+    /// Wrong second-factor codes per administrator per window.
+    pub max_failed_second_factor_codes: i32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -310,6 +313,58 @@ pub struct SupportSettings {
     /// Link to book a call with the support; empty (`None`) hides it.
     #[serde(deserialize_with = "url_de::optional_http")]
     pub appointment_url: Option<Url>,
+}
+
+/// The administrators' second factor (issue 11).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MfaSettings {
+    /// Key encrypting the stored TOTP secrets: 32 bytes as 64 hex digits or base64. Empty
+    /// (`None`): TOTP enrolment and use are refused. A malformed key stops the start-up.
+    #[serde(deserialize_with = "key32")]
+    pub encryption_key: Option<Key32>,
+}
+
+/// A 32-byte key from configuration; its `Debug` shows nothing of it.
+#[derive(Clone)]
+pub struct Key32(pub [u8; 32]);
+
+impl std::fmt::Debug for Key32 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Key32([REDACTED])")
+    }
+}
+
+impl Key32 {
+    /// 64 hex digits, or standard base64 of 32 bytes (padded or not).
+    pub fn parse(text: &str) -> Option<Self> {
+        use base64::Engine;
+        let text = text.trim();
+        let bytes = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            (0..32)
+                .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok())
+                .collect::<Option<Vec<u8>>>()?
+        } else {
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(text))
+                .ok()?
+        };
+        bytes.try_into().ok().map(Self)
+    }
+}
+
+fn key32<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Key32>, D::Error> {
+    use secrecy::ExposeSecret;
+    let text = SecretString::deserialize(d)?;
+    match text.expose_secret().trim() {
+        "" => Ok(None),
+        key => Key32::parse(key).map(Some).ok_or_else(|| {
+            serde::de::Error::custom(
+                "expected 32 bytes as 64 hex digits or base64 (e.g. `openssl rand -base64 32`)",
+            )
+        }),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

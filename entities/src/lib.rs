@@ -7,6 +7,8 @@ pub mod prelude;
 pub mod account;
 pub mod account_profile;
 pub mod admin;
+pub mod admin_recovery_code;
+pub mod admin_totp;
 pub mod audit_event;
 pub mod cgu_acceptance;
 pub mod email_change;

@@ -17,6 +17,7 @@ pub struct Model {
     pub public_id: String,
     pub user_agent: Option<String>,
     pub client_ip: Option<String>,
+    pub second_factor_at: Option<DateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

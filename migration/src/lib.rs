@@ -21,6 +21,7 @@ mod m20261204_000050_create_profile_change_requests;
 mod m20261204_000060_create_email_changes;
 mod m20261204_000070_create_org_mailboxes;
 mod m20261204_000080_create_reminders;
+mod m20261205_000200_create_admin_second_factor;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000060_create_email_changes::Migration),
             Box::new(m20261204_000070_create_org_mailboxes::Migration),
             Box::new(m20261204_000080_create_reminders::Migration),
+            Box::new(m20261205_000200_create_admin_second_factor::Migration),
         ]
     }
 }

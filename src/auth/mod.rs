@@ -3,6 +3,7 @@
 //! - [`password`]: argon2id hashing off the async workers, with a cap on concurrent hashes;
 //! - [`sign_in`]: the password sign-in use case and session creation;
 //! - [`session`]: server-side sessions and the `MaybeUser` / `SignedIn` / `AdminUser` extractors;
+//! - [`mfa`]: the administrators' second factor (TOTP, recovery codes, secret encryption);
 //! - [`csrf`]: the signed double-submit cookie checked on every POST;
 //! - [`cookies`]: cookie names and attributes (`__Host-` under https);
 //! - [`throttle`]: rate limits shared by every instance (sign-in, sign-up, resend, mails);
@@ -12,6 +13,7 @@
 pub mod client;
 pub mod cookies;
 pub mod csrf;
+pub mod mfa;
 pub mod password;
 pub mod secrets;
 pub mod session;

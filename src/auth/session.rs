@@ -29,6 +29,8 @@ pub struct SessionUser {
     pub psc_id_token: Option<String>,
     /// When this session began (its sign-in).
     pub signed_in_at: crate::clock::Timestamp,
+    /// When this session passed the administrator's second factor (TOTP or recovery code).
+    pub second_factor_at: Option<crate::clock::Timestamp>,
 }
 
 impl SessionUser {
@@ -40,6 +42,13 @@ impl SessionUser {
             return Some(Proof::Password(password));
         }
         self.psc_reauthenticated(state).then_some(Proof::RecentPsc)
+    }
+
+    /// The session passed a second factor: a TOTP or recovery code, or a sign-in through Pro
+    /// Santé Connect, whose e-CPS is itself strong (multi-factor) authentication. Only PSC
+    /// sign-ins store an ID token on the session.
+    pub fn second_factor_passed(&self) -> bool {
+        self.second_factor_at.is_some() || self.psc_id_token.is_some()
     }
 
     /// An account without a password signed in with Pro Santé Connect at most
@@ -95,6 +104,7 @@ impl FromRequestParts<AppState> for MaybeUser {
             account,
             psc_id_token: session.psc_id_token,
             signed_in_at: session.created_at,
+            second_factor_at: session.second_factor_at,
         })))
     }
 }
@@ -161,9 +171,12 @@ impl SignedIn {
     }
 }
 
-/// Rejection of [`SignedIn`]: to the sign-in page, or an error.
+/// Rejection of [`SignedIn`] and [`AdminUser`]: to the sign-in page, to the second factor
+/// (an administrator who has not passed it), or an error.
 pub enum NotSignedIn {
     Anonymous,
+    /// 303 to the second-factor enrolment or code page.
+    SecondFactor(&'static str),
     Error(AppError),
 }
 
@@ -171,6 +184,7 @@ impl IntoResponse for NotSignedIn {
     fn into_response(self) -> Response {
         match self {
             Self::Anonymous => Redirect::to(urls::LOGIN).into_response(),
+            Self::SecondFactor(to) => Redirect::to(to).into_response(),
             Self::Error(e) => e.into_response(),
         }
     }
@@ -196,14 +210,43 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
-/// A signed-in administrator and their scopes. Anonymous visitors go to the sign-in page;
-/// signed-in non-administrators get 403.
+/// A signed-in administrator and their scopes, past the second factor (OWASP ASVS 4.3.1).
+/// Anonymous visitors go to the sign-in page; signed-in non-administrators get 403; an
+/// administrator whose session has not passed the second factor goes to enrol one (none yet)
+/// or to type a code. Every `/admin` handler takes this extractor, so none can skip the check.
 pub struct AdminUser {
     pub user: SessionUser,
     pub scopes: Vec<Scope>,
 }
 
 impl FromRequestParts<AppState> for AdminUser {
+    type Rejection = NotSignedIn;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, NotSignedIn> {
+        let AdminBeforeSecondFactor { user, scopes } =
+            AdminBeforeSecondFactor::from_request_parts(parts, state).await?;
+        if !user.second_factor_passed() {
+            let enrolled = repo::second_factor::is_enrolled(&state.db, user.account.id)
+                .await
+                .map_err(|e| NotSignedIn::Error(e.into()))?;
+            return Err(NotSignedIn::SecondFactor(if enrolled {
+                urls::ADMIN_SECOND_FACTOR_CODE
+            } else {
+                urls::ADMIN_SECOND_FACTOR
+            }));
+        }
+        Ok(Self { user, scopes })
+    }
+}
+
+/// A signed-in administrator (confirmed email, at least one scope) who may not have passed the
+/// second factor yet: only the second-factor pages take it.
+pub struct AdminBeforeSecondFactor {
+    pub user: SessionUser,
+    pub scopes: Vec<Scope>,
+}
+
+impl FromRequestParts<AppState> for AdminBeforeSecondFactor {
     type Rejection = NotSignedIn;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, NotSignedIn> {

@@ -33,6 +33,9 @@ pub enum Limit {
     ResetClient(IpAddr),
     /// Registration and password reset mails to one address per day (`auth.max_mails_per_address_per_day`).
     MailsToAddress(EmailAddress),
+    /// Second-factor codes of one administrator, by account id
+    /// (`auth.max_failed_second_factor_codes`).
+    SecondFactor(i32),
 }
 
 const DAY_SECS: i64 = 24 * 60 * 60;
@@ -47,6 +50,7 @@ impl Limit {
             Self::PscLinkClient(ip) => format!("psclink-client:{ip}"),
             Self::ResetClient(ip) => format!("reset-client:{ip}"),
             Self::MailsToAddress(email) => format!("mail-address:{}", email.as_str()),
+            Self::SecondFactor(account_id) => format!("second-factor:{account_id}"),
         }
     }
 
@@ -61,6 +65,7 @@ impl Limit {
             Self::PscLinkClient(_) => (auth.max_psc_links_per_client, window),
             Self::ResetClient(_) => (auth.max_resets_per_client, window),
             Self::MailsToAddress(_) => (auth.max_mails_per_address_per_day, DAY_SECS),
+            Self::SecondFactor(_) => (auth.max_failed_second_factor_codes, window),
         }
     }
 }

@@ -91,6 +91,14 @@ pub enum Action {
     AccountReactivated,
     /// Deleted `retention.closed_days` after its closure; its mailbox address stays reserved.
     ClosedAccountPurged,
+    /// An administrator confirmed a new TOTP second factor (recovery codes issued).
+    SecondFactorEnrolled,
+    /// An administrator's session passed the second factor; the detail says with what.
+    SecondFactorPassed,
+    /// A wrong, replayed or throttled second-factor code; the detail says which.
+    SecondFactorFailed,
+    /// Support removed the administrator's second factor (`admin reset-mfa`).
+    SecondFactorReset,
 }
 
 impl Action {
@@ -131,6 +139,10 @@ impl Action {
             Self::AccountClosed => "account_closed",
             Self::AccountReactivated => "account_reactivated",
             Self::ClosedAccountPurged => "closed_account_purged",
+            Self::SecondFactorEnrolled => "second_factor_enrolled",
+            Self::SecondFactorPassed => "second_factor_passed",
+            Self::SecondFactorFailed => "second_factor_failed",
+            Self::SecondFactorReset => "second_factor_reset",
         }
     }
 }

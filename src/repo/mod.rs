@@ -14,5 +14,6 @@ pub mod psc;
 pub mod queue;
 pub mod rate_limits;
 pub mod reminders;
+pub mod second_factor;
 pub mod sessions;
 pub mod tokens;

@@ -48,6 +48,7 @@ pub async fn create(
         last_seen_at: Set(now),
         expires_at: Set(now + absolute),
         psc_id_token: Set(psc_id_token.map(str::to_owned)),
+        second_factor_at: Set(None),
     }
     .insert(db)
     .await?;
@@ -142,6 +143,37 @@ pub async fn delete_all_of(
 pub async fn purge_expired(db: &impl ConnectionTrait, now: Timestamp) -> Result<u64, DbErr> {
     Ok(Entity::delete_many()
         .filter(Column::ExpiresAt.lte(now))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Records that the session passed the administrator's second factor (its id stays the same:
+/// the sign-in already rotated it).
+pub async fn mark_second_factor(
+    db: &impl ConnectionTrait,
+    id_hash: &str,
+    now: Timestamp,
+) -> Result<(), DbErr> {
+    Entity::update_many()
+        .col_expr(Column::SecondFactorAt, Expr::value(now))
+        .filter(Column::IdHash.eq(id_hash))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Forgets the second factor every session of the account passed (its factor was reset).
+pub async fn clear_second_factor_of(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+) -> Result<u64, DbErr> {
+    Ok(Entity::update_many()
+        .col_expr(
+            Column::SecondFactorAt,
+            Expr::value(Option::<Timestamp>::None),
+        )
+        .filter(Column::AccountId.eq(account_id))
         .exec(db)
         .await?
         .rows_affected)

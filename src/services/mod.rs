@@ -14,4 +14,5 @@ pub mod psc;
 pub mod publication;
 pub mod registration;
 pub mod reminders;
+pub mod second_factor;
 pub mod validation;

@@ -728,6 +728,10 @@ fn action_label(action: &str) -> &str {
         "account_closed" => "Compte fermé par le titulaire",
         "account_reactivated" => "Compte réactivé",
         "closed_account_purged" => "Données du compte fermé supprimées",
+        "second_factor_enrolled" => "Double authentification activée",
+        "second_factor_passed" => "Double authentification réussie",
+        "second_factor_failed" => "Échec de la double authentification",
+        "second_factor_reset" => "Double authentification réinitialisée par le support",
         other => other,
     }
 }

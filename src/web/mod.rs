@@ -9,6 +9,7 @@ mod account;
 mod account_profile;
 mod admin;
 mod admin_dashboard;
+mod admin_mfa;
 mod admin_org;
 mod assets;
 mod cgu;
@@ -81,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .merge(email_change::router())
         .merge(settings::router())
         .merge(admin::router())
+        .merge(admin_mfa::router())
         .merge(admin_org::router())
         .merge(admin_dashboard::router())
         .merge(org::router())

@@ -789,3 +789,27 @@ pub struct DashboardView {
     /// Decided within 48 h over the weeks shown, and all decisions.
     pub within_48h: (usize, usize),
 }
+
+/// `/admin/double-authentification`: enrol a TOTP second factor.
+#[derive(Debug, Clone, Default)]
+pub struct SecondFactorEnrolView {
+    /// The secret in base32, for typing into the app by hand.
+    pub secret: String,
+    /// The QR code: an inline `<svg>` element the app generated (trusted markup).
+    pub qr_svg: String,
+    pub errors: FieldErrors,
+    /// No `mfa.encryption_key`: enrolment is impossible, the page says so.
+    pub unavailable: bool,
+}
+
+/// `/admin/double-authentification/code`: type a code to open the console.
+#[derive(Debug, Clone, Default)]
+pub struct SecondFactorCodeView {
+    pub errors: FieldErrors,
+}
+
+/// After enrolment: the ten recovery codes, shown once.
+#[derive(Debug, Clone, Default)]
+pub struct RecoveryCodesView {
+    pub codes: Vec<String>,
+}

@@ -3,6 +3,7 @@ mod support;
 mod account_closure;
 mod account_sessions;
 mod admin_console;
+mod admin_mfa;
 mod bal_org;
 mod cgu;
 mod civilite;

@@ -10,6 +10,7 @@ mod password;
 mod professional;
 mod psc;
 mod registration;
+mod second_factor;
 mod session;
 mod settings;
 mod terms;
@@ -23,6 +24,7 @@ pub use password::{change_password, forgot_password, reset_link_invalid, reset_p
 pub use professional::{identification, profile, profile_edit};
 pub use psc::{psc_email, psc_error, psc_link};
 pub use registration::{confirm, email_sent, link_invalid, signup};
+pub use second_factor::{recovery_codes, second_factor_code, second_factor_enrol};
 pub use session::login;
 pub use settings::{
     closure, email_change, email_change_confirm, email_changed, sessions, settings,

@@ -92,6 +92,10 @@ pub const ORG_EDIT: &str = "/bal-org/{id}/modifier";
 pub const ORG_CLOSE: &str = "/bal-org/{id}/fermer";
 /// The administrators' page of one BAL ORG request or box.
 pub const ADMIN_ORG: &str = "/admin/bal-org/{id}";
+/// An administrator enrols a second factor (TOTP): QR code, secret, first code (POST).
+pub const ADMIN_SECOND_FACTOR: &str = "/admin/double-authentification";
+/// An enrolled administrator types a TOTP or recovery code to open `/admin` (GET and POST).
+pub const ADMIN_SECOND_FACTOR_CODE: &str = "/admin/double-authentification/code";
 pub const ADMIN_ORG_VALIDATE: &str = "/admin/bal-org/{id}/valider";
 pub const ADMIN_ORG_REJECT: &str = "/admin/bal-org/{id}/rejeter";
 pub const ADMIN_ORG_CHANGE_ACCEPT: &str = "/admin/bal-org/{id}/modification/accepter";

@@ -18,7 +18,7 @@ use mss_onboarding::startup::App;
 use mss_onboarding::worker::{DrainReport, Worker};
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderMap, LOCATION, SET_COOKIE};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 use tokio::task::AbortHandle;
 
 use super::db::{self, TestDatabase};
@@ -26,6 +26,36 @@ use super::fixtures::{Form, FormFields, SeedAccount, TestUser};
 use super::html;
 use super::serve::ServeProcess;
 use super::smtp::{CapturedMail, MAIL_TIMEOUT, SmtpCapture};
+
+/// The second-factor pages.
+pub const ENROL_PATH: &str = "/admin/double-authentification";
+pub const CODE_PATH: &str = "/admin/double-authentification/code";
+
+/// The TOTP code of `secret` (base32, as shown) at Unix time `time`, computed with totp-rs
+/// (RFC 6238: SHA-1, 6 digits, 30 s) independently of the app's own code.
+pub fn totp_code(secret: &str, time: i64) -> String {
+    let bytes = totp_rs::Secret::Encoded(secret.replace(' ', ""))
+        .to_bytes()
+        .expect("a base32 secret");
+    totp_rs::TOTP::new_unchecked(
+        totp_rs::Algorithm::SHA1,
+        6,
+        0,
+        30,
+        bytes,
+        None,
+        String::new(),
+    )
+    .generate(u64::try_from(time).expect("a time after 1970"))
+}
+
+/// The secret an enrolment page shows as text (without the grouping spaces).
+#[track_caller]
+pub fn enrolment_secret(page: &TestResponse) -> String {
+    html::text(&page.body, "code.totp-secret")
+        .unwrap_or_else(|| panic!("no secret on the enrolment page:\n{}", page.body))
+        .replace(' ', "")
+}
 
 /// `From` of every mail the test apps send.
 pub const MAIL_FROM: &str = "Medimail <no-reply@medimail.test>";
@@ -554,14 +584,89 @@ impl TestApp {
             .assert_redirect_to("/connexion?confirme=1");
     }
 
-    /// `GET /connexion`, then posts the credentials.
+    /// `GET /connexion`, then posts the credentials. An administrator (the sign-in lands on
+    /// `/admin`) then passes the second factor as a person would (see
+    /// [`TestApp::pass_second_factor`]), so that tests about other things get a working
+    /// console; the sign-in's own answer is returned. [`TestApp::login_only`] stops before.
     pub async fn login(&self, email: &str, password: &str) -> TestResponse {
+        let response = self.login_only(email, password).await;
+        if response.status == 303 && response.location().as_deref() == Some("/admin") {
+            self.pass_second_factor(email).await;
+        }
+        response
+    }
+
+    /// `GET /connexion`, then posts the credentials, and nothing more.
+    pub async fn login_only(&self, email: &str, password: &str) -> TestResponse {
         self.get("/connexion").await.assert_status(200);
         self.post_form(
             "/connexion",
             &[("email", email), ("mot_de_passe", password)],
         )
         .await
+    }
+
+    /// Opens `/admin` and, when sent to the second factor, enrols one (a code computed from
+    /// the secret shown on the page) or types the code of a step not used yet (the secret read
+    /// back from the database with the test key). Returns the recovery codes of an enrolment.
+    pub async fn pass_second_factor(&self, email: &str) -> Vec<String> {
+        let console = self.get("/admin").await;
+        match console.location().as_deref() {
+            Some(ENROL_PATH) => self.enrol_second_factor().await,
+            Some(CODE_PATH) => {
+                let code = self.unused_totp_code(email).await;
+                self.get(CODE_PATH).await.assert_status(200);
+                self.post_form(CODE_PATH, &[("code", code.as_str())])
+                    .await
+                    .assert_redirect_to("/admin");
+                Vec::new()
+            }
+            // Passed already (Pro Santé Connect), or not an administrator.
+            _ => Vec::new(),
+        }
+    }
+
+    /// `GET` the enrolment page, confirm with the current code of the secret it shows, and
+    /// return the recovery codes of the answer.
+    pub async fn enrol_second_factor(&self) -> Vec<String> {
+        let page = self.get(ENROL_PATH).await;
+        page.assert_status(200);
+        let secret = enrolment_secret(&page);
+        let code = totp_code(&secret, self.now().timestamp());
+        let done = self.post_form(ENROL_PATH, &[("code", code.as_str())]).await;
+        done.assert_status(200);
+        let codes = html::texts(&done.body, "ul.recovery-codes code");
+        assert_eq!(codes.len(), 10, "{}", done.body);
+        codes
+    }
+
+    /// A code of this browser's administrator for a time step the app accepts now (one either
+    /// side of the current one) and that is later than the last one used. When all three were
+    /// used (a fourth sign-in within 30 s), the clock moves on by one step.
+    pub async fn unused_totp_code(&self, email: &str) -> String {
+        let account_id = db::account(&self.db, email).await.id;
+        let row = entities::admin_totp::Entity::find_by_id(account_id)
+            .one(&self.db)
+            .await
+            .expect("read admin_totp")
+            .expect("the administrator has a TOTP secret");
+        let key = self
+            .settings
+            .mfa
+            .encryption_key
+            .as_ref()
+            .expect("mfa.encryption_key in the test settings");
+        let secret = mss_onboarding::auth::mfa::decrypt(key, account_id, &row.secret_encrypted)
+            .expect("the stored secret opens with the test key")
+            .base32();
+        let step = row.last_used_step.unwrap_or(-1);
+        let mut now = self.now().timestamp();
+        if now / 30 < step {
+            self.advance_clock(chrono::Duration::seconds(30));
+            now += 30;
+        }
+        let next = (now / 30 - 1).max(step + 1);
+        totp_code(&secret, next * 30)
     }
 
     pub async fn login_user(&self, user: &TestUser) -> TestResponse {
