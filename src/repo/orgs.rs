@@ -464,6 +464,16 @@ pub async fn apply_change(db: &impl ConnectionTrait, id: i32) -> Result<Option<O
     let Some(change) = org.pending_change else {
         return Ok(None);
     };
+    set_structure(db, id, &change).await?;
+    Ok(Some(change))
+}
+
+/// Sets the raison sociale and the structure identifier, and clears any change waiting.
+pub async fn set_structure(
+    db: &impl ConnectionTrait,
+    id: i32,
+    change: &OrgChange,
+) -> Result<(), DbErr> {
     org_mailbox::Entity::update(org_mailbox::ActiveModel {
         id: Set(id),
         raison_sociale: Set(change.raison_sociale.clone()),
@@ -474,8 +484,8 @@ pub async fn apply_change(db: &impl ConnectionTrait, id: i32) -> Result<Option<O
         ..Default::default()
     })
     .exec(db)
-    .await?;
-    Ok(Some(change))
+    .await
+    .map(|_| ())
 }
 
 /// Appends to the box's history.

@@ -486,8 +486,7 @@ pub async fn edit(
             .await?;
             outcome = EditOutcome::ChangeRequested;
         } else {
-            repo::orgs::set_pending_change(&txn, org_id, Some(&change), now).await?;
-            repo::orgs::apply_change(&txn, org_id).await?;
+            repo::orgs::set_structure(&txn, org_id, &change).await?;
         }
     } else if org.pending_change.is_some() {
         // Typed back to the current values: nothing left to decide.

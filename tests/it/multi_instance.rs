@@ -85,8 +85,9 @@ async fn with_both_workers_running_each_mail_is_delivered_exactly_once() {
         assert_eq!(status.expect("sign-up task"), 303);
     }
 
-    // Assert: every mail arrives; once the outbox is empty and both workers polled a few
-    // more times, none arrived twice.
+    // Assert: every mail arrives; once the outbox is empty, both instances are stopped
+    // (SIGTERM: a delivery in flight finishes before the process exits), so no mail can still
+    // be on its way, and none arrived twice.
     for user in &users {
         app.wait_for_mail_to(&user.email).await;
     }
@@ -94,7 +95,15 @@ async fn with_both_workers_running_each_mail_is_delivered_exactly_once() {
         db::pending_outbox(&app.db).await.is_empty().then_some(())
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    for instance in &instances {
+        instance.signal("TERM");
+    }
+    for instance in &instances {
+        assert!(
+            instance.wait_exit(Duration::from_secs(30)).await.is_some(),
+            "an instance did not stop on SIGTERM"
+        );
+    }
     for user in &users {
         assert_eq!(
             app.smtp.messages_to(&user.email).len(),
