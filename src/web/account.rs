@@ -73,6 +73,8 @@ async fn account_get(
             })
             .collect(),
         may_request_org: org::may_request(account),
+        submitted_on: account.profile_submitted_at.map(|t| day(&t)),
+        validated_on: account.validated_at.map(|t| day(&t)),
         overdue: account.is_pending()
             && account
                 .profile_submitted_at
@@ -116,4 +118,9 @@ async fn directory_post(
     )
     .await?;
     Ok(Redirect::to(urls::ACCOUNT).into_response())
+}
+
+/// A date as French readers write it: "04/12/2026".
+fn day(at: &chrono::DateTime<chrono::FixedOffset>) -> String {
+    at.format("%d/%m/%Y").to_string()
 }

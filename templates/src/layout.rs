@@ -7,8 +7,13 @@ use maud::{DOCTYPE, Markup, html};
 use crate::components::CsrfField;
 use crate::views::{PageContext, Step, Support};
 
-/// A full HTML page titled "{title} – {service}" around `body`.
+/// A full HTML page titled "{title} – {service}" around `body`; on the registration journey
+/// "{title} – Étape N sur 6 – {service}", so the title names the step (RGAA 8.6).
 pub fn page(ctx: &PageContext, title: &str, body: Markup) -> Markup {
+    let step = ctx
+        .step
+        .map(|step| format!(" – Étape {} sur {}", step_index(step) + 1, STEPS.len()))
+        .unwrap_or_default();
     html! {
         (DOCTYPE)
         html lang="fr" {
@@ -18,7 +23,7 @@ pub fn page(ctx: &PageContext, title: &str, body: Markup) -> Markup {
                 // Confirmation URLs carry a token: never send them to other sites as Referer.
                 // "same-origin" (unlike "no-referrer") keeps the Origin header on our own POSTs.
                 meta name="referrer" content="same-origin";
-                title { (title) " – " (ctx.service_name) }
+                title { (title) (step) " – " (ctx.service_name) }
                 link rel="stylesheet" href=(urls::STYLESHEET);
             }
             body {
@@ -77,11 +82,16 @@ fn step_index(step: Step) -> usize {
     }
 }
 
-/// Where the user is in the registration journey: done steps, the current one, the rest.
+/// Where the user is in the registration journey: "Étape N sur 6" in words, then the done
+/// steps, the current one and the rest. The sentence is what a screen reader reads first in
+/// `<main>`; the list names it with `aria-labelledby` and marks the current step.
 pub fn step_indicator(current: Step) -> Markup {
     let current = step_index(current);
     html! {
-        ol.steps aria-label="Étapes de l'inscription" {
+        p.step-status id="etape-courante" {
+            "Étape " (current + 1) " sur " (STEPS.len()) " : " strong { (STEPS[current]) }
+        }
+        ol.steps aria-labelledby="etape-courante" {
             @for (index, label) in STEPS.iter().enumerate() {
                 @let done = index < current;
                 @let is_current = index == current;
@@ -142,6 +152,11 @@ pub fn footer(support: &Support) -> Markup {
                         " : service d'accompagnement à la création d'une BAL individuelle "
                         "et organisationnelle."
                     }
+                }
+                // The RGAA asks for the conformance status on every page, linked to the
+                // statement.
+                p.footer-legal {
+                    a href=(urls::ACCESSIBILITY) { "Accessibilité : partiellement conforme" }
                 }
             }
         }

@@ -240,6 +240,10 @@ pub struct AccountView {
     /// The account has waited more than 48 h for a decision: the page says so, with the
     /// support contact.
     pub overdue: bool,
+    /// When the request was sent (the profile submitted), e.g. "04/12/2026".
+    pub submitted_on: Option<String>,
+    /// When an administrator validated the account.
+    pub validated_on: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -422,6 +426,10 @@ pub struct AccountStatusView {
     pub overdue: bool,
     /// The account may request a BAL ORG (validated individual account).
     pub may_request_org: bool,
+    /// When the request was sent (the profile submitted), e.g. "04/12/2026".
+    pub submitted_on: Option<String>,
+    /// When an administrator validated the account.
+    pub validated_on: Option<String>,
 }
 
 /// One BAL ORG on `/compte`.

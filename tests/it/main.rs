@@ -5,6 +5,7 @@ mod account_sessions;
 mod admin_console;
 mod admin_mfa;
 mod bal_org;
+mod browser;
 mod cgu;
 mod civilite;
 mod confirmation;

@@ -50,6 +50,9 @@ async fn metrics_count_a_sign_up_a_sign_in_and_report_the_outbox() {
     app.another_visitor()
         .login(&user.email, "Pas-le-bon-1!")
         .await;
+    // The capture server has the mail before the worker records it as delivered: a drain waits
+    // for the background pass to end, so the counter is up to date.
+    app.drain_outbox().await;
     let after = scrape(&app).await;
 
     // Assert

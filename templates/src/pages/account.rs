@@ -20,6 +20,14 @@ fn account_summary(view: &AccountView) -> Markup {
                 dt { "Type de boîte aux lettres" }
                 dd { "BAL " (view.bal_type) }
             }
+            @if let Some(date) = &view.submitted_on {
+                dt { "Demande envoyée le" }
+                dd { (date) }
+            }
+            @if let Some(date) = &view.validated_on {
+                dt { "Compte validé le" }
+                dd { (date) }
+            }
         }
     }
 }
@@ -109,6 +117,8 @@ pub fn account_status(ctx: &PageContext, view: &AccountStatusView) -> Markup {
         bal_type: view.bal_type.clone(),
         address_example: None,
         overdue: view.overdue,
+        submitted_on: view.submitted_on.clone(),
+        validated_on: view.validated_on.clone(),
     };
     // The profile is complete on every branch: the settings hub is open.
     let psc = html! {

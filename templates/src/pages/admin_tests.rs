@@ -395,6 +395,8 @@ fn the_status_page_of_a_pending_account_is_the_pending_page() {
             bal_type: view.bal_type.clone(),
             address_example: None,
             overdue: false,
+            submitted_on: None,
+            validated_on: None,
         },
     )
     .into_string();

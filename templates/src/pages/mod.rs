@@ -1,6 +1,7 @@
 //! One function per page, each rendering its content inside [`crate::layout::page`].
 //! Pages take the [`PageContext`](crate::views::PageContext) and their own view-model.
 
+mod accessibility;
 mod account;
 mod admin;
 mod dashboard;
@@ -15,6 +16,7 @@ mod session;
 mod settings;
 mod terms;
 
+pub use accessibility::accessibility;
 pub use account::{account_pending, account_status};
 pub use admin::{admin_account, admin_queue};
 pub use dashboard::dashboard;

@@ -75,7 +75,12 @@ fn the_step_indicator_marks_done_and_current_steps() {
     let mut ctx = ctx();
     ctx.step = Some(Step::Cgu);
     let html = pages::cgu(&ctx, &CguView::default()).into_string();
-    assert!(html.contains(r#"<ol class="steps" aria-label="Étapes de l'inscription">"#));
+    // Announced in words before the list, which it names; the title names the step too.
+    assert!(html.contains(
+        r#"<p class="step-status" id="etape-courante">Étape 3 sur 6 : <strong>Conditions générales d'utilisation</strong></p>"#
+    ));
+    assert!(html.contains(r#"<ol class="steps" aria-labelledby="etape-courante">"#));
+    assert!(html.contains("<title>Validation des CGU – Étape 3 sur 6 – "));
     assert_eq!(html.matches(r#"aria-current="step""#).count(), 1);
     assert_eq!(html.matches("step-done").count(), 2);
     assert!(html.contains(r#"class="step step-current" aria-current="step""#));

@@ -6,6 +6,8 @@ pub const HOME: &str = "/";
 pub const HEALTHZ: &str = "/healthz";
 pub const READYZ: &str = "/readyz";
 pub const STYLESHEET: &str = "/static/style.css";
+/// The accessibility statement (RGAA "déclaration d'accessibilité"), linked from every footer.
+pub const ACCESSIBILITY: &str = "/accessibilite";
 pub const SIGNUP: &str = "/inscription";
 pub const SIGNUP_EMAIL_SENT: &str = "/inscription/email-envoye";
 pub const SIGNUP_RESEND: &str = "/inscription/renvoyer";
