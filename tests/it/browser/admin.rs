@@ -1,1 +1,118 @@
-//! placeholder
+//! An administrator in Chromium: sign-in, second factor enrolment (TOTP from the secret shown
+//! as text), the queue with its late marks, a rejection without a reason refused, validation,
+//! the dashboard; then the user's `/compte` shows the address, prints it, and the entry is in
+//! the directory. Also the 403 page a user gets on `/admin`.
+
+use ldap3::ldap_escape;
+
+use super::printed_text;
+use crate::support::app::totp_code;
+use crate::support::browser::scenario;
+use crate::support::fixtures::SeedAccount;
+use crate::support::ldap::TestLdap;
+use crate::support::{TestUser, db, spawn_app_with};
+
+#[tokio::test]
+async fn an_administrator_validates_an_account_in_the_browser_and_the_user_sees_the_address() {
+    let ldap = TestLdap::start().await;
+    let directory = ldap.settings();
+    let app = spawn_app_with(|s| s.directory = directory).await;
+    let user = TestUser::generate();
+    let (_, id) = app.pending_user(&user, "oui", &user.profile_form()).await;
+    // Another account, waiting for 50 h: the queue marks it in words, not only in colour.
+    app.seed_pending(&SeedAccount::pharmacist("Paul", "Ancien").waiting_hours(50))
+        .await;
+    let admin = TestUser::generate();
+    app.make_admin(&admin, "national").await;
+
+    scenario("administration", move |b| async move {
+        // Sign-in, then the second factor's enrolment.
+        b.goto(&app.url("/connexion")).await;
+        b.fill("email", &admin.email).await;
+        b.fill("mot_de_passe", &admin.password).await;
+        b.click_text("Se connecter").await;
+        b.wait_for_path("/admin/double-authentification").await;
+        b.check("double-authentification").await;
+        let secret = b.text_of("code.totp-secret").await.replace(' ', "");
+        b.fill("code", "12345").await;
+        b.click_text("Activer").await;
+        b.check("double-authentification-erreur").await;
+        assert_eq!(b.focused().await, "error-summary");
+        let code = totp_code(&secret, app.now().timestamp());
+        b.fill("code", &code).await;
+        b.click_text("Activer").await;
+        b.check("codes-de-secours").await;
+        b.click_text("J'ai noté mes codes, continuer vers la console")
+            .await;
+
+        // The queue: the 50 h account carries "plus de 48 h" in words.
+        b.wait_for_path("/admin").await;
+        b.check("file-d-attente").await;
+        let queue = b.page_text().await;
+        assert!(queue.contains("plus de 48 h"), "{queue}");
+        assert!(queue.contains(&user.nom), "{queue}");
+
+        // The account: a rejection without a reason is refused, then the validation.
+        b.click(&format!("a[href=\"/admin/comptes/{id}\"]")).await;
+        b.wait_for_path(&format!("/admin/comptes/{id}")).await;
+        b.check("compte-a-examiner").await;
+        b.click_text("Refuser le compte").await;
+        b.check("refus-sans-motif").await;
+        assert_eq!(b.focused().await, "error-summary");
+        b.goto(&app.url(&format!("/admin/comptes/{id}"))).await;
+        b.click_text("Valider le compte").await;
+        b.check("apres-validation").await;
+        b.goto(&app.url("/admin/tableau-de-bord")).await;
+        b.check("tableau-de-bord").await;
+
+        // The user's mail, as a page; its text part carries the same address.
+        app.drain_outbox().await;
+        let address = db::account(&app.db, &user.email)
+            .await
+            .mailbox_address
+            .expect("an address on validation");
+        let mail = app
+            .wait_for_mail_with_subject(&user.email, "Votre compte Medimail est validé")
+            .await;
+        assert!(mail.text().contains(&address), "{}", mail.text());
+        assert!(mail.html().contains(&address));
+        b.open_mail(&mail, "mail-validation").await;
+
+        // The user signs in on the same browser: /compte shows the address, and prints it.
+        b.goto(&app.url("/admin")).await;
+        b.click_text("Se déconnecter").await;
+        b.goto(&app.url("/connexion")).await;
+        b.fill("email", &user.email).await;
+        b.fill("mot_de_passe", &user.password).await;
+        b.click_text("Se connecter").await;
+        b.wait_for_path("/compte").await;
+        b.check("compte-valide").await;
+        assert_eq!(b.text_of(".mailbox-address-value").await, address);
+        let printed = printed_text(&b, "administration-compte-valide").await;
+        assert!(printed.contains(&address), "{printed}");
+        assert!(printed.contains("Compte validé le"), "{printed}");
+        assert!(printed.contains(&app.settings.support.phone), "{printed}");
+        assert!(!printed.contains("Se déconnecter"), "{printed}");
+        assert!(!printed.contains("Changer mon mot de passe"), "{printed}");
+
+        // A user on /admin gets the 403 page.
+        b.goto(&app.url("/admin")).await;
+        b.check("erreur-403").await;
+        assert!(
+            b.page_text().await.contains("Accès refusé"),
+            "{}",
+            b.page_text().await
+        );
+
+        // The entry is in the directory, found anonymously by its address.
+        let found = ldap
+            .search_anonymous(
+                &ldap.mssante_dn(),
+                &format!("(mail={})", ldap_escape(address.as_str())),
+            )
+            .await
+            .expect("anonymous search");
+        assert_eq!(found.len(), 1, "{found:?}");
+    })
+    .await;
+}

@@ -168,7 +168,7 @@ impl Browser {
                 }
             }
         };
-        std::fs::create_dir_all(screenshot_dir()).expect("create target/e2e-screenshots");
+        clear_previous_run(scenario);
         Some(Browser {
             client,
             driver: Mutex::new(driver),
@@ -285,6 +285,11 @@ impl Browser {
             .execute(script, Vec::new())
             .await
             .unwrap_or_else(|e| panic!("script {script}: {e}"))
+    }
+
+    /// The string a script returns (empty when it returns something else).
+    pub async fn script_text(&self, script: &str) -> String {
+        self.script_string(script).await
     }
 
     async fn script_string(&self, script: &str) -> String {
@@ -431,7 +436,15 @@ impl Browser {
             .lock()
             .expect("titles")
             .push((step.to_owned(), title));
-        let serious = self.axe_violations().await;
+        let (serious, lesser) = self.axe_violations().await;
+        if !lesser.is_empty() {
+            // Minor and moderate findings do not fail the scenario; they are kept for review.
+            self.append_report(&format!(
+                "{step} ({}):\n{}\n",
+                self.path().await,
+                lesser.join("\n")
+            ));
+        }
         assert!(
             serious.is_empty(),
             "{step} ({}): axe-core found serious or critical violations:\n{}",
@@ -478,8 +491,22 @@ impl Browser {
         }
     }
 
-    /// axe-core's violations of impact "serious" or "critical", one line each.
-    async fn axe_violations(&self) -> Vec<String> {
+    /// `target/e2e-screenshots/{scenario}-axe.txt`: the minor and moderate axe-core findings.
+    fn append_report(&self, text: &str) {
+        use std::io::Write;
+        let path = screenshot_dir().join(format!("{}-axe.txt", self.scenario));
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path);
+        if let Err(e) = file.and_then(|mut f| f.write_all(text.as_bytes())) {
+            eprintln!("axe report {}: {e}", path.display());
+        }
+    }
+
+    /// axe-core's violations, one line each: those of impact "serious" or "critical", then the
+    /// others.
+    async fn axe_violations(&self) -> (Vec<String>, Vec<String>) {
         let loaded = self.script("return typeof window.axe === 'object'").await;
         if loaded != Value::Bool(true) {
             // Injected through WebDriver, which the page's Content-Security-Policy does not
@@ -503,23 +530,30 @@ impl Browser {
         if let Some(error) = result.get("error") {
             panic!("axe-core failed: {error}");
         }
-        result
+        let (serious, lesser): (Vec<&Value>, Vec<&Value>) = result
             .as_array()
             .expect("axe violations")
             .iter()
-            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
-            .map(|v| {
-                format!(
-                    "- {} ({}): {} — {}",
-                    v["id"].as_str().unwrap_or_default(),
-                    v["impact"].as_str().unwrap_or_default(),
-                    v["help"].as_str().unwrap_or_default(),
-                    v["nodes"]
-                )
-            })
-            .collect()
+            .partition(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")));
+        (
+            serious.into_iter().map(violation_line).collect(),
+            lesser.into_iter().map(violation_line).collect(),
+        )
     }
+}
 
+/// One axe-core violation: rule, impact, help text and the elements it found.
+fn violation_line(v: &Value) -> String {
+    format!(
+        "- {} ({}): {} — {}",
+        v["id"].as_str().unwrap_or_default(),
+        v["impact"].as_str().unwrap_or_default(),
+        v["help"].as_str().unwrap_or_default(),
+        v["nodes"]
+    )
+}
+
+impl Browser {
     // ---- layout, print and mail ----------------------------------------------------------
 
     pub async fn set_width(&self, width: u32) {
@@ -579,4 +613,22 @@ fn axe_source() -> &'static str {
             )
         })
     })
+}
+
+/// Creates the screenshot folder and removes what an earlier run of `scenario` left there, so
+/// every file in it comes from the latest run (a failure screenshot would otherwise linger).
+fn clear_previous_run(scenario: &str) {
+    let dir = screenshot_dir();
+    std::fs::create_dir_all(&dir).expect("create target/e2e-screenshots");
+    let prefix = format!("{scenario}-");
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let numbered = name.strip_prefix(&prefix).is_some_and(|rest| {
+            rest.starts_with(|c: char| c.is_ascii_digit()) || rest == "axe.txt"
+        });
+        if numbered {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
