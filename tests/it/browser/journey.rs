@@ -23,6 +23,21 @@ async fn a_person_registers_in_the_browser_from_the_landing_page_to_the_pending_
             "{}",
             b.title().await
         );
+        // The step indicator is announced: a sentence first in <main>, and the list it names
+        // marks the current step.
+        assert_eq!(
+            b.text_of("main > .step-status").await,
+            "Étape 1 sur 6 : Inscription"
+        );
+        assert_eq!(
+            b.attr_of("ol.steps", "aria-labelledby").await.as_deref(),
+            Some("etape-courante")
+        );
+        assert_eq!(
+            b.text_of("ol.steps [aria-current=\"step\"] .step-label")
+                .await,
+            "Inscription"
+        );
         // Required fields are marked for assistive technology, not only by the asterisk.
         for name in ["nom", "prenom", "email", "mot_de_passe"] {
             let required = b.attr_of(&format!("[name=\"{name}\"]"), "required").await;

@@ -4,6 +4,7 @@
 //! AA, no serious or critical violation); the RGAA points axe cannot see are asserted where the
 //! scenario meets them.
 
+mod account;
 mod admin;
 mod journey;
 mod keyboard;

@@ -155,8 +155,13 @@ impl Browser {
                 .await
             {
                 Ok(client) => break client,
-                // chromedriver is still starting: its port does not answer yet.
-                Err(_) if Instant::now() < deadline && still_running(&mut driver) => {
+                // chromedriver is still starting: its port does not answer yet. (A refused
+                // session is final: Chromium itself cannot start.)
+                Err(
+                    fantoccini::error::NewSessionError::Failed(_)
+                    | fantoccini::error::NewSessionError::FailedC(_)
+                    | fantoccini::error::NewSessionError::Lost(_),
+                ) if Instant::now() < deadline && still_running(&mut driver) => {
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
                 Err(e) => {
