@@ -17,10 +17,7 @@ async fn a_validated_user_goes_through_the_account_pages_and_requests_a_bal_org(
     admin.validate_account(id).await.assert_status(303);
 
     scenario("compte", move |b| async move {
-        b.goto(&app.url("/connexion")).await;
-        b.fill("email", &user.email).await;
-        b.fill("mot_de_passe", &user.password).await;
-        b.click_text("Se connecter").await;
+        super::sign_in(&b, &app, &user.email, &user.password).await;
         b.wait_for_path("/compte").await;
         b.check("compte-valide").await;
 

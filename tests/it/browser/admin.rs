@@ -5,7 +5,7 @@
 
 use ldap3::ldap_escape;
 
-use super::printed_text;
+use super::{printed_text, sign_in};
 use crate::support::app::totp_code;
 use crate::support::browser::scenario;
 use crate::support::fixtures::SeedAccount;
@@ -27,10 +27,7 @@ async fn an_administrator_validates_an_account_in_the_browser_and_the_user_sees_
 
     scenario("administration", move |b| async move {
         // Sign-in, then the second factor's enrolment.
-        b.goto(&app.url("/connexion")).await;
-        b.fill("email", &admin.email).await;
-        b.fill("mot_de_passe", &admin.password).await;
-        b.click_text("Se connecter").await;
+        sign_in(&b, &app, &admin.email, &admin.password).await;
         b.wait_for_path("/admin/double-authentification").await;
         b.check("double-authentification").await;
         let secret = b.text_of("code.totp-secret").await.replace(' ', "");
@@ -81,10 +78,7 @@ async fn an_administrator_validates_an_account_in_the_browser_and_the_user_sees_
         // The user signs in on the same browser: /compte shows the address, and prints it.
         b.goto(&app.url("/admin")).await;
         b.click_text("Se déconnecter").await;
-        b.goto(&app.url("/connexion")).await;
-        b.fill("email", &user.email).await;
-        b.fill("mot_de_passe", &user.password).await;
-        b.click_text("Se connecter").await;
+        sign_in(&b, &app, &user.email, &user.password).await;
         b.wait_for_path("/compte").await;
         b.check("compte-valide").await;
         assert_eq!(b.text_of(".mailbox-address-value").await, address);

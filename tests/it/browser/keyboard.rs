@@ -3,7 +3,7 @@
 
 use fantoccini::key::Key;
 
-use super::path_of;
+use super::confirmation_link;
 use crate::support::browser::scenario;
 use crate::support::{TestUser, spawn_app};
 
@@ -50,9 +50,8 @@ async fn the_whole_journey_can_be_done_with_the_keyboard_only() {
         b.check("email-envoye").await;
 
         // The link from the mail (the address bar is not part of the page), then Enter.
-        let mail = app.wait_for_mail_to(&user.email).await;
-        let link = mail.confirmation_link().expect("a confirmation link");
-        b.goto(&app.url(&path_of(&link))).await;
+        let link = confirmation_link(&app, &user.email).await;
+        b.goto(&app.url(&link)).await;
         b.check("confirmation").await;
         b.tab_to("Confirmer mon adresse").await;
         b.press(Key::Enter).await;

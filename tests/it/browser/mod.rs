@@ -12,8 +12,30 @@ mod pages;
 mod password_reset;
 mod psc;
 
+use crate::support::TestApp;
 use crate::support::browser::Browser;
 use crate::support::fixtures::{Form, FormFields};
+
+/// Opens `/connexion` on `app` and signs in with the password, as a person types it; the
+/// caller waits for where the sign-in leads.
+pub async fn sign_in(browser: &Browser, app: &TestApp, email: &str, password: &str) {
+    browser.goto(&app.url("/connexion")).await;
+    browser.fill("email", email).await;
+    browser.fill("mot_de_passe", password).await;
+    browser.click_text("Se connecter").await;
+}
+
+/// The path of the confirmation link in the mail `app` sent to `email` (from its text part,
+/// after checking the HTML part has the same link).
+pub async fn confirmation_link(app: &TestApp, email: &str) -> String {
+    let mail = app.wait_for_mail_to(email).await;
+    let link = mail.confirmation_link().expect("a confirmation link");
+    assert!(
+        mail.html().contains(&link),
+        "the HTML part has the text part's link"
+    );
+    path_of(&link)
+}
 
 /// Sets every field of `form` the way a person would: types into text inputs, picks the
 /// option of a `<select>`, clicks the radio button with that value, and ticks or unticks a

@@ -1,7 +1,7 @@
 //! Password reset in Chromium: "Mot de passe oublié ?" from the sign-in page, the mailed link,
 //! a mismatch refused, the new password, and a sign-in with it.
 
-use super::path_of;
+use super::{path_of, sign_in};
 use crate::support::browser::scenario;
 use crate::support::{TestUser, spawn_app, strong_password};
 
@@ -16,9 +16,7 @@ async fn a_user_resets_a_forgotten_password_in_the_browser() {
         b.goto(&app.url("/connexion")).await;
         b.check("connexion").await;
         // A wrong password first: one generic message, the summary has the focus.
-        b.fill("email", &user.email).await;
-        b.fill("mot_de_passe", "Pas-le-bon-1!").await;
-        b.click_text("Se connecter").await;
+        sign_in(&b, &app, &user.email, "Pas-le-bon-1!").await;
         b.check("connexion-erreur").await;
         assert_eq!(b.focused().await, "error-summary");
         b.click_text("Mot de passe oublié ?").await;

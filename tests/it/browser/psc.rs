@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::path_of;
+use super::confirmation_link;
 use crate::support::browser::{Browser, scenario};
 use crate::support::psc::{self, PscSimulator, pharma_login, spawn_app_with_psc, unique_email};
 
@@ -66,9 +66,8 @@ async fn a_professional_signs_up_with_pro_sante_connect_in_the_browser() {
         b.click_text("Continuer").await;
         b.wait_for_path("/inscription/email-envoye").await;
         b.check("email-envoye").await;
-        let mail = app.wait_for_mail_to(&email).await;
-        let link = mail.confirmation_link().expect("a confirmation link");
-        b.goto(&app.url(&path_of(&link))).await;
+        let link = confirmation_link(&app, &email).await;
+        b.goto(&app.url(&link)).await;
         b.check("confirmation").await;
         b.click_text("Confirmer mon adresse").await;
         // The browser still holds the PSC sign-in: straight on to the CGU. (An HTTP client
