@@ -9,6 +9,7 @@ mod account;
 mod account_profile;
 mod admin;
 mod admin_dashboard;
+mod admin_export;
 mod admin_mfa;
 mod admin_org;
 mod assets;
@@ -85,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin_mfa::router())
         .merge(admin_org::router())
         .merge(admin_dashboard::router())
+        .merge(admin_export::router())
         .merge(org::router())
         .merge(psc::router())
         .fallback(errors::not_found)

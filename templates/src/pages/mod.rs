@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod admin_annuaire;
 mod dashboard;
 mod home;
 mod org;
