@@ -7,6 +7,7 @@
 pub mod app;
 pub mod db;
 pub mod faulty_oidc;
+pub mod fhir;
 pub mod fixtures;
 pub mod html;
 pub mod ldap;
