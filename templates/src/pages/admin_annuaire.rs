@@ -164,3 +164,89 @@ fn comparison_table(rows: &[ComparisonRow]) -> Markup {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::views::PractitionerRoleView;
+
+    fn ctx() -> PageContext {
+        PageContext {
+            csrf_token: "csrf-123".into(),
+            ..PageContext::default()
+        }
+    }
+
+    fn found() -> AnnuaireCheckView {
+        AnnuaireCheckView {
+            status: AnnuaireStatus::Found,
+            identifier: "RPPS 10001234567".into(),
+            checked_at: Some("04/12/2026 14:05 UTC".into()),
+            psc_verified: false,
+            practitioner: Some(PractitionerView {
+                active: true,
+                names: vec!["DR CLAIRE MARTIN".into()],
+                roles: vec![PractitionerRoleView {
+                    active: true,
+                    profession: "Pharmacien (21)".into(),
+                    savoir_faire: Vec::new(),
+                    organisation: "PHARMACIE <DU> CENTRE".into(),
+                    region: "Occitanie".into(),
+                }],
+            }),
+            comparison: vec![
+                ComparisonRow {
+                    label: "Nom".into(),
+                    typed: "Durand".into(),
+                    directory: "MARTIN".into(),
+                    agrees: Some(false),
+                },
+                ComparisonRow {
+                    label: "Région".into(),
+                    typed: "Occitanie".into(),
+                    directory: String::new(),
+                    agrees: None,
+                },
+            ],
+            refresh_action: "/admin/comptes/7/annuaire-sante".into(),
+        }
+    }
+
+    #[test]
+    fn a_mismatch_is_written_out_not_only_coloured() {
+        let html = annuaire_section(&ctx(), &found()).into_string();
+        assert!(
+            html.contains(r#"<tr class="mismatch"><th scope="row">Nom</th>"#),
+            "{html}"
+        );
+        assert!(html.contains(r#"<strong class="mismatch-mark">Écart</strong>"#));
+        assert!(html.contains("Non comparable"));
+        assert!(html.contains("Non disponible"));
+        assert!(html.contains("PHARMACIE &lt;DU&gt; CENTRE"), "escaped");
+    }
+
+    #[test]
+    fn the_refresh_posts_with_the_csrf_token_except_while_in_progress_or_disabled() {
+        let html = annuaire_section(&ctx(), &found()).into_string();
+        assert!(html.contains(r#"action="/admin/comptes/7/annuaire-sante""#));
+        assert!(html.contains(r#"value="csrf-123""#));
+        assert!(html.contains("Actualiser la vérification"));
+        for status in [AnnuaireStatus::InProgress, AnnuaireStatus::Disabled] {
+            let view = AnnuaireCheckView { status, ..found() };
+            let html = annuaire_section(&ctx(), &view).into_string();
+            assert!(!html.contains("<form"), "{status:?}: {html}");
+        }
+    }
+
+    #[test]
+    fn an_outage_reads_unavailable_with_a_retry() {
+        let view = AnnuaireCheckView {
+            status: AnnuaireStatus::Unavailable,
+            ..found()
+        };
+        let html = annuaire_section(&ctx(), &view).into_string();
+        assert!(html.contains("<strong>Vérification indisponible</strong>"));
+        assert!(html.contains("Réessayer la vérification"));
+        assert!(html.contains("Le dernier résultat ci-dessous date du 04/12/2026 14:05 UTC."));
+    }
+}
