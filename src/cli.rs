@@ -132,7 +132,13 @@ enum ExportFormat {
 pub fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::load(cli.config.as_deref()).context("loading configuration")?;
-    telemetry::init(&settings.log);
+    let output = match &cli.command {
+        Command::Directory(DirectoryCommand::Export { output: None, .. }) => {
+            telemetry::Output::Stderr
+        }
+        _ => telemetry::Output::Stdout,
+    };
+    telemetry::init_to(&settings.log, output);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

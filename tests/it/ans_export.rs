@@ -332,12 +332,18 @@ async fn the_command_line_exports_every_published_box_and_nothing_else() {
     assert_published(&lines, &published);
     assert!(lines.contains_key(&published.paris));
     assert_eq!(lines.len(), 3, "{:?}", lines.keys());
-    // Without --output, the same file goes to standard output.
+    // Without --output, the same file goes to standard output, and the logs (migrations at
+    // the default `info` level) to standard error, so they never corrupt it.
     let out = app
-        .run_cli(&["directory", "export", "--format", "ans"], None)
+        .run_cli_with(
+            &["directory", "export", "--format", "ans"],
+            None,
+            &[("MSS__LOG__LEVEL", "info")],
+        )
         .await;
     out.assert_success();
     assert_eq!(out.stdout, text);
+    assert!(out.stderr.contains("migrations"), "{}", out.stderr);
 }
 
 #[tokio::test]
