@@ -8,7 +8,8 @@
 //! - `account disable --email …` disables an account and queues the removal of its directory
 //!   entries;
 //! - `directory sync` reconciles the LDAP annuaire with the database, `directory status` prints
-//!   the publication queue.
+//!   the publication queue, `directory export --format ans [--output FILE]` writes the published
+//!   boxes in the ANS's national extraction format (standard output without `--output`).
 //!
 //! Every command loads the settings first, so a bad or unknown key stops any of them.
 
@@ -24,13 +25,13 @@ use crate::{
     config::Settings,
     directory::LdapDirectory,
     domain::{
-        EmailAddress, PersonName,
+        EmailAddress, Nomenclatures, PersonName,
         password::{Password, PasswordContext},
     },
     outbox::JobKind,
     repo,
     services::{
-        publication, second_factor,
+        ans_export, publication, second_factor,
         validation::{self, Decider},
     },
     startup, telemetry,
@@ -108,6 +109,22 @@ enum DirectoryCommand {
     Sync,
     /// Print the directory outbox: depth, oldest pending item, last error.
     Status,
+    /// Write every box published in the MSSanté directory, one line each, in the ANS's national
+    /// extraction format (31 `|`-separated columns, UTF-8).
+    Export {
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// File to write; standard output when absent.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// Formats of `directory export`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    /// The ANS "Extraction_Correspondance_MSSante" file (domain.md §3.5).
+    Ans,
 }
 
 /// # Errors
@@ -115,7 +132,13 @@ enum DirectoryCommand {
 pub fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::load(cli.config.as_deref()).context("loading configuration")?;
-    telemetry::init(&settings.log);
+    let output = match &cli.command {
+        Command::Directory(DirectoryCommand::Export { output: None, .. }) => {
+            telemetry::Output::Stderr
+        }
+        _ => telemetry::Output::Stdout,
+    };
+    telemetry::init_to(&settings.log, output);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -184,6 +207,30 @@ pub fn main() -> anyhow::Result<()> {
                     "added {} updated {} removed {} unchanged {}",
                     report.added, report.updated, report.removed, report.unchanged
                 );
+                Ok(())
+            }
+            Command::Directory(DirectoryCommand::Export {
+                format: ExportFormat::Ans,
+                output,
+            }) => {
+                let db = open(&settings).await?;
+                let nomenclatures = Nomenclatures::load(&settings.nomenclatures.dir)
+                    .context("loading the nomenclatures")?;
+                let file = ans_export::extraction(&db, &nomenclatures, &[Scope::National]).await?;
+                let lines = file.lines().count().saturating_sub(1);
+                match output {
+                    Some(path) => {
+                        std::fs::write(&path, file)
+                            .with_context(|| format!("writing {}", path.display()))?;
+                        eprintln!("{lines} boxes written to {}", path.display());
+                    }
+                    None => {
+                        use std::io::Write as _;
+                        std::io::stdout()
+                            .write_all(file.as_bytes())
+                            .context("writing to standard output")?;
+                    }
+                }
                 Ok(())
             }
             Command::Directory(DirectoryCommand::Status) => {

@@ -37,6 +37,7 @@ pub struct Settings {
     pub validation: ValidationSettings,
     pub retention: RetentionSettings,
     pub mfa: MfaSettings,
+    pub annuaire_sante: AnnuaireSanteSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -233,6 +234,26 @@ pub struct PscSettings {
     pub timeout_secs: u64,
     /// How long discovery metadata and keys are cached, in seconds.
     pub metadata_ttl_secs: u64,
+}
+
+/// The Annuaire Santé FHIR API v2 (domain.md §2.7), where declared RPPS/ADELI numbers are
+/// looked up in the background (issue 13).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnnuaireSanteSettings {
+    /// Look identifiers up at all. Off: no lookup is queued and the admin page says so.
+    pub enabled: bool,
+    /// Base of the FHIR API (`…/fhir/v2`); `Practitioner` and `PractitionerRole` are searched
+    /// under it.
+    #[serde(deserialize_with = "url_de::http")]
+    pub url: Url,
+    /// Sent as the `ESANTE-API-KEY` header (from https://portal.api.esante.gouv.fr).
+    pub api_key: SecretString,
+    /// Timeout of each call, in seconds.
+    pub timeout_secs: u64,
+    /// A result younger than this many hours is reused when the same identifier is declared
+    /// again; an administrator's refresh always asks the API.
+    pub cache_hours: i64,
 }
 
 /// Client authentication at the token endpoint (OIDC Core §9); PSC accepts both.

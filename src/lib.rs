@@ -4,9 +4,12 @@
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+/// The Annuaire Santé (ANS FHIR API v2): who a declared RPPS/ADELI belongs to.
+pub mod annuaire_sante;
 /// Who may do what: passwords, sign-in, sessions, CSRF, cookies, throttling.
 pub mod auth;
-/// Command line: `serve`, `migrate`, `admin create`, `account disable`, `directory sync|status`.
+/// Command line: `serve`, `migrate`, `admin create`, `account disable`,
+/// `directory sync|status|export`.
 pub mod cli;
 /// The time the service reads: the system clock, or a test clock that can be moved forward.
 pub mod clock;

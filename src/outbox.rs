@@ -6,7 +6,9 @@
 //!
 //! Stored shapes (unchanged since the string-kinded outbox, so old rows still decode):
 //! - `mail`: an [`OutgoingMail`];
-//! - `directory`: `{"account_id": 42}` (an account's entries) or `{"org_id": 7}` (a BAL ORG's).
+//! - `directory`: `{"account_id": 42}` (an account's entries) or `{"org_id": 7}` (a BAL ORG's);
+//! - `annuaire_sante`: `{"account_id": 42, "force": false}` (look the account's declared
+//!   identifier up in the Annuaire Santé; `force` skips the cache).
 
 use sea_orm::{ConnectionTrait, DbErr};
 use serde::{Deserialize, Serialize};
@@ -21,6 +23,17 @@ pub enum Job {
     Mail(OutgoingMail),
     /// Recompute an account's or a BAL ORG's directory entries and write them to LDAP.
     Directory(Publish),
+    /// Look an account's declared RPPS/ADELI up in the Annuaire Santé and store the answer.
+    AnnuaireSante(Lookup),
+}
+
+/// Whose identifier a [`Job::AnnuaireSante`] looks up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lookup {
+    pub account_id: i32,
+    /// An administrator asked: ask the API even when a recent answer is stored.
+    #[serde(default)]
+    pub force: bool,
 }
 
 /// Whose directory entries a [`Job::Directory`] recomputes. Untagged: the payload's one field
@@ -32,15 +45,17 @@ pub enum Publish {
     Org { org_id: i32 },
 }
 
-/// The outbox's delivery loops: one per kind, so a hanging directory never holds back mail.
+/// The outbox's delivery loops: one per kind, so a hanging directory (or Annuaire Santé) never
+/// holds back mail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum JobKind {
     Mail,
     Directory,
+    AnnuaireSante,
 }
 
 impl JobKind {
-    pub const ALL: [Self; 2] = [Self::Mail, Self::Directory];
+    pub const ALL: [Self; 3] = [Self::Mail, Self::Directory, Self::AnnuaireSante];
 
     /// The `kind` column's value; equal to the serde tag of the matching [`Job`] variant (a
     /// unit test holds them together).
@@ -48,6 +63,7 @@ impl JobKind {
         match self {
             Self::Mail => "mail",
             Self::Directory => "directory",
+            Self::AnnuaireSante => "annuaire_sante",
         }
     }
 }
@@ -71,6 +87,7 @@ impl Job {
         match self {
             Self::Mail(_) => JobKind::Mail,
             Self::Directory(_) => JobKind::Directory,
+            Self::AnnuaireSante(_) => JobKind::AnnuaireSante,
         }
     }
 
@@ -130,6 +147,10 @@ mod tests {
         for job in [
             Job::Mail(mail()),
             Job::Directory(Publish::Account { account_id: 7 }),
+            Job::AnnuaireSante(Lookup {
+                account_id: 7,
+                force: true,
+            }),
         ] {
             let (kind, payload) = job.encode().expect("encode");
             let tag = serde_json::to_value(&job).expect("tag")["kind"].clone();

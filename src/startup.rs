@@ -105,6 +105,7 @@ impl App {
             state.db.clone(),
             mailer,
             directory_from(&state.settings),
+            annuaire_from(&state.settings)?,
             state.settings.clone(),
             clock,
             metrics,
@@ -282,6 +283,20 @@ pub fn directory_from(settings: &Settings) -> Option<Arc<dyn Directory>> {
         .directory
         .enabled
         .then(|| Arc::new(LdapDirectory::new(&settings.directory)) as Arc<dyn Directory>)
+}
+
+/// The Annuaire Santé client, when `annuaire_sante.enabled`. Off, no lookup is queued.
+///
+/// # Errors
+/// The HTTP client failing to build.
+pub fn annuaire_from(
+    settings: &Settings,
+) -> anyhow::Result<Option<Arc<dyn crate::annuaire_sante::PractitionerDirectory>>> {
+    if !settings.annuaire_sante.enabled {
+        return Ok(None);
+    }
+    let client = crate::annuaire_sante::FhirClient::new(&settings.annuaire_sante)?;
+    Ok(Some(Arc::new(client)))
 }
 
 /// Opens the one connection pool.

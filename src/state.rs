@@ -72,6 +72,7 @@ impl PublicUrl {
 pub struct OutboxSignal {
     pub mail: Arc<Notify>,
     pub directory: Arc<Notify>,
+    pub annuaire_sante: Arc<Notify>,
 }
 
 impl OutboxSignal {
@@ -79,6 +80,7 @@ impl OutboxSignal {
     pub fn wake(&self) {
         self.mail.notify_one();
         self.directory.notify_one();
+        self.annuaire_sante.notify_one();
     }
 }
 

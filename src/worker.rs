@@ -1,5 +1,6 @@
-//! The outbox worker: delivers due rows — mail over lettre, directory publication over LDAP —
-//! retries failures with exponential backoff, and never drops one. Delivery is at-least-once:
+//! The outbox worker: delivers due rows — mail over lettre, directory publication over LDAP,
+//! Annuaire Santé lookups over HTTPS — retries failures with exponential backoff, and never
+//! drops one. Delivery is at-least-once:
 //! a crash between doing the work and recording it repeats it (harmless for the directory,
 //! whose sync is idempotent; a rare duplicate for mail).
 
@@ -16,13 +17,14 @@ use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::{Mutex, Notify, watch};
 
 use crate::{
+    annuaire_sante::PractitionerDirectory,
     clock::{SharedClock, Timestamp},
     config::Settings,
     directory::Directory,
     mail::{Mailer, SendError},
     outbox::{Job, JobKind, Publish},
     repo,
-    services::publication,
+    services::{annuaire_sante, publication},
     state::OutboxSignal,
 };
 
@@ -39,6 +41,8 @@ pub struct Worker {
     mailer: Mailer,
     /// None when `directory.enabled` is false: directory rows then wait.
     directory: Option<Arc<dyn Directory>>,
+    /// None when `annuaire_sante.enabled` is false: no lookup is queued then.
+    annuaire: Option<Arc<dyn PractitionerDirectory>>,
     settings: Arc<Settings>,
     clock: SharedClock,
     /// Held for a whole delivery pass of one kind, by the background loop and by [`drain`],
@@ -46,7 +50,7 @@ pub struct Worker {
     /// in this process.
     ///
     /// [`drain`]: Worker::drain
-    passes: [Mutex<()>; 2],
+    passes: [Mutex<()>; 3],
     /// Set on shutdown: a pass takes no new row.
     stopping: AtomicBool,
     /// Rows claimed and not yet recorded (id → lease end), so a shutdown that cuts a delivery
@@ -63,7 +67,7 @@ pub struct DrainReport {
     /// carries the error, and its next attempt is pushed back by the backoff).
     pub pending: Vec<repo::outbox::PendingRow>,
     /// Rows of a kind this worker does not deliver (directory rows while `directory.enabled`
-    /// is off): they wait, by configuration.
+    /// is off, lookups while `annuaire_sante.enabled` is): they wait, by configuration.
     pub parked: Vec<repo::outbox::PendingRow>,
 }
 
@@ -92,14 +96,23 @@ pub async fn run(worker: Arc<Worker>, signal: OutboxSignal, stop: watch::Receive
             stop.clone(),
         ));
     }
+    if worker.annuaire.is_some() {
+        loops.spawn(worker.clone().run_kind(
+            JobKind::AnnuaireSante,
+            signal.annuaire_sante.clone(),
+            stop.clone(),
+        ));
+    }
     while loops.join_next().await.is_some() {}
 }
 
 impl Worker {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         db: DatabaseConnection,
         mailer: Mailer,
         directory: Option<Arc<dyn Directory>>,
+        annuaire: Option<Arc<dyn PractitionerDirectory>>,
         settings: Arc<Settings>,
         clock: SharedClock,
         metrics: Arc<crate::metrics::Metrics>,
@@ -111,9 +124,10 @@ impl Worker {
             db,
             mailer,
             directory,
+            annuaire,
             settings,
             clock,
-            passes: [Mutex::new(()), Mutex::new(())],
+            passes: [Mutex::new(()), Mutex::new(()), Mutex::new(())],
             stopping: AtomicBool::new(false),
             leased: std::sync::Mutex::new(HashMap::new()),
         }
@@ -167,7 +181,7 @@ impl Worker {
     pub async fn drain(&self) -> Result<DrainReport, DbErr> {
         let mut report = DrainReport::default();
         for kind in JobKind::ALL {
-            if kind == JobKind::Directory && self.directory.is_none() {
+            if !self.delivers(kind) {
                 continue;
             }
             let _pass = self.pass_lock(kind).lock().await;
@@ -181,7 +195,12 @@ impl Worker {
         let (pending, parked) = repo::outbox::pending(&self.db)
             .await?
             .into_iter()
-            .partition(|row| row.kind != JobKind::Directory.as_str() || self.directory.is_some());
+            .partition(|row| {
+                JobKind::ALL
+                    .iter()
+                    .find(|k| k.as_str() == row.kind)
+                    .is_none_or(|k| self.delivers(*k))
+            });
         report.pending = pending;
         report.parked = parked;
         Ok(report)
@@ -191,6 +210,16 @@ impl Worker {
         match kind {
             JobKind::Mail => &self.passes[0],
             JobKind::Directory => &self.passes[1],
+            JobKind::AnnuaireSante => &self.passes[2],
+        }
+    }
+
+    /// Whether this worker has what rows of `kind` need (a disabled target leaves them parked).
+    fn delivers(&self, kind: JobKind) -> bool {
+        match kind {
+            JobKind::Mail => true,
+            JobKind::Directory => self.directory.is_some(),
+            JobKind::AnnuaireSante => self.annuaire.is_some(),
         }
     }
 
@@ -297,6 +326,8 @@ impl Worker {
         let timeout = match kind {
             JobKind::Mail => self.settings.mail.smtp_timeout_secs,
             JobKind::Directory => self.settings.directory.timeout_secs,
+            // A lookup is two calls (the practitioner, then their exercises).
+            JobKind::AnnuaireSante => self.settings.annuaire_sante.timeout_secs.saturating_mul(2),
         };
         // One row's lease outlasts its delivery (an SMTP timeout applies to each step of the
         // conversation), so no other instance picks it up meanwhile.
@@ -389,6 +420,30 @@ impl Worker {
                     }
                 }
                 .map_err(Failure::Transient)
+            }
+            Job::AnnuaireSante(lookup) => {
+                let Some(annuaire) = &self.annuaire else {
+                    return Err(Failure::Transient(anyhow::anyhow!(
+                        "the Annuaire Santé cross-check is disabled"
+                    )));
+                };
+                // The answer, or the outage, is stored either way (the admin page shows
+                // "vérification indisponible"); an outage is also retried with the backoff,
+                // a refused key or a garbled answer is not (retrying cannot help).
+                match annuaire_sante::run_lookup(
+                    &self.db,
+                    annuaire.as_ref(),
+                    &self.settings.annuaire_sante,
+                    lookup,
+                    self.clock.now(),
+                )
+                .await
+                {
+                    Ok(annuaire_sante::Ran::Answered | annuaire_sante::Ran::Skipped) => Ok(()),
+                    Ok(annuaire_sante::Ran::Unavailable(e)) => Err(Failure::Transient(e.into())),
+                    Ok(annuaire_sante::Ran::Failed(e)) => Err(Failure::Permanent(e.into())),
+                    Err(e) => Err(Failure::Transient(e.into())),
+                }
             }
         }
     }

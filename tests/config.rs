@@ -178,6 +178,7 @@ fn every_section_rejects_unknown_keys() {
         "ADDRESSES",
         "PSC",
         "VALIDATION",
+        "ANNUAIRE_SANTE",
     ] {
         Jail::expect_with(|jail| {
             jail.clear_env();

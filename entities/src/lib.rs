@@ -9,6 +9,7 @@ pub mod account_profile;
 pub mod admin;
 pub mod admin_recovery_code;
 pub mod admin_totp;
+pub mod annuaire_sante_check;
 pub mod audit_event;
 pub mod cgu_acceptance;
 pub mod email_change;

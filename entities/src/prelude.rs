@@ -3,6 +3,7 @@ pub use super::account_profile::Entity as AccountProfile;
 pub use super::admin::Entity as Admin;
 pub use super::admin_recovery_code::Entity as AdminRecoveryCode;
 pub use super::admin_totp::Entity as AdminTotp;
+pub use super::annuaire_sante_check::Entity as AnnuaireSanteCheck;
 pub use super::audit_event::Entity as AuditEvent;
 pub use super::cgu_acceptance::Entity as CguAcceptance;
 pub use super::email_change::Entity as EmailChange;

@@ -7,13 +7,15 @@
 //! - [`Directory`]: the small trait the outbox worker and `directory sync` use (upsert, remove,
 //!   list, find), so that they can be tested without a server;
 //! - [`LdapDirectory`]: the implementation over `ldap3`;
-//! - [`reconcile`]: makes the directory equal a desired set of entries.
+//! - [`reconcile`]: makes the directory equal a desired set of entries;
+//! - [`ans_export`]: the same entries written in the ANS's national extraction format.
 //!
 //! DIT: entries live one level under `ou=mssante,{base_dn}` (MSSanté-visible, anyone may read)
 //! or `ou=operateur,{base_dn}` (operator-only, bound clients only), named `mail=<address>`.
 //! Every user-supplied value put into a DN is escaped per RFC 4514 (`ldap3::dn_escape`), and
 //! every value put into a search filter per RFC 4515 (`ldap3::ldap_escape`).
 
+pub mod ans_export;
 mod ldap;
 mod mapping;
 mod reconcile;

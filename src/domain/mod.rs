@@ -47,6 +47,7 @@ pub use admin::{QueueFilter, Scope};
 pub use audit::{Action, Actor, AuditEntry};
 pub use email::{EmailAddress, EmailError};
 pub use finess::{Finess, FinessError};
+pub(crate) use fold::fold as fold_for_comparison;
 pub use geo::{Departement, GeoError, PostalCode, Region, all_departements, all_regions};
 pub use mailbox::{
     AddressPattern, AddressPatternError, MailboxAddress, NamePart, Placeholder, local_part,

@@ -44,7 +44,7 @@ impl IdentifierType {
     }
 
     /// TRE_G08 person-identifier type, the prefix of an idNatPs (§2.2, §2.3).
-    fn id_nat_ps_prefix(self) -> char {
+    pub fn id_nat_ps_prefix(self) -> char {
         match self {
             Self::Rpps => '8',
             Self::Adeli => '0',

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admins;
+pub mod annuaire_checks;
 pub mod audit;
 pub mod cgu;
 pub mod change_requests;

@@ -2,6 +2,8 @@
 //! Each returns its own small error enum when the caller must tell expected failures apart.
 
 pub mod account;
+pub mod annuaire_sante;
+pub mod ans_export;
 pub mod cgu;
 pub mod dashboard;
 pub mod email_change;

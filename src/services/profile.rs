@@ -5,10 +5,12 @@ use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use crate::domain::{Account, Action, Actor, BalType};
 use crate::{
     clock::Timestamp,
+    config::AnnuaireSanteSettings,
     domain::profile::{FIELDS, Profile, ProfileInput, Raw, StoredProfile},
     outbox::{self, Job, Publish},
     psc::claims::{ActivityChoice, PscIdentity},
     repo,
+    services::annuaire_sante,
     services::validation::{self, Decider, DecisionError},
     state::AppState,
 };
@@ -160,7 +162,14 @@ pub async fn submit(
     profile: &Profile,
     identity: Option<&PscIdentity>,
 ) -> anyhow::Result<()> {
-    save(&state.db, account.id, profile, state.clock.now()).await?;
+    // An identifier Pro Santé Connect vouches for needs no lookup (the administrator can still
+    // ask for one); any other is looked up in the Annuaire Santé, in the save's transaction.
+    let vouched = identity
+        .and_then(PscIdentity::national_id)
+        .is_some_and(|id| profile.national_id() == Some(&id));
+    let lookup = (!vouched).then_some(&state.settings.annuaire_sante);
+    save(&state.db, account.id, profile, lookup, state.clock.now()).await?;
+    state.outbox.wake();
     if let Some(identity) = identity
         && state.settings.validation.auto_approve_psc
         && account.bal_type == Some(BalType::Per)
@@ -183,10 +192,15 @@ async fn save(
     db: &DatabaseConnection,
     account_id: i32,
     profile: &Profile,
+    lookup: Option<&AnnuaireSanteSettings>,
     now: Timestamp,
 ) -> Result<(), DbErr> {
     let txn = db.begin().await?;
-    repo::profiles::upsert(&txn, &profile.stored(account_id), now).await?;
+    let stored = profile.stored(account_id);
+    repo::profiles::upsert(&txn, &stored, now).await?;
+    if let Some(settings) = lookup {
+        annuaire_sante::enqueue(&txn, settings, &stored, false, now).await?;
+    }
     repo::accounts::mark_profile_submitted(&txn, account_id, &profile.nom, &profile.prenom, now)
         .await?;
     repo::audit::record(

@@ -17,6 +17,7 @@ use crate::{
     domain::profile::{ChangeRequest, FIELDS, Field, Profile, Raw, StoredProfile},
     outbox::{self, Job, Publish},
     repo,
+    services::annuaire_sante,
     services::validation::{Decider, DecisionError},
     state::AppState,
 };
@@ -76,12 +77,17 @@ pub async fn edit(
         // Nothing is published yet: the pending profile is what the administrator will read.
         if new != current || names_changed {
             repo::profiles::upsert(&txn, &new, now).await?;
+            if annuaire_sante::declared(&new) != annuaire_sante::declared(&current) {
+                annuaire_sante::enqueue(&txn, &state.settings.annuaire_sante, &new, false, now)
+                    .await?;
+            }
             repo::accounts::set_names(&txn, account.id, &profile.nom, &profile.prenom, now).await?;
             let detail = changed_labels(&current, &new, names_changed);
             record(&txn, account.id, Action::ProfileEdited, &detail, now).await?;
             outcome.saved = true;
         }
         txn.commit().await?;
+        state.outbox.wake();
         return Ok(outcome);
     }
 
@@ -283,6 +289,9 @@ pub async fn accept_change(
             .await?;
     }
     repo::profiles::upsert(&txn, &row, now).await?;
+    if annuaire_sante::declared(&row) != annuaire_sante::declared(stored) {
+        annuaire_sante::enqueue(&txn, &state.settings.annuaire_sante, &row, false, now).await?;
+    }
     repo::change_requests::delete(&txn, account.id).await?;
     repo::audit::record(
         &txn,
@@ -305,9 +314,8 @@ pub async fn accept_change(
         .await?;
     }
     txn.commit().await?;
-    if published {
-        state.outbox.wake();
-    }
+    // A directory publication, or a lookup of a changed identifier, may be waiting.
+    state.outbox.wake();
     Ok(())
 }
 

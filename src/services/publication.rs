@@ -145,6 +145,33 @@ pub async fn reconcile_all(
     db: &DatabaseConnection,
     directory: &dyn Directory,
 ) -> anyhow::Result<ReconcileReport> {
+    let desired: Vec<MailboxEntry> = desired_all(db)
+        .await?
+        .into_iter()
+        .map(|d| d.entry)
+        .collect();
+    reconcile(directory, &desired).await
+}
+
+/// One entry publication wants, with what the entry itself does not say about its holder.
+#[derive(Debug, Clone)]
+pub struct Desired {
+    pub entry: MailboxEntry,
+    /// The holder's région (INSEE code), for administrators' scopes.
+    pub region: String,
+    /// The holder's structure identifier as scopes name it (`structure:<id>`).
+    pub structure: Option<String>,
+    /// A person's structure as an idNatStruct (`1` + FINESS), when the profile names one; an
+    /// organisation's is in its entry.
+    pub person_structure: Option<String>,
+}
+
+/// Every entry of every account and BAL ORG, per the rules above: what `directory sync` makes
+/// the directory equal, and what the national extraction export writes (its MSSanté branch).
+///
+/// # Errors
+/// Database failures.
+pub async fn desired_all(db: &DatabaseConnection) -> Result<Vec<Desired>, sea_orm::DbErr> {
     let mut profiles: std::collections::HashMap<i32, StoredProfile> = repo::profiles::all(db)
         .await?
         .into_iter()
@@ -153,14 +180,36 @@ pub async fn reconcile_all(
     let mut desired = Vec::new();
     for account in repo::accounts::all_validated(db).await? {
         if let Some(profile) = profiles.remove(&account.id) {
-            desired.extend(desired_entries(&account, &profile));
+            let structure = Some(profile.identifiant_structure.clone()).filter(|s| !s.is_empty());
+            let person_structure = crate::domain::Finess::parse(&profile.identifiant_structure)
+                .ok()
+                .map(|finess| format!("1{}", finess.as_str()));
+            desired.extend(
+                desired_entries(&account, &profile)
+                    .into_iter()
+                    .map(|entry| Desired {
+                        entry,
+                        region: profile.region.clone(),
+                        structure: structure.clone(),
+                        person_structure: person_structure.clone(),
+                    }),
+            );
         }
     }
     for org in repo::orgs::all_validated(db).await? {
         let responsables = responsable_addresses(db, org.id).await?;
-        desired.extend(desired_org_entries(&org, &responsables));
+        desired.extend(
+            desired_org_entries(&org, &responsables)
+                .into_iter()
+                .map(|entry| Desired {
+                    entry,
+                    region: org.region.clone(),
+                    structure: org.structure().map(str::to_owned),
+                    person_structure: None,
+                }),
+        );
     }
-    reconcile(directory, &desired).await
+    Ok(desired)
 }
 
 fn branch_label(branch: Branch) -> &'static str {

@@ -13,7 +13,7 @@ use crate::{
     mail::OutgoingMail,
     outbox::{self, Job, Publish},
     repo,
-    services::profile,
+    services::{annuaire_sante, profile},
     state::AppState,
 };
 
@@ -81,6 +81,8 @@ pub struct QueueEntry {
     pub psc_verified: bool,
     /// Another account claims the same national identifier (its profile, or its e-CPS).
     pub contested: bool,
+    /// What the Annuaire Santé cross-check found wrong, if anything.
+    pub annuaire: Option<annuaire_sante::Flag>,
 }
 
 /// The pending accounts within the filter, oldest first, and the time they are measured at.
@@ -100,9 +102,13 @@ pub async fn pending_queue(
         .filter_map(|(_, p)| identifier_of(p))
         .collect();
     let claims = repo::profiles::claimants(db, &identifiers).await?;
+    let checks = repo::annuaire_checks::of_accounts(db, &ids).await?;
     let entries = pending
         .into_iter()
         .map(|(account, profile)| QueueEntry {
+            annuaire: checks
+                .get(&account.id)
+                .and_then(|check| annuaire_sante::flag(check, &account, &profile)),
             psc_verified: verified.contains(&account.id),
             contested: identifier_of(&profile)
                 .and_then(|key| claims.get(&key))
@@ -126,6 +132,8 @@ pub struct AccountDetail {
     pub contested_by: Vec<i32>,
     /// A pending change to the identity fields.
     pub change_request: Option<crate::domain::profile::ChangeRequest>,
+    /// The Annuaire Santé cross-check of the identifier the profile declares now.
+    pub annuaire: Option<crate::annuaire_sante::StoredCheck>,
 }
 
 /// The profile's `(type, number)`, when it declares one.
@@ -167,6 +175,10 @@ pub async fn account_detail(
         verified_fields,
         contested_by,
         change_request: repo::change_requests::find(db, account.id).await?,
+        annuaire: match profile {
+            Some(profile) => annuaire_sante::current(db, profile).await?,
+            None => None,
+        },
     })
 }
 

@@ -11,12 +11,15 @@ use axum::{
 use chrono::{DateTime, FixedOffset};
 use serde::Deserialize;
 use templates::views::{
-    AdminAccountView, AdminQueueView, AuditRow, ChangeRow, FieldErrors, QueueRow, SelectOption,
+    AdminAccountView, AdminQueueView, AnnuaireCheckView, AnnuaireStatus, AuditRow, ChangeRow,
+    ComparisonRow, FieldErrors, PractitionerRoleView, PractitionerView, QueueRow, SelectOption,
 };
 
 use super::{context::Ctx, form::AppForm};
+use crate::annuaire_sante::{Outcome, StoredCheck};
 use crate::auth::session::AdminUser;
 use crate::domain::{Account, QueueFilter, Scope};
+use crate::services::annuaire_sante::Compared;
 use crate::{
     domain::{
         self, IdentifierType, NationalId,
@@ -29,7 +32,7 @@ use crate::{
     error::{AppError, Result},
     services::password::{self, AdminResetOutcome},
     services::{
-        org, profile_edit,
+        annuaire_sante, org, profile_edit,
         validation::{self, Decider, DecisionError, MAX_REASON_CHARS},
     },
     state::AppState,
@@ -46,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .route(urls::ADMIN_CHANGE_REFUSE, post(change_refuse_post))
         .route(urls::ADMIN_DISABLE, post(disable_post))
         .route(urls::ADMIN_REACTIVATE, post(reactivate_post))
+        .route(urls::ADMIN_ANNUAIRE_REFRESH, post(annuaire_refresh_post))
 }
 
 #[derive(Deserialize, Default)]
@@ -92,6 +96,7 @@ async fn queue_get(
                 age_hours: age.num_hours(),
                 psc_verified: entry.psc_verified,
                 contested: entry.contested,
+                annuaire_mark: entry.annuaire.map(|flag| annuaire_mark(flag).to_owned()),
                 href: urls::admin_account(account.id),
             }
         })
@@ -196,6 +201,7 @@ async fn org_queue_rows(
                 age_hours: age.num_hours(),
                 psc_verified: false,
                 contested: false,
+                annuaire_mark: None,
                 href: urls::org_action(urls::ADMIN_ORG, o.id, None),
             }
         })
@@ -484,6 +490,29 @@ async fn disable_post(
     Ok(Redirect::to(&urls::admin_account(id)).into_response())
 }
 
+/// Queues a fresh Annuaire Santé lookup of the account's declared identifier (the "Actualiser"
+/// and "Réessayer" buttons); the page then shows "Vérification en cours" until the worker stored
+/// the answer. Never waits for the API.
+async fn annuaire_refresh_post(
+    State(state): State<AppState>,
+    admin: AdminUser,
+    Path(id): Path<i32>,
+) -> Result<Response> {
+    let (_, profile) = load(&state, &admin, id).await?;
+    if let Some(profile) = profile
+        && annuaire_sante::refresh(
+            &state.db,
+            &state.settings.annuaire_sante,
+            &profile,
+            state.clock.now(),
+        )
+        .await?
+    {
+        state.outbox.wake();
+    }
+    Ok(Redirect::to(&urls::admin_account(id)).into_response())
+}
+
 /// Re-enables an account an administrator disabled (a closed one stays closed).
 async fn reactivate_post(
     State(state): State<AppState>,
@@ -575,6 +604,8 @@ async fn detail_view(
             .collect(),
         contested_by: detail.contested_by,
         identifier_check: profile.and_then(identifier_check),
+        annuaire: profile
+            .and_then(|p| annuaire_view(state, account, p, detail.annuaire.as_ref(), psc_verified)),
         mailbox_address: account.mailbox_address.clone(),
         rejection_reason: account.rejection_reason.clone(),
         history,
@@ -651,6 +682,120 @@ fn identifier_check(profile: &StoredProfile) -> Option<String> {
         Ok(_) => format!("Clé {label} valide"),
         Err(_) if luhn_valid(id) => format!("Numéro {label} mal formé"),
         Err(_) => format!("Clé {label} invalide"),
+    })
+}
+
+/// The queue's text mark of a risky cross-check.
+fn annuaire_mark(flag: annuaire_sante::Flag) -> &'static str {
+    match flag {
+        annuaire_sante::Flag::Unknown => "Identifiant inconnu de l'Annuaire Santé",
+        annuaire_sante::Flag::Mismatch => "Écart avec l'Annuaire Santé",
+        annuaire_sante::Flag::Inactive => "Inactif dans l'Annuaire Santé",
+    }
+}
+
+/// The Annuaire Santé section of the detail page; `None` when the profile declares no
+/// identifier.
+fn annuaire_view(
+    state: &AppState,
+    account: &Account,
+    profile: &StoredProfile,
+    check: Option<&StoredCheck>,
+    psc_verified: bool,
+) -> Option<AnnuaireCheckView> {
+    let declared = annuaire_sante::declared(profile)?;
+    let status = match check {
+        _ if !state.settings.annuaire_sante.enabled => AnnuaireStatus::Disabled,
+        None => AnnuaireStatus::NotRequested,
+        Some(c) if c.in_progress() => AnnuaireStatus::InProgress,
+        Some(c) => match c.outcome {
+            Some(Outcome::Found) => AnnuaireStatus::Found,
+            Some(Outcome::Unknown) => AnnuaireStatus::Unknown,
+            Some(Outcome::Unavailable) | None => AnnuaireStatus::Unavailable,
+        },
+    };
+    let practitioner = check.and_then(|c| c.practitioner.as_ref());
+    let with_code = |label: Option<String>, code: &str| {
+        label.map_or_else(|| code.to_owned(), |label| format!("{label} ({code})"))
+    };
+    let profession = |code: &str| {
+        with_code(
+            state
+                .nomenclatures
+                .profession(code)
+                .map(|p| p.label.clone()),
+            code,
+        )
+    };
+    let comparison = practitioner
+        .map(|p| annuaire_sante::compare(p, account, profile))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| {
+            let (label, show): (&str, &dyn Fn(&str) -> String) = match c.what {
+                Compared::Nom => ("Nom", &|v: &str| v.to_owned()),
+                Compared::Prenom => ("Prénom", &|v: &str| v.to_owned()),
+                Compared::Profession => ("Profession", &profession),
+                Compared::Region => ("Région", &region_label),
+            };
+            ComparisonRow {
+                label: label.to_owned(),
+                typed: if c.typed.is_empty() {
+                    String::new()
+                } else {
+                    show(&c.typed)
+                },
+                directory: c
+                    .directory
+                    .iter()
+                    .map(|v| show(v))
+                    .collect::<Vec<_>>()
+                    .join(" ; "),
+                agrees: c.agrees,
+            }
+        })
+        .collect();
+    Some(AnnuaireCheckView {
+        status,
+        identifier: declared.key.replacen(':', " ", 1),
+        checked_at: check.and_then(|c| c.checked_at).map(format_time),
+        psc_verified,
+        practitioner: practitioner.map(|p| PractitionerView {
+            active: annuaire_sante::practising(p),
+            names: p
+                .names
+                .iter()
+                .map(|n| {
+                    [n.prefix.as_deref().unwrap_or_default(), &n.given, &n.family]
+                        .into_iter()
+                        .filter(|part| !part.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect(),
+            roles: p
+                .roles
+                .iter()
+                .map(|r| PractitionerRoleView {
+                    active: r.active,
+                    profession: r.profession.as_deref().map(profession).unwrap_or_default(),
+                    savoir_faire: r
+                        .savoir_faire
+                        .iter()
+                        .map(|code| {
+                            with_code(
+                                state.nomenclatures.specialty(code).map(|s| s.label.clone()),
+                                code,
+                            )
+                        })
+                        .collect(),
+                    organisation: r.organisation.clone().unwrap_or_default(),
+                    region: r.region.as_deref().map(region_label).unwrap_or_default(),
+                })
+                .collect(),
+        }),
+        comparison,
+        refresh_action: urls::admin_annuaire_refresh(account.id),
     })
 }
 

@@ -10,6 +10,7 @@ mod account;
 mod account_profile;
 mod admin;
 mod admin_dashboard;
+mod admin_export;
 mod admin_mfa;
 mod admin_org;
 mod assets;
@@ -87,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin_mfa::router())
         .merge(admin_org::router())
         .merge(admin_dashboard::router())
+        .merge(admin_export::router())
         .merge(org::router())
         .merge(psc::router())
         .fallback(errors::not_found)

@@ -350,6 +350,9 @@ pub struct QueueRow {
     pub psc_verified: bool,
     /// Another account claims the same national identifier.
     pub contested: bool,
+    /// What the Annuaire Santé cross-check found wrong, as text ("Identifiant inconnu de
+    /// l'Annuaire Santé", "Écart avec l'Annuaire Santé"…), when anything.
+    pub annuaire_mark: Option<String>,
 }
 
 /// The administrators' detail page of one account.
@@ -374,6 +377,8 @@ pub struct AdminAccountView {
     pub contested_by: Vec<i32>,
     /// Result of the national identifier's check, e.g. "Clé RPPS valide" / "Clé RPPS invalide".
     pub identifier_check: Option<String>,
+    /// The Annuaire Santé cross-check of the declared identifier; `None` when none is declared.
+    pub annuaire: Option<AnnuaireCheckView>,
     /// The address assigned on validation.
     pub mailbox_address: Option<String>,
     pub rejection_reason: Option<String>,
@@ -820,4 +825,74 @@ pub struct SecondFactorCodeView {
 #[derive(Debug, Clone, Default)]
 pub struct RecoveryCodesView {
     pub codes: Vec<String>,
+}
+
+/// Where the Annuaire Santé cross-check of an account stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AnnuaireStatus {
+    /// `annuaire_sante.enabled` is off.
+    #[default]
+    Disabled,
+    /// No lookup was asked for (an identifier Pro Santé Connect vouches for).
+    NotRequested,
+    /// A lookup waits in the outbox.
+    InProgress,
+    /// The directory gave no answer at the last attempt.
+    Unavailable,
+    /// The directory knows no practitioner with this identifier.
+    Unknown,
+    /// The directory answered with a practitioner.
+    Found,
+}
+
+/// The Annuaire Santé cross-check on the administrators' detail page.
+#[derive(Debug, Clone, Default)]
+pub struct AnnuaireCheckView {
+    pub status: AnnuaireStatus,
+    /// "RPPS 10001234567".
+    pub identifier: String,
+    /// When the directory last answered, e.g. "04/12/2026 14:05 UTC".
+    pub checked_at: Option<String>,
+    /// The account's identity was verified by Pro Santé Connect.
+    pub psc_verified: bool,
+    /// What the directory said at its last answer (kept through a later outage).
+    pub practitioner: Option<PractitionerView>,
+    /// The directory beside what the user typed.
+    pub comparison: Vec<ComparisonRow>,
+    /// Where the refresh / retry button posts.
+    pub refresh_action: String,
+}
+
+/// A practitioner as the Annuaire Santé describes them.
+#[derive(Debug, Clone, Default)]
+pub struct PractitionerView {
+    pub active: bool,
+    /// Exercise names, e.g. "DR CLAIRE MARTIN".
+    pub names: Vec<String>,
+    pub roles: Vec<PractitionerRoleView>,
+}
+
+/// One exercise of a practitioner.
+#[derive(Debug, Clone, Default)]
+pub struct PractitionerRoleView {
+    pub active: bool,
+    /// "Pharmacien (21)".
+    pub profession: String,
+    /// "Médecine générale (SM54)", one per savoir-faire.
+    pub savoir_faire: Vec<String>,
+    pub organisation: String,
+    /// Région label, empty when unknown.
+    pub region: String,
+}
+
+/// One line of the side-by-side comparison.
+#[derive(Debug, Clone, Default)]
+pub struct ComparisonRow {
+    /// "Nom", "Prénom", "Profession", "Région".
+    pub label: String,
+    pub typed: String,
+    /// What the directory says; empty when it says nothing.
+    pub directory: String,
+    /// `None`: nothing to compare with.
+    pub agrees: Option<bool>,
 }

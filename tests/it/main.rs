@@ -4,6 +4,8 @@ mod account_closure;
 mod account_sessions;
 mod admin_console;
 mod admin_mfa;
+mod annuaire_sante;
+mod ans_export;
 mod bal_org;
 mod browser;
 mod cgu;

@@ -73,6 +73,10 @@ pub fn admin_queue(ctx: &PageContext, view: &AdminQueueView) -> Markup {
                 a href=(urls::ADMIN_DASHBOARD) { "Tableau de bord des délais" }
                 " · "
                 a href=(urls::ADMIN_QUEUE_CSV) download { "Exporter la file d'attente (CSV)" }
+                " · "
+                a href=(urls::ADMIN_EXPORT_ANNUAIRE) download {
+                    "Exporter les BAL publiées (format de l'extraction ANS)"
+                }
             }
             (queue_counts(view))
             (queue_filters(view, filtered))
@@ -226,6 +230,9 @@ fn queue_row(row: &QueueRow) -> Markup {
                 @if row.psc_verified { (psc_badge()) }
                 @else { span.muted { "Non vérifiée" } }
                 @if row.contested { " " (contested_badge()) }
+                @if let Some(mark) = &row.annuaire_mark {
+                    " " span.badge.badge-rejected.annuaire-mark { (mark) }
+                }
             }
             td {
                 a href=(row.href) {
@@ -493,6 +500,9 @@ pub fn admin_account(ctx: &PageContext, view: &AdminAccountView) -> Markup {
         h2 { "Informations saisies par l'utilisateur" }
         (account_fields(&view.fields, &view.psc_verified_fields))
         (checks(view))
+        @if let Some(annuaire) = &view.annuaire {
+            (super::admin_annuaire::annuaire_section(ctx, annuaire))
+        }
         @if view.pending { (decision_forms(ctx, view)) }
         @if !view.disabled { (password_reset_form(ctx, view)) }
         @if !view.change_request.is_empty() { (change_request(ctx, view)) }

@@ -46,6 +46,7 @@ fn row(id: i32, nom: &str, age_hours: i64) -> QueueRow {
         age_hours,
         psc_verified: false,
         contested: false,
+        annuaire_mark: None,
         href: urls::admin_account(id),
     }
 }

@@ -4,6 +4,7 @@
 mod accessibility;
 mod account;
 mod admin;
+mod admin_annuaire;
 mod dashboard;
 mod home;
 mod org;

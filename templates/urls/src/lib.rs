@@ -44,8 +44,13 @@ pub const ADMIN: &str = "/admin";
 pub const ADMIN_DASHBOARD: &str = "/admin/tableau-de-bord";
 /// The queue of the admin's scope as CSV.
 pub const ADMIN_QUEUE_CSV: &str = "/admin/comptes.csv";
+/// The boxes of the admin's scope published in the MSSanté directory, in the ANS's national
+/// extraction format (issue 13).
+pub const ADMIN_EXPORT_ANNUAIRE: &str = "/admin/export-annuaire";
 /// Route pattern; build links with [`admin_account`].
 pub const ADMIN_ACCOUNT: &str = "/admin/comptes/{id}";
+/// Route pattern; build links with [`admin_annuaire_refresh`].
+pub const ADMIN_ANNUAIRE_REFRESH: &str = "/admin/comptes/{id}/annuaire-sante";
 /// Route pattern; build links with [`admin_validate`].
 pub const ADMIN_VALIDATE: &str = "/admin/comptes/{id}/valider";
 /// Route pattern; build links with [`admin_reject`].
@@ -128,6 +133,11 @@ pub fn admin_account(id: i32) -> String {
     format!("/admin/comptes/{id}")
 }
 
+/// Path the Annuaire Santé "Actualiser" / "Réessayer" form posts to.
+pub fn admin_annuaire_refresh(id: i32) -> String {
+    format!("/admin/comptes/{id}/annuaire-sante")
+}
+
 /// Path the "Valider le compte" form posts to.
 pub fn admin_validate(id: i32) -> String {
     format!("/admin/comptes/{id}/valider")
@@ -182,6 +192,10 @@ mod tests {
         assert_eq!(admin_account(42), ADMIN_ACCOUNT.replace("{id}", "42"));
         assert_eq!(admin_validate(42), ADMIN_VALIDATE.replace("{id}", "42"));
         assert_eq!(admin_reject(42), ADMIN_REJECT.replace("{id}", "42"));
+        assert_eq!(
+            admin_annuaire_refresh(42),
+            ADMIN_ANNUAIRE_REFRESH.replace("{id}", "42")
+        );
         assert_eq!(
             email_change_confirmation("t"),
             ACCOUNT_EMAIL_CONFIRMATION.replace("{token}", "t")

@@ -965,12 +965,22 @@ impl TestApp {
     /// directory settings (and the app's cheap argon2 costs). `stdin` is written to its standard
     /// input. Runs on the blocking pool: the app keeps serving meanwhile.
     pub async fn run_cli(&self, args: &[&str], stdin: Option<&str>) -> CliOutput {
+        self.run_cli_with(args, stdin, &[]).await
+    }
+
+    /// [`TestApp::run_cli`] with `extra` `MSS__…` variables on top (e.g. another log level).
+    pub async fn run_cli_with(
+        &self,
+        args: &[&str],
+        stdin: Option<&str>,
+        extra: &[(&str, &str)],
+    ) -> CliOutput {
         use secrecy::ExposeSecret;
         use std::io::Write;
         use std::process::{Command, Stdio};
 
         let s = &self.settings;
-        let env: Vec<(&str, String)> = vec![
+        let mut env: Vec<(&str, String)> = vec![
             ("MSS__DATABASE__URL", s.database.url.clone()),
             ("MSS__DATABASE__MAX_CONNECTIONS", "2".into()),
             ("MSS__LOG__LEVEL", "warn".into()),
@@ -999,6 +1009,8 @@ impl TestApp {
                 s.directory.timeout_secs.to_string(),
             ),
         ];
+        env.retain(|(key, _)| !extra.iter().any(|(k, _)| k == key));
+        env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
         let mut command = Command::new(env!("CARGO_BIN_EXE_mss-onboarding"));
         command
             .args(args)

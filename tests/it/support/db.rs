@@ -21,7 +21,7 @@ use tempfile::TempDir;
 use uuid::Uuid;
 
 /// Every table of the schema.
-pub const TABLES: [&str; 19] = [
+pub const TABLES: [&str; 20] = [
     "accounts",
     "account_profiles",
     "email_tokens",
@@ -41,6 +41,7 @@ pub const TABLES: [&str; 19] = [
     "org_events",
     "reminder_runs",
     "reminder_notices",
+    "annuaire_sante_checks",
 ];
 
 /// The database of one test; the SQLite folder lives as long as this value.

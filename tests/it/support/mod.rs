@@ -8,6 +8,7 @@ pub mod app;
 pub mod browser;
 pub mod db;
 pub mod faulty_oidc;
+pub mod fhir;
 pub mod fixtures;
 pub mod html;
 pub mod ldap;
