@@ -8,6 +8,7 @@ use ldap3::ldap_escape;
 use super::{printed_text, sign_in};
 use crate::support::app::totp_code;
 use crate::support::browser::scenario;
+use crate::support::fhir::{FhirSimulator, SimPractitioner};
 use crate::support::fixtures::SeedAccount;
 use crate::support::ldap::TestLdap;
 use crate::support::{TestUser, db, spawn_app_with};
@@ -16,9 +17,25 @@ use crate::support::{TestUser, db, spawn_app_with};
 async fn an_administrator_validates_an_account_in_the_browser_and_the_user_sees_the_address() {
     let ldap = TestLdap::start().await;
     let directory = ldap.settings();
-    let app = spawn_app_with(|s| s.directory = directory).await;
+    // The Annuaire Santé knows the RPPS under another family name: the cross-check shows the
+    // mismatch on the detail page and marks the queue row.
+    let fhir = FhirSimulator::start().await;
+    let annuaire = fhir.settings();
+    let app = spawn_app_with(|s| {
+        s.directory = directory;
+        s.annuaire_sante = annuaire;
+    })
+    .await;
     let user = TestUser::generate();
+    fhir.add(SimPractitioner::new(
+        &user.rpps,
+        "MARTIN",
+        &user.prenom.to_uppercase(),
+        "21",
+        "31620",
+    ));
     let (_, id) = app.pending_user(&user, "oui", &user.profile_form()).await;
+    app.drain_outbox().await;
     // Another account, waiting for 50 h: the queue marks it in words, not only in colour.
     app.seed_pending(&SeedAccount::pharmacist("Paul", "Ancien").waiting_hours(50))
         .await;
@@ -26,6 +43,7 @@ async fn an_administrator_validates_an_account_in_the_browser_and_the_user_sees_
     app.make_admin(&admin, "national").await;
 
     scenario("administration", move |b| async move {
+        let _fhir = &fhir;
         // Sign-in, then the second factor's enrolment.
         sign_in(&b, &app, &admin.email, &admin.password).await;
         b.wait_for_path("/admin/double-authentification").await;
@@ -48,11 +66,16 @@ async fn an_administrator_validates_an_account_in_the_browser_and_the_user_sees_
         let queue = b.page_text().await;
         assert!(queue.contains("plus de 48 h"), "{queue}");
         assert!(queue.contains(&user.nom), "{queue}");
+        let mark = b.text_of("span.annuaire-mark").await;
+        assert!(!mark.is_empty(), "the risky account is marked in words");
 
         // The account: a rejection without a reason is refused, then the validation.
         b.click(&format!("a[href=\"/admin/comptes/{id}\"]")).await;
         b.wait_for_path(&format!("/admin/comptes/{id}")).await;
         b.check("compte-a-examiner").await;
+        let cross_check = b.text_of("section.annuaire-sante").await;
+        assert!(cross_check.contains("Écart"), "{cross_check}");
+        assert!(cross_check.contains("MARTIN"), "{cross_check}");
         b.click_text("Refuser le compte").await;
         b.check("refus-sans-motif").await;
         assert_eq!(b.focused().await, "error-summary");
@@ -83,7 +106,9 @@ async fn an_administrator_validates_an_account_in_the_browser_and_the_user_sees_
         b.check("compte-valide").await;
         assert_eq!(b.text_of(".mailbox-address-value").await, address);
         let printed = printed_text(&b, "administration-compte-valide").await;
-        assert!(printed.contains(&address), "{printed}");
+        // A long address may still wrap on paper: compare without the line breaks.
+        let unwrapped: String = printed.split_whitespace().collect();
+        assert!(unwrapped.contains(&address), "{printed}");
         assert!(printed.contains("Compte validé le"), "{printed}");
         assert!(printed.contains(&app.settings.support.phone), "{printed}");
         assert!(!printed.contains("Se déconnecter"), "{printed}");

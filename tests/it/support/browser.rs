@@ -482,11 +482,37 @@ impl Browser {
         }
     }
 
-    /// Saves `target/e2e-screenshots/{scenario}-{NN}-{step}.png` (best effort).
+    /// Saves `target/e2e-screenshots/{scenario}-{NN}-{step}.png` (best effort): the whole
+    /// page, not only the window (WebDriver shoots the viewport, so the window is made as tall
+    /// as the page for the shot, up to 8,000 px, then put back).
     pub async fn save_screenshot(&self, step: &str) {
         let n = self.shots.fetch_add(1, Ordering::SeqCst) + 1;
         let path = screenshot_dir().join(format!("{}-{n:02}-{step}.png", self.scenario));
-        match self.client.screenshot().await {
+        let window = self.client.get_window_size().await.ok();
+        let page_height = self
+            .client
+            .execute("return document.documentElement.scrollHeight", Vec::new())
+            .await
+            .ok()
+            .and_then(|h| h.as_u64());
+        if let (Some((width, height)), Some(page)) = (window, page_height)
+            && page > height
+        {
+            let tall = u32::try_from(page.min(8_000)).unwrap_or(8_000);
+            let width = u32::try_from(width).unwrap_or(DESKTOP.0);
+            let _ = self.client.set_window_size(width, tall).await;
+        }
+        let shot = self.client.screenshot().await;
+        if let Some((width, height)) = window {
+            let _ = self
+                .client
+                .set_window_size(
+                    u32::try_from(width).unwrap_or(DESKTOP.0),
+                    u32::try_from(height).unwrap_or(DESKTOP.1),
+                )
+                .await;
+        }
+        match shot {
             Ok(png) => {
                 if let Err(e) = std::fs::write(&path, png) {
                     eprintln!("screenshot {}: {e}", path.display());
