@@ -244,34 +244,24 @@ impl<'a> Street<'a> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::mapping::tests::sample;
     use super::super::{Branch, Holder};
     use super::*;
 
+    /// The mapping tests' pharmacist, with the fields this file's assertions read.
     fn person() -> MailboxEntry {
+        let mut entry = sample(Branch::Mssante, "jeanne.dupont@pharmacien.oc.mssante.fr");
+        if let Holder::Person { prenom, .. } = &mut entry.holder {
+            *prenom = "Jeanne".into();
+        }
         MailboxEntry {
-            branch: Branch::Mssante,
-            mail: "jeanne.dupont@pharmacien.oc.mssante.fr".into(),
-            bal_type: "PER".into(),
-            holder: Holder::Person {
-                nom: "Dupont".into(),
-                prenom: "Jeanne".into(),
-                rpps: Some("10001234567".into()),
-                id_nat_ps: Some("810001234567".into()),
-                profession_code: "21".into(),
-                savoir_faire: None,
-            },
-            dematerialisation: true,
-            liste_rouge: false,
             service: Some("Officine".into()),
-            description: None,
-            region: "76".into(),
             departement: Some("31".into()),
             telephone: None,
-            organisation: Some("Pharmacie du Centre".into()),
             street: Some("12 bis rue de la Loge".into()),
             postal_code: Some("31620".into()),
             locality: Some("Fronton".into()),
-            published: vec![("mssCiviliteExercice".into(), "DR".into())],
+            ..entry
         }
     }
 
