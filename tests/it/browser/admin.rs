@@ -70,7 +70,8 @@ async fn an_administrator_validates_an_account_in_the_browser_and_the_user_sees_
         assert!(!mark.is_empty(), "the risky account is marked in words");
 
         // The account: a rejection without a reason is refused, then the validation.
-        b.click(&format!("a[href=\"/admin/comptes/{id}\"]")).await;
+        b.click_to_load(&format!("a[href=\"/admin/comptes/{id}\"]"))
+            .await;
         b.wait_for_path(&format!("/admin/comptes/{id}")).await;
         b.check("compte-a-examiner").await;
         let cross_check = b.text_of("section.annuaire-sante").await;
@@ -101,6 +102,7 @@ async fn an_administrator_validates_an_account_in_the_browser_and_the_user_sees_
         // The user signs in on the same browser: /compte shows the address, and prints it.
         b.goto(&app.url("/admin")).await;
         b.click_text("Se déconnecter").await;
+        b.wait_for_path("/").await;
         sign_in(&b, &app, &user.email, &user.password).await;
         b.wait_for_path("/compte").await;
         b.check("compte-valide").await;

@@ -17,7 +17,7 @@ async fn the_accessibility_statement_is_linked_from_every_footer() {
                 "on {path}"
             );
         }
-        b.click("footer a[href=\"/accessibilite\"]").await;
+        b.click_to_load("footer a[href=\"/accessibilite\"]").await;
         b.wait_for_path("/accessibilite").await;
         b.check("declaration").await;
         let text = b.page_text().await;

@@ -317,7 +317,7 @@ impl Browser {
             .unwrap_or_else(|e| panic!("type into {name}: {e}"));
     }
 
-    /// Clicks the element matching `css`.
+    /// Clicks the element matching `css`, staying on the page (a field, an in-page link).
     pub async fn click(&self, css: &str) {
         self.find(css)
             .await
@@ -326,16 +326,59 @@ impl Browser {
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
-    /// Clicks the button or link whose visible text is `text`.
+    /// Clicks the link or button matching `css` and waits for the page it loads.
+    pub async fn click_to_load(&self, css: &str) {
+        self.mark_document().await;
+        self.click(css).await;
+        self.wait_for_new_document(css).await;
+    }
+
+    /// Clicks the button or link whose visible text is `text` and waits for the page it loads
+    /// (a form's answer, even at the same URL, is a new document).
     pub async fn click_text(&self, text: &str) {
         let xpath = format!("//*[self::button or self::a][normalize-space(.)=\"{text}\"]");
-        self.client
+        let target = self
+            .client
             .find(Locator::XPath(&xpath))
             .await
-            .unwrap_or_else(|e| panic!("no button or link \"{text}\": {e}"))
+            .unwrap_or_else(|e| panic!("no button or link \"{text}\": {e}"));
+        self.mark_document().await;
+        target
             .click()
             .await
             .unwrap_or_else(|e| panic!("click \"{text}\": {e}"));
+        self.wait_for_new_document(text).await;
+    }
+
+    /// Marks the current document, so [`Self::wait_for_new_document`] can tell it was replaced.
+    async fn mark_document(&self) {
+        self.script("window.__e2eOldDocument = true; return null")
+            .await;
+    }
+
+    /// Waits (up to 15 s) until the marked document is gone and the new one has loaded. WebDriver's
+    /// click may return before a form's navigation has even started; without this, the next
+    /// command could act on the old page, or a `goto` could be overtaken by the form's answer.
+    pub async fn wait_for_new_document(&self, after: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            // While the page changes, the script may fail: that is "not yet".
+            let state = self
+                .client
+                .execute(
+                    "return window.__e2eOldDocument === true ? 'old' : document.readyState",
+                    Vec::new(),
+                )
+                .await;
+            if matches!(&state, Ok(Value::String(s)) if s == "complete") {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no new page loaded after {after:?} (still {state:?})"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     // ---- keyboard ------------------------------------------------------------------------
