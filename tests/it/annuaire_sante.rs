@@ -5,7 +5,7 @@
 //! leave "Vérification indisponible" and a retry button, never an error page.
 
 use crate::support::fhir::{Behaviour, FhirSimulator, SimPractitioner};
-use crate::support::{DrainReportExt, TestApp, TestUser, db, html, spawn_app_with};
+use crate::support::{DrainReportExt, TestApp, TestResponse, TestUser, db, html, spawn_app_with};
 
 /// The simulator and an app looking identifiers up in it.
 async fn app_with_annuaire() -> (TestApp, FhirSimulator) {
@@ -31,6 +31,16 @@ fn as_registered(user: &TestUser) -> SimPractitioner {
 async fn registered(app: &TestApp, user: &TestUser) -> i32 {
     let (_, id) = app.pending_user(user, "oui", &user.profile_form()).await;
     id
+}
+
+/// `user` registers, the worker runs the lookup, and a national administrator opens the account:
+/// `(admin, account id, detail page)`.
+async fn looked_up(app: &TestApp, user: &TestUser) -> (TestApp, i32, TestResponse) {
+    let id = registered(app, user).await;
+    app.drain_outbox().await.assert_delivered();
+    let (admin, _) = app.national_admin().await;
+    let page = admin.get(&format!("/admin/comptes/{id}")).await;
+    (admin, id, page)
 }
 
 /// The detail page's Annuaire Santé section, as text.
@@ -121,12 +131,9 @@ async fn a_name_mismatch_is_marked_in_words_on_the_page_and_in_the_queue() {
         family: "QUELQUAUTRE".into(),
         ..as_registered(&user)
     });
-    let id = registered(&app, &user).await;
 
     // Act
-    app.drain_outbox().await.assert_delivered();
-    let (admin, _) = app.national_admin().await;
-    let page = admin.get(&format!("/admin/comptes/{id}")).await;
+    let (admin, id, page) = looked_up(&app, &user).await;
 
     // Assert
     page.assert_status(200);
@@ -148,12 +155,9 @@ async fn an_identifier_unknown_to_the_directory_is_flagged() {
     // Arrange: the simulator knows nobody.
     let (app, _sim) = app_with_annuaire().await;
     let user = TestUser::generate();
-    let id = registered(&app, &user).await;
 
     // Act
-    app.drain_outbox().await.assert_delivered();
-    let (admin, _) = app.national_admin().await;
-    let page = admin.get(&format!("/admin/comptes/{id}")).await;
+    let (admin, id, page) = looked_up(&app, &user).await;
 
     // Assert
     page.assert_status(200);
@@ -175,12 +179,9 @@ async fn an_inactive_practitioner_is_said_inactive() {
     practitioner.active = false;
     practitioner.roles[0].active = false;
     sim.add(practitioner);
-    let id = registered(&app, &user).await;
 
     // Act
-    app.drain_outbox().await.assert_delivered();
-    let (admin, _) = app.national_admin().await;
-    let page = admin.get(&format!("/admin/comptes/{id}")).await;
+    let (admin, id, page) = looked_up(&app, &user).await;
 
     // Assert
     page.assert_status(200);
@@ -349,12 +350,9 @@ async fn without_the_setting_nothing_is_looked_up_and_the_page_says_so() {
     let app = spawn_app_with(|_| {}).await;
     assert!(!app.settings.annuaire_sante.enabled);
     let user = TestUser::generate();
-    let id = registered(&app, &user).await;
 
     // Act
-    app.drain_outbox().await.assert_delivered();
-    let (admin, _) = app.national_admin().await;
-    let page = admin.get(&format!("/admin/comptes/{id}")).await;
+    let (_admin, _id, page) = looked_up(&app, &user).await;
 
     // Assert
     page.assert_status(200);
