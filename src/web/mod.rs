@@ -5,7 +5,6 @@ pub mod context;
 pub mod errors;
 pub mod form;
 
-mod accessibility;
 mod account;
 mod account_profile;
 mod admin;
@@ -70,7 +69,6 @@ pub fn router(state: AppState) -> Router {
     let https = state.public_url.is_https();
     let features = Router::new()
         .merge(home::router())
-        .merge(accessibility::router())
         .merge(health::router())
         .merge(assets::router())
         .merge(signup::router(&state))

@@ -24,6 +24,7 @@ use fantoccini::wd::PrintConfiguration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
+use super::app::eventually;
 use super::smtp::{CapturedMail, free_port};
 
 /// One browser at a time: Chromium takes most of a core while it renders, and the machine has
@@ -239,12 +240,8 @@ impl Browser {
 
     /// The visible text of the page's `<main>` (or body).
     pub async fn page_text(&self) -> String {
-        self.script_string("return (document.querySelector('main') || document.body).innerText")
+        self.script_text("return (document.querySelector('main') || document.body).innerText")
             .await
-    }
-
-    pub async fn source(&self) -> String {
-        self.client.source().await.expect("page source")
     }
 
     pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
@@ -294,10 +291,6 @@ impl Browser {
 
     /// The string a script returns (empty when it returns something else).
     pub async fn script_text(&self, script: &str) -> String {
-        self.script_string(script).await
-    }
-
-    async fn script_string(&self, script: &str) -> String {
         self.script(script)
             .await
             .as_str()
@@ -360,8 +353,8 @@ impl Browser {
     /// click may return before a form's navigation has even started; without this, the next
     /// command could act on the old page, or a `goto` could be overtaken by the form's answer.
     pub async fn wait_for_new_document(&self, after: &str) {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
+        let what = format!("a new page after {after:?}");
+        eventually(&what, Duration::from_secs(15), || async {
             // While the page changes, the script may fail: that is "not yet".
             let state = self
                 .client
@@ -370,15 +363,9 @@ impl Browser {
                     Vec::new(),
                 )
                 .await;
-            if matches!(&state, Ok(Value::String(s)) if s == "complete") {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no new page loaded after {after:?} (still {state:?})"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            matches!(&state, Ok(Value::String(s)) if s == "complete").then_some(())
+        })
+        .await;
     }
 
     // ---- keyboard ------------------------------------------------------------------------
@@ -427,7 +414,7 @@ impl Browser {
 
     /// What has the focus: `name`, else `id`, else the text of the focused element.
     pub async fn focused(&self) -> String {
-        self.script_string(
+        self.script_text(
             "const e = document.activeElement; \
              return e ? (e.getAttribute('name') || e.id || e.innerText.trim()) : ''",
         )
@@ -475,7 +462,7 @@ impl Browser {
         self.wait_until_loaded().await;
         self.save_screenshot(step).await;
         let lang = self
-            .script_string("return document.documentElement.getAttribute('lang') || ''")
+            .script_text("return document.documentElement.getAttribute('lang') || ''")
             .await;
         assert_eq!(lang, "fr", "{step}: <html lang> is {lang:?}");
         let title = self.title().await;
@@ -511,18 +498,15 @@ impl Browser {
         }
     }
 
-    /// The titles of the pages checked so far, in order.
-    pub fn titles(&self) -> Vec<String> {
-        let titles = self.titles.lock().expect("titles");
-        titles.iter().map(|(_, t)| t.clone()).collect()
-    }
-
     async fn wait_until_loaded(&self) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while self.script_string("return document.readyState").await != "complete" {
-            assert!(Instant::now() < deadline, "the page never finished loading");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        eventually(
+            "the page to finish loading",
+            Duration::from_secs(10),
+            || async {
+                (self.script_text("return document.readyState").await == "complete").then_some(())
+            },
+        )
+        .await;
     }
 
     /// Saves `target/e2e-screenshots/{scenario}-{NN}-{step}.png` (best effort): the whole
@@ -664,6 +648,16 @@ impl Browser {
         std::fs::write(&path, mail.html()).expect("write the mail");
         self.goto(&format!("file://{}", path.display())).await;
         self.check(step).await;
+    }
+}
+
+/// Whatever ends the scenario, no chromedriver (nor its Chromium) outlives it.
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.driver.get_mut().ok().and_then(Option::take) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
