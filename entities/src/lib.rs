@@ -15,6 +15,7 @@ pub mod cgu_acceptance;
 pub mod email_change;
 pub mod email_token;
 pub mod org_event;
+pub mod org_invitation;
 pub mod org_mailbox;
 pub mod org_member;
 pub mod outbox;

@@ -52,6 +52,8 @@ pub enum Relation {
     OrgMember,
     #[sea_orm(has_many = "super::org_event::Entity")]
     OrgEvent,
+    #[sea_orm(has_many = "super::org_invitation::Entity")]
+    OrgInvitation,
 }
 
 impl Related<super::account::Entity> for Entity {
@@ -69,6 +71,12 @@ impl Related<super::org_member::Entity> for Entity {
 impl Related<super::org_event::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::OrgEvent.def()
+    }
+}
+
+impl Related<super::org_invitation::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::OrgInvitation.def()
     }
 }
 

@@ -9,6 +9,7 @@ pub use super::cgu_acceptance::Entity as CguAcceptance;
 pub use super::email_change::Entity as EmailChange;
 pub use super::email_token::Entity as EmailToken;
 pub use super::org_event::Entity as OrgEvent;
+pub use super::org_invitation::Entity as OrgInvitation;
 pub use super::org_mailbox::Entity as OrgMailbox;
 pub use super::org_member::Entity as OrgMember;
 pub use super::outbox::Entity as Outbox;

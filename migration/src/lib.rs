@@ -23,6 +23,7 @@ mod m20261204_000070_create_org_mailboxes;
 mod m20261204_000080_create_reminders;
 mod m20261205_000200_create_admin_second_factor;
 mod m20261206_000100_create_annuaire_sante_checks;
+mod m20261207_000100_create_org_invitations;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000080_create_reminders::Migration),
             Box::new(m20261205_000200_create_admin_second_factor::Migration),
             Box::new(m20261206_000100_create_annuaire_sante_checks::Migration),
+            Box::new(m20261207_000100_create_org_invitations::Migration),
         ]
     }
 }

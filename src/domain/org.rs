@@ -312,7 +312,7 @@ pub struct OrgChange {
     pub structure_id: String,
 }
 
-/// A member of a box (or an invitee, until `joined`).
+/// A member of a box (invitees are [`Invitation`]s until they accept).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
     pub account_id: i32,
@@ -322,11 +322,20 @@ pub struct Member {
     /// The member's own mailbox address (published as the box's contact for responsables).
     pub mailbox_address: Option<String>,
     pub role: Role,
-    /// False while the invitation waits for an answer.
-    pub joined: bool,
     /// The member's account is validated and enabled (a disabled or closed account's address
     /// is not published as the box's contact).
     pub active: bool,
+}
+
+/// An invitation waiting for an answer: the address a responsable typed, whether or not an
+/// account holds it. Members see the address only, never a name, so the page looks the same
+/// either way (no account enumeration).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub id: i32,
+    pub org_id: i32,
+    pub email: String,
+    pub invited_at: chrono::DateTime<chrono::FixedOffset>,
 }
 
 /// One line of a box's history.
@@ -348,6 +357,7 @@ pub enum OrgAction {
     Invited,
     InvitationAccepted,
     InvitationDeclined,
+    InvitationWithdrawn,
     MemberRemoved,
     Promoted,
     Demoted,
@@ -361,13 +371,14 @@ pub enum OrgAction {
 }
 
 impl OrgAction {
-    const ALL: [Self; 16] = [
+    const ALL: [Self; 17] = [
         Self::Requested,
         Self::Validated,
         Self::Rejected,
         Self::Invited,
         Self::InvitationAccepted,
         Self::InvitationDeclined,
+        Self::InvitationWithdrawn,
         Self::MemberRemoved,
         Self::Promoted,
         Self::Demoted,
@@ -388,6 +399,7 @@ impl OrgAction {
             Self::Invited => "invited",
             Self::InvitationAccepted => "invitation_accepted",
             Self::InvitationDeclined => "invitation_declined",
+            Self::InvitationWithdrawn => "invitation_withdrawn",
             Self::MemberRemoved => "member_removed",
             Self::Promoted => "promoted",
             Self::Demoted => "demoted",
@@ -414,6 +426,7 @@ impl OrgAction {
             Self::Invited => "Invitation envoyée",
             Self::InvitationAccepted => "Invitation acceptée",
             Self::InvitationDeclined => "Invitation refusée",
+            Self::InvitationWithdrawn => "Invitation annulée",
             Self::MemberRemoved => "Membre retiré",
             Self::Promoted => "Membre nommé responsable",
             Self::Demoted => "Responsable redevenu membre",

@@ -409,6 +409,23 @@ pub async fn address_taken(db: &impl ConnectionTrait, address: &str) -> Result<b
             > 0)
 }
 
+/// Reserves an assigned address for ever (`reserved_addresses`). Its primary key is what two
+/// concurrent validations of the same address meet on, PER/MED and ORG alike: the loser gets a
+/// unique violation and tries the next suffix.
+pub async fn reserve_address(
+    db: &impl ConnectionTrait,
+    address: &str,
+    now: Timestamp,
+) -> Result<(), DbErr> {
+    reserved_address::ActiveModel {
+        address: Set(address.to_owned()),
+        reserved_at: Set(now),
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}
+
 /// Every validated account, for reconciliation with the directory.
 pub async fn all_validated(db: &impl ConnectionTrait) -> Result<Vec<Account>, DbErr> {
     Ok(Entity::find()

@@ -1,15 +1,17 @@
 //! Organisational mailboxes (BAL ORG): the boxes, their members and invitations, their history.
 
-use entities::{account, org_event, org_mailbox, org_member};
+use entities::{account, org_event, org_invitation, org_mailbox, org_member};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
     sea_query::{Expr, OnConflict},
 };
 
 use crate::clock::Timestamp;
 use crate::domain::Actor;
-use crate::domain::org::{Member, OrgAction, OrgBox, OrgChange, OrgEvent, OrgRequest, Role};
+use crate::domain::org::{
+    Invitation, Member, OrgAction, OrgBox, OrgChange, OrgEvent, OrgRequest, Role,
+};
 
 impl From<org_mailbox::Model> for OrgBox {
     fn from(m: org_mailbox::Model) -> Self {
@@ -130,10 +132,11 @@ pub async fn lock(db: &impl ConnectionTrait, id: i32) -> Result<bool, DbErr> {
     Ok(result.rows_affected == 1)
 }
 
-/// Members and invitees, responsables first, then by name.
+/// Members, responsables first, then by name.
 pub async fn members(db: &impl ConnectionTrait, org_id: i32) -> Result<Vec<Member>, DbErr> {
     let rows = org_member::Entity::find()
         .filter(org_member::Column::OrgId.eq(org_id))
+        .filter(org_member::Column::JoinedAt.is_not_null())
         .find_also_related(account::Entity)
         .all(db)
         .await?;
@@ -146,17 +149,17 @@ pub async fn members(db: &impl ConnectionTrait, org_id: i32) -> Result<Vec<Membe
                 nom: account.nom,
                 prenom: account.prenom,
                 email: account.email,
-                active: account.validated_at.is_some() && account.disabled_at.is_none(),
+                active: account.validated_at.is_some()
+                    && account.disabled_at.is_none()
+                    && account.closed_at.is_none(),
                 mailbox_address: account.mailbox_address,
                 role: Role::parse(&member.role)?,
-                joined: member.joined_at.is_some(),
             })
         })
         .collect();
     members.sort_by(|a, b| {
-        (a.role != Role::Responsable, !a.joined, &a.nom, &a.prenom).cmp(&(
+        (a.role != Role::Responsable, &a.nom, &a.prenom).cmp(&(
             b.role != Role::Responsable,
-            !b.joined,
             &b.nom,
             &b.prenom,
         ))
@@ -164,56 +167,53 @@ pub async fn members(db: &impl ConnectionTrait, org_id: i32) -> Result<Vec<Membe
     Ok(members)
 }
 
-/// The account's role in the box and whether it has joined (false: invited).
+/// The account's role in the box, if it is a member.
 pub async fn membership(
     db: &impl ConnectionTrait,
     org_id: i32,
     account_id: i32,
-) -> Result<Option<(Role, bool)>, DbErr> {
+) -> Result<Option<Role>, DbErr> {
     Ok(org_member::Entity::find()
         .filter(org_member::Column::OrgId.eq(org_id))
         .filter(org_member::Column::AccountId.eq(account_id))
+        .filter(org_member::Column::JoinedAt.is_not_null())
         .one(db)
         .await?
-        .and_then(|m| Some((Role::parse(&m.role)?, m.joined_at.is_some()))))
+        .and_then(|m| Role::parse(&m.role)))
 }
 
-/// The boxes the account belongs to or is invited to, with its role and whether it joined.
+/// The boxes the account is a member of, with its role.
 pub async fn of_account(
     db: &impl ConnectionTrait,
     account_id: i32,
-) -> Result<Vec<(OrgBox, Role, bool)>, DbErr> {
+) -> Result<Vec<(OrgBox, Role)>, DbErr> {
     let rows = org_member::Entity::find()
         .filter(org_member::Column::AccountId.eq(account_id))
+        .filter(org_member::Column::JoinedAt.is_not_null())
         .find_also_related(org_mailbox::Entity)
         .order_by_asc(org_member::Column::OrgId)
         .all(db)
         .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(member, org)| {
-            Some((
-                OrgBox::from(org?),
-                Role::parse(&member.role)?,
-                member.joined_at.is_some(),
-            ))
-        })
+        .filter_map(|(member, org)| Some((OrgBox::from(org?), Role::parse(&member.role)?)))
         .collect())
 }
 
-/// Invites the account; false if it is already a member or invited.
-pub async fn invite(
+/// Adds a member; false if the account already is one.
+pub async fn add_member(
     db: &impl ConnectionTrait,
     org_id: i32,
     account_id: i32,
+    role: Role,
     now: Timestamp,
 ) -> Result<bool, DbErr> {
     let inserted = org_member::Entity::insert(org_member::ActiveModel {
         org_id: Set(org_id),
         account_id: Set(account_id),
-        role: Set(Role::Membre.as_str().to_owned()),
+        role: Set(role.as_str().to_owned()),
         invited_at: Set(now),
-        joined_at: Set(None),
+        joined_at: Set(Some(now)),
         ..Default::default()
     })
     .on_conflict(
@@ -226,24 +226,113 @@ pub async fn invite(
     Ok(inserted == 1)
 }
 
-/// Turns a pending invitation into a membership; false if there was none.
-pub async fn accept(
+impl From<org_invitation::Model> for Invitation {
+    fn from(m: org_invitation::Model) -> Self {
+        Self {
+            id: m.id,
+            org_id: m.org_id,
+            email: m.email,
+            invited_at: m.invited_at,
+        }
+    }
+}
+
+/// Records an invitation of this address; false if it was already invited.
+pub async fn invite(
     db: &impl ConnectionTrait,
     org_id: i32,
-    account_id: i32,
+    email: &str,
     now: Timestamp,
 ) -> Result<bool, DbErr> {
-    let result = org_member::Entity::update_many()
-        .col_expr(org_member::Column::JoinedAt, Expr::value(now))
-        .filter(org_member::Column::OrgId.eq(org_id))
-        .filter(org_member::Column::AccountId.eq(account_id))
-        .filter(org_member::Column::JoinedAt.is_null())
+    let inserted = org_invitation::Entity::insert(org_invitation::ActiveModel {
+        org_id: Set(org_id),
+        email: Set(email.to_owned()),
+        invited_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([org_invitation::Column::OrgId, org_invitation::Column::Email])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(inserted == 1)
+}
+
+/// The box's invitations waiting for an answer, oldest first.
+pub async fn invitations(db: &impl ConnectionTrait, org_id: i32) -> Result<Vec<Invitation>, DbErr> {
+    Ok(org_invitation::Entity::find()
+        .filter(org_invitation::Column::OrgId.eq(org_id))
+        .order_by_asc(org_invitation::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Invitation::from)
+        .collect())
+}
+
+/// The invitations sent to this address by open boxes (pending or validated).
+pub async fn invitations_to(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> Result<Vec<(OrgBox, Invitation)>, DbErr> {
+    let rows = org_invitation::Entity::find()
+        .filter(org_invitation::Column::Email.eq(email))
+        .find_also_related(org_mailbox::Entity)
+        .order_by_asc(org_invitation::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(invitation, org)| Some((OrgBox::from(org?), Invitation::from(invitation))))
+        .filter(|(org, _)| org.closed_at.is_none() && org.rejected_at.is_none())
+        .collect())
+}
+
+/// Deletes the box's invitation of this address (answered); false if there was none.
+pub async fn take_invitation(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    email: &str,
+) -> Result<bool, DbErr> {
+    let result = org_invitation::Entity::delete_many()
+        .filter(org_invitation::Column::OrgId.eq(org_id))
+        .filter(org_invitation::Column::Email.eq(email))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
 }
 
-/// Deletes a membership or an invitation; false if there was none.
+/// Deletes one invitation of the box (withdrawn), returning the address it was sent to.
+pub async fn withdraw_invitation(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+    invitation_id: i32,
+) -> Result<Option<String>, DbErr> {
+    let Some(invitation) = org_invitation::Entity::find_by_id(invitation_id)
+        .filter(org_invitation::Column::OrgId.eq(org_id))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    org_invitation::Entity::delete_by_id(invitation.id)
+        .exec(db)
+        .await?;
+    Ok(Some(invitation.email))
+}
+
+/// Deletes every invitation of the box (closed, or its request rejected).
+pub async fn drop_invitations(db: &impl ConnectionTrait, org_id: i32) -> Result<(), DbErr> {
+    org_invitation::Entity::delete_many()
+        .filter(org_invitation::Column::OrgId.eq(org_id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Deletes a membership; false if there was none.
 pub async fn remove_member(
     db: &impl ConnectionTrait,
     org_id: i32,
@@ -257,7 +346,7 @@ pub async fn remove_member(
     Ok(result.rows_affected == 1)
 }
 
-/// Sets a joined member's role; false if the account is not a joined member.
+/// Sets a member's role; false if the account is not a member.
 pub async fn set_role(
     db: &impl ConnectionTrait,
     org_id: i32,
@@ -274,14 +363,18 @@ pub async fn set_role(
     Ok(result.rows_affected == 1)
 }
 
-/// Joined responsables of the box.
-pub async fn responsable_count(db: &impl ConnectionTrait, org_id: i32) -> Result<u64, DbErr> {
-    org_member::Entity::find()
-        .filter(org_member::Column::OrgId.eq(org_id))
-        .filter(org_member::Column::Role.eq(Role::Responsable.as_str()))
-        .filter(org_member::Column::JoinedAt.is_not_null())
-        .count(db)
-        .await
+/// Responsables of the box whose account is active (validated, enabled, not closed): only they
+/// can manage it and be published as its contact, so only they count towards "a box keeps at
+/// least one responsable".
+pub async fn active_responsable_count(
+    db: &impl ConnectionTrait,
+    org_id: i32,
+) -> Result<usize, DbErr> {
+    Ok(members(db, org_id)
+        .await?
+        .iter()
+        .filter(|m| m.role == Role::Responsable && m.active)
+        .count())
 }
 
 /// Ids of the boxes where the account is a joined responsable (its address is published as
@@ -456,16 +549,20 @@ pub async fn set_pending_change(
         .map(|_| ())
 }
 
-/// Applies an accepted change and clears it; false if no change was waiting.
-pub async fn apply_change(db: &impl ConnectionTrait, id: i32) -> Result<Option<OrgChange>, DbErr> {
-    let Some(org) = find(db, id).await? else {
-        return Ok(None);
-    };
-    let Some(change) = org.pending_change else {
-        return Ok(None);
-    };
-    set_structure(db, id, &change).await?;
-    Ok(Some(change))
+/// Applies the waiting change and clears it, only if it is still the one the administrator saw
+/// (`expected`); false otherwise (none waiting, or a responsable changed it meanwhile). The
+/// caller holds the box's lock.
+pub async fn apply_change(
+    db: &impl ConnectionTrait,
+    id: i32,
+    expected: &OrgChange,
+) -> Result<bool, DbErr> {
+    let waiting = find(db, id).await?.and_then(|org| org.pending_change);
+    if waiting.as_ref() != Some(expected) {
+        return Ok(false);
+    }
+    set_structure(db, id, expected).await?;
+    Ok(true)
 }
 
 /// Sets the raison sociale and the structure identifier, and clears any change waiting.
@@ -529,20 +626,4 @@ pub async fn events(db: &impl ConnectionTrait, org_id: i32) -> Result<Vec<OrgEve
             })
         })
         .collect())
-}
-
-/// Reserves an address for ever (`reserved_addresses`): false if it already was. The primary
-/// key is what two concurrent validations of the same wish meet on.
-pub async fn reserve_address(
-    db: &impl ConnectionTrait,
-    address: &str,
-    now: Timestamp,
-) -> Result<(), DbErr> {
-    entities::reserved_address::ActiveModel {
-        address: Set(address.to_owned()),
-        reserved_at: Set(now),
-    }
-    .insert(db)
-    .await
-    .map(|_| ())
 }

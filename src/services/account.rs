@@ -13,6 +13,7 @@ use crate::auth::throttle::{Limit, Throttled};
 use crate::config::RetentionSettings;
 use crate::domain::profile::{FIELDS, Raw};
 use crate::domain::{Account, Action, Actor, user_agent};
+use crate::services::org;
 use crate::{
     clock::Timestamp,
     mail::OutgoingMail,
@@ -244,6 +245,10 @@ pub enum CloseError {
     WrongPassword,
     #[error("throttled")]
     Throttled(Throttled),
+    /// The account is the last responsable of these open BAL ORG (their libellés): it must
+    /// name another responsable or close them first.
+    #[error("last responsable of a BAL ORG")]
+    LastResponsable(Vec<String>),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -295,6 +300,10 @@ pub async fn close(
     }
     let now = state.clock.now();
     let txn = state.db.begin().await?;
+    let blocking = org::release_closing_account(&txn, account, now).await?;
+    if !blocking.is_empty() {
+        return Err(CloseError::LastResponsable(blocking)); // dropped: rolled back
+    }
     if !repo::accounts::set_closed(&txn, account.id, now).await? {
         return Ok(()); // closed meanwhile (a double submit)
     }

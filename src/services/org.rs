@@ -9,7 +9,7 @@
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 
 use crate::domain::org::{
-    Member, OrgBox, OrgChange, OrgEvent, OrgForm, OrgInput, OrgStatus, Role, parse_org,
+    Invitation, Member, OrgBox, OrgChange, OrgEvent, OrgForm, OrgInput, OrgStatus, Role, parse_org,
 };
 use crate::domain::{Account, Actor, EmailAddress, FieldErrors, Scope};
 use crate::{
@@ -42,6 +42,10 @@ pub enum OrgError {
     /// The box would be left without a responsable.
     #[error("last responsable")]
     LastResponsable,
+    /// The request or the change was modified after the administrator's page was shown: what
+    /// they saw is not what they would decide on.
+    #[error("changed meanwhile")]
+    Changed,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -117,21 +121,29 @@ pub struct OrgPage {
     /// The viewer's role.
     pub role: Role,
     pub members: Vec<Member>,
+    /// Waiting invitations, shown to responsables only (who may withdraw them).
+    pub invitations: Vec<Invitation>,
     pub history: Vec<OrgEvent>,
 }
 
-/// Loads the box for one of its joined members.
+/// Loads the box for one of its members.
 ///
 /// # Errors
-/// [`OrgError::NotFound`] when the box does not exist or the account is not a joined member.
+/// [`OrgError::NotFound`] when the box does not exist or the account is not a member.
 pub async fn for_member(
     db: &DatabaseConnection,
     org_id: i32,
     account_id: i32,
 ) -> Result<OrgPage, OrgError> {
     let (org, role) = member_of(db, org_id, account_id).await?;
+    let invitations = if role == Role::Responsable {
+        repo::orgs::invitations(db, org_id).await?
+    } else {
+        Vec::new()
+    };
     Ok(OrgPage {
         members: repo::orgs::members(db, org_id).await?,
+        invitations,
         history: repo::orgs::events(db, org_id).await?,
         org,
         role,
@@ -147,8 +159,8 @@ async fn member_of(
         .await?
         .ok_or(OrgError::NotFound)?;
     match repo::orgs::membership(db, org_id, account_id).await? {
-        Some((role, true)) => Ok((org, role)),
-        _ => Err(OrgError::NotFound),
+        Some(role) => Ok((org, role)),
+        None => Err(OrgError::NotFound),
     }
 }
 
@@ -171,21 +183,48 @@ async fn responsable_of(
     Ok(org)
 }
 
-/// The boxes an account belongs to or is invited to.
+/// The boxes an account belongs to, with its role.
 ///
 /// # Errors
 /// Database failures.
 pub async fn of_account(
     db: &DatabaseConnection,
     account_id: i32,
-) -> Result<Vec<(OrgBox, Role, bool)>, DbErr> {
+) -> Result<Vec<(OrgBox, Role)>, DbErr> {
     repo::orgs::of_account(db, account_id).await
 }
 
-/// A responsable invites someone by the address of their individual account. The answer is the
-/// same whether an account exists or not (no enumeration): an existing individual account gets
-/// the invitation on `/compte` and a mail; an unknown address gets a mail suggesting it create
-/// an individual account first. Mails count towards the address's daily cap.
+/// The invitations waiting for the account: those sent to its confirmed address by open boxes
+/// it is not a member of yet. An invitation sent before the account existed shows here too.
+///
+/// # Errors
+/// Database failures.
+pub async fn invitations_for(
+    db: &DatabaseConnection,
+    account: &Account,
+) -> Result<Vec<(OrgBox, Invitation)>, DbErr> {
+    if !account.email_confirmed {
+        return Ok(Vec::new());
+    }
+    let mut invitations = Vec::new();
+    for (org, invitation) in repo::orgs::invitations_to(db, &account.email).await? {
+        if repo::orgs::membership(db, org.id, account.id)
+            .await?
+            .is_none()
+        {
+            invitations.push((org, invitation));
+        }
+    }
+    Ok(invitations)
+}
+
+/// A responsable invites someone by the address of their individual account. Nothing in the
+/// answer, the box's page or its history depends on whether an account holds the address (no
+/// enumeration, OWASP ASVS 2.2.x/3.x "account existence"): the invitation is the address typed,
+/// listed by address only. Only the mail differs, and only its recipient reads it: the holder of
+/// an account is told to answer on `/compte`; anyone else is told to create an individual
+/// account with this address first, and finds the invitation there once it is confirmed.
+/// Mails count towards the address's daily cap.
 ///
 /// # Errors
 /// [`OrgError::Invalid`] for a malformed address; the access errors of a responsable action.
@@ -195,27 +234,42 @@ pub async fn invite(
     org_id: i32,
     raw_email: &str,
 ) -> Result<(), OrgError> {
-    let email = EmailAddress::parse(raw_email)
-        .map_err(|e| OrgError::Invalid(vec![("email", e.to_string())]))?;
     let now = state.clock.now();
     let txn = state.db.begin().await?;
+    // The access check first: a plain member gets 403, not a form error.
     let org = responsable_of(&txn, org_id, actor.id).await?;
-    let invitee = repo::accounts::find_by_email(&txn, &email).await?;
-    let service = state.settings.service_name.clone();
+    let email = EmailAddress::parse(raw_email)
+        .map_err(|e| OrgError::Invalid(vec![("email", e.to_string())]))?;
+    // A member's address (the responsable's own included) is already on the page: nothing new.
+    let already_member = repo::orgs::members(&txn, org_id)
+        .await?
+        .iter()
+        .any(|m| m.email == email.as_str());
+    if already_member || !repo::orgs::invite(&txn, org_id, email.as_str(), now).await? {
+        txn.commit().await?;
+        return Ok(());
+    }
     let inviter = actor_name(actor);
+    record(
+        &txn,
+        org_id,
+        Actor::Account(actor.id),
+        &inviter,
+        OrgAction::Invited,
+        Some(email.as_str()),
+        now,
+    )
+    .await?;
+    let service = state.settings.service_name.clone();
+    let subject = format!("Invitation à rejoindre une BAL organisationnelle {service}");
+    let invitee = repo::accounts::find_by_email(&txn, &email).await?;
     let mail = match invitee {
         // Closed, disabled or not yet confirmed accounts are treated like unknown addresses.
-        Some(invitee) if invitee.email_confirmed && !invitee.disabled && invitee.id != actor.id => {
-            if !repo::orgs::invite(&txn, org_id, invitee.id, now).await? {
-                // Already a member or invited: nothing new to say.
-                txn.commit().await?;
-                return Ok(());
-            }
-            record(&txn, org_id, Actor::Account(actor.id), &inviter, OrgAction::Invited, Some(&invitee.email), now).await?;
-            Some(templates::views::NoticeMail {
+        Some(invitee) if invitee.email_confirmed && !invitee.disabled && invitee.closed_at.is_none() => {
+            templates::views::NoticeMail {
                 service_name: service.clone(),
                 prenom: invitee.prenom.clone(),
-                subject: format!("Invitation à rejoindre une BAL organisationnelle {service}"),
+                subject,
                 paragraphs: vec![
                     format!("{inviter} vous invite à rejoindre la boîte aux lettres organisationnelle « {} » ({}).", org.libelle, org.raison_sociale),
                     "Connectez-vous à votre compte pour accepter ou refuser cette invitation : elle vous attend sur la page « Mon compte ».".to_owned(),
@@ -223,25 +277,22 @@ pub async fn invite(
                 link: Some((state.public_url.join(urls::ACCOUNT), "Voir l'invitation".to_owned())),
                 support: state.support(),
                 ..Default::default()
-            })
+            }
         }
-        Some(invitee) if invitee.id == actor.id => None,
-        _ => Some(templates::views::NoticeMail {
+        _ => templates::views::NoticeMail {
             service_name: service.clone(),
-            subject: format!("Invitation à rejoindre une BAL organisationnelle {service}"),
+            subject,
             paragraphs: vec![
                 format!("{inviter} souhaite vous donner accès à la boîte aux lettres organisationnelle « {} » ({}) sur la messagerie sécurisée de santé {service}.", org.libelle, org.raison_sociale),
-                "On ne peut accéder à une BAL organisationnelle qu'à partir d'un compte individuel nominatif : créez d'abord votre compte, puis demandez à la personne qui vous a invité de renouveler son invitation.".to_owned(),
+                "On ne peut accéder à une BAL organisationnelle qu'à partir d'un compte individuel nominatif : créez d'abord votre compte avec cette adresse mail. Une fois votre compte validé, l'invitation vous attendra sur la page « Mon compte ».".to_owned(),
                 "Si vous ne connaissez pas cette personne, ignorez ce message.".to_owned(),
             ],
             link: Some((state.public_url.join(urls::SIGNUP), "Créer mon compte".to_owned())),
             support: state.support(),
             ..Default::default()
-        }),
+        },
     };
-    if let Some(mail) = mail
-        && mail_allowed(state, &txn, &email, now).await?
-    {
+    if mail_allowed(state, &txn, &email, now).await? {
         push_notice(&txn, email.as_str(), &mail, now).await?;
     }
     txn.commit().await?;
@@ -249,55 +300,83 @@ pub async fn invite(
     Ok(())
 }
 
-/// The invitee accepts or declines a pending invitation.
+/// The invitee answers an invitation sent to their address. Declining is always possible;
+/// accepting needs an account that may use a BAL ORG ([`may_request`]: "on ne peut accéder à
+/// une BAL ORG qu'à partir d'un compte individuel nominatif", validated).
 ///
 /// # Errors
-/// [`OrgError::NotFound`] when there is no pending invitation for the account.
+/// [`OrgError::NotFound`] when no invitation waits for the account's address in an open box;
+/// [`OrgError::Forbidden`] when accepting from an account not validated yet.
 pub async fn answer_invitation(
     state: &AppState,
     account: &Account,
     org_id: i32,
     accept: bool,
 ) -> Result<(), OrgError> {
+    if !account.email_confirmed {
+        return Err(OrgError::NotFound);
+    }
+    if accept && !may_request(account) {
+        return Err(OrgError::Forbidden(
+            "only validated individual accounts join a box",
+        ));
+    }
     let now = state.clock.now();
     let txn = state.db.begin().await?;
     repo::orgs::lock(&txn, org_id).await?;
-    let pending = matches!(
-        repo::orgs::membership(&txn, org_id, account.id).await?,
-        Some((_, false))
-    );
     let open = repo::orgs::find(&txn, org_id)
         .await?
-        .is_some_and(|o| o.closed_at.is_none());
-    if !pending || !open {
+        .is_some_and(|o| o.closed_at.is_none() && o.rejected_at.is_none());
+    if !open || !repo::orgs::take_invitation(&txn, org_id, &account.email).await? {
         return Err(OrgError::NotFound);
     }
-    let name = actor_name(account);
-    if accept {
-        repo::orgs::accept(&txn, org_id, account.id, now).await?;
-        record(
-            &txn,
-            org_id,
-            Actor::Account(account.id),
-            &name,
-            OrgAction::InvitationAccepted,
-            None,
-            now,
-        )
-        .await?;
+    let action = if accept {
+        repo::orgs::add_member(&txn, org_id, account.id, Role::Membre, now).await?;
+        OrgAction::InvitationAccepted
     } else {
-        repo::orgs::remove_member(&txn, org_id, account.id).await?;
-        record(
-            &txn,
-            org_id,
-            Actor::Account(account.id),
-            &name,
-            OrgAction::InvitationDeclined,
-            None,
-            now,
-        )
-        .await?;
-    }
+        OrgAction::InvitationDeclined
+    };
+    record(
+        &txn,
+        org_id,
+        Actor::Account(account.id),
+        &actor_name(account),
+        action,
+        None,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A responsable withdraws an invitation that was not answered yet.
+///
+/// # Errors
+/// [`OrgError::NotFound`] when the box has no such invitation; the access errors of a
+/// responsable action.
+pub async fn withdraw_invitation(
+    state: &AppState,
+    actor: &Account,
+    org_id: i32,
+    invitation_id: i32,
+) -> Result<(), OrgError> {
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    responsable_of(&txn, org_id, actor.id).await?;
+    let email = repo::orgs::withdraw_invitation(&txn, org_id, invitation_id)
+        .await?
+        .ok_or(OrgError::NotFound)?;
+    record(
+        &txn,
+        org_id,
+        Actor::Account(actor.id),
+        &actor_name(actor),
+        OrgAction::InvitationWithdrawn,
+        Some(&email),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -310,9 +389,9 @@ pub enum MemberChange {
     Demote,
 }
 
-/// A responsable removes a member (or withdraws an invitation), promotes a member to
-/// responsable, or makes a responsable a plain member again. The box keeps at least one
-/// responsable: removing or demoting the last one is refused. Changes to the responsables are
+/// A responsable removes a member, promotes a member to responsable, or makes a responsable a
+/// plain member again. The box keeps at least one active responsable: removing or demoting the
+/// last one is refused. Changes to the responsables are
 /// re-published (they are the box's `mssResponsable`).
 ///
 /// # Errors
@@ -327,7 +406,7 @@ pub async fn change_member(
     let now = state.clock.now();
     let txn = state.db.begin().await?;
     let org = responsable_of(&txn, org_id, actor.id).await?;
-    let (role, joined) = repo::orgs::membership(&txn, org_id, member_id)
+    let role = repo::orgs::membership(&txn, org_id, member_id)
         .await?
         .ok_or(OrgError::NotFound)?;
     let target = repo::accounts::find(&txn, member_id)
@@ -339,11 +418,6 @@ pub async fn change_member(
             OrgAction::MemberRemoved
         }
         MemberChange::Promote => {
-            if !joined {
-                return Err(OrgError::Forbidden(
-                    "an invitee becomes responsable once a member",
-                ));
-            }
             repo::orgs::set_role(&txn, org_id, member_id, Role::Responsable).await?;
             OrgAction::Promoted
         }
@@ -352,7 +426,7 @@ pub async fn change_member(
             OrgAction::Demoted
         }
     };
-    if repo::orgs::responsable_count(&txn, org_id).await? == 0 {
+    if repo::orgs::active_responsable_count(&txn, org_id).await? == 0 {
         return Err(OrgError::LastResponsable); // dropped: rolled back
     }
     let detail = format!("{} ({})", actor_name(&target), target.email);
@@ -384,7 +458,7 @@ pub async fn leave(state: &AppState, account: &Account, org_id: i32) -> Result<(
     repo::orgs::lock(&txn, org_id).await?;
     let (org, role) = member_of(&txn, org_id, account.id).await?;
     repo::orgs::remove_member(&txn, org_id, account.id).await?;
-    if org.closed_at.is_none() && repo::orgs::responsable_count(&txn, org_id).await? == 0 {
+    if org.closed_at.is_none() && repo::orgs::active_responsable_count(&txn, org_id).await? == 0 {
         return Err(OrgError::LastResponsable);
     }
     record(
@@ -403,6 +477,59 @@ pub async fn leave(state: &AppState, account: &Account, org_id: i32) -> Result<(
     txn.commit().await?;
     state.outbox.wake();
     Ok(())
+}
+
+/// Takes a closing account out of its boxes, in the closure's transaction. Returns the libellés
+/// of the open boxes it is the last active responsable of: the closure must then be refused
+/// (the caller drops the transaction), since "a box always keeps at least one responsable".
+///
+/// # Errors
+/// Database failures.
+pub async fn release_closing_account(
+    txn: &impl ConnectionTrait,
+    account: &Account,
+    now: Timestamp,
+) -> Result<Vec<String>, DbErr> {
+    let mut blocking = Vec::new();
+    let memberships = repo::orgs::of_account(txn, account.id).await?;
+    for (org, role) in &memberships {
+        let open = matches!(org.status(), OrgStatus::Pending | OrgStatus::Validated);
+        if !open || *role != Role::Responsable {
+            continue;
+        }
+        repo::orgs::lock(txn, org.id).await?;
+        let others = repo::orgs::members(txn, org.id)
+            .await?
+            .iter()
+            .filter(|m| m.account_id != account.id && m.active && m.role == Role::Responsable)
+            .count();
+        if others == 0 {
+            blocking.push(org.libelle.clone());
+        }
+    }
+    if !blocking.is_empty() {
+        return Ok(blocking);
+    }
+    for (org, role) in &memberships {
+        repo::orgs::remove_member(txn, org.id, account.id).await?;
+        if org.closed_at.is_some() {
+            continue;
+        }
+        record(
+            txn,
+            org.id,
+            Actor::Account(account.id),
+            &actor_name(account),
+            OrgAction::Left,
+            Some("compte individuel fermé"),
+            now,
+        )
+        .await?;
+        if *role == Role::Responsable {
+            republish(txn, org, now).await?;
+        }
+    }
+    Ok(Vec::new())
 }
 
 /// Renders a notice mail and puts it in the outbox, in the caller's transaction.
@@ -509,6 +636,7 @@ pub async fn close(state: &AppState, actor: &Account, org_id: i32) -> Result<(),
     let txn = state.db.begin().await?;
     let org = responsable_of(&txn, org_id, actor.id).await?;
     repo::orgs::set_closed(&txn, org_id, now).await?;
+    repo::orgs::drop_invitations(&txn, org_id).await?;
     let name = actor_name(actor);
     record(
         &txn,
@@ -521,11 +649,7 @@ pub async fn close(state: &AppState, actor: &Account, org_id: i32) -> Result<(),
     )
     .await?;
     let service = state.settings.service_name.clone();
-    for member in repo::orgs::members(&txn, org_id)
-        .await?
-        .into_iter()
-        .filter(|m| m.joined)
-    {
+    for member in repo::orgs::members(&txn, org_id).await? {
         let mut paragraphs = vec![format!(
             "{name} a fermé la boîte aux lettres organisationnelle « {} » ({}).",
             org.libelle, org.raison_sociale
@@ -648,8 +772,13 @@ fn decider_name(decider: Decider) -> &'static str {
 /// assigned ORG address is reserved for ever in the same transaction): the loser's insert fails
 /// and it moves on to the next suffix.
 ///
+/// The administrator decided on the box as their page showed it (`org`): if a responsable
+/// changed the request meanwhile (its région, structure or wish, which the scope and the
+/// address depend on), nothing is decided and [`OrgError::Changed`] says so.
+///
 /// # Errors
-/// [`OrgError::Forbidden`] when no address can be built (no label for the région).
+/// [`OrgError::Forbidden`] when no address can be built (no label for the région);
+/// [`OrgError::Changed`].
 pub async fn validate(
     state: &AppState,
     decider: Decider,
@@ -664,7 +793,7 @@ pub async fn validate(
     let region = addresses
         .regions
         .get(&org.region)
-        .ok_or_else(|| anyhow::anyhow!("no address label for région {}", org.region))?;
+        .ok_or(OrgError::Forbidden("no address label for the région"))?;
     let mut suffix = None;
     loop {
         let address = pattern
@@ -676,6 +805,7 @@ pub async fn validate(
                 return Ok(Some(address));
             }
             Ok(Attempt::Decided) => return Ok(None),
+            Ok(Attempt::Changed) => return Err(OrgError::Changed),
             Ok(Attempt::Taken) => {
                 let next = suffix.map_or(2, |n| n + 1);
                 if next > MAX_SUFFIX {
@@ -692,6 +822,8 @@ enum Attempt {
     Validated,
     /// Decided meanwhile by someone else.
     Decided,
+    /// Edited meanwhile by a responsable.
+    Changed,
     /// The address is taken (found, or a unique index said no): try the next suffix.
     Taken,
 }
@@ -704,10 +836,29 @@ async fn try_validate(
 ) -> Result<Attempt, DbErr> {
     let now = state.clock.now();
     let txn = state.db.begin().await?;
+    // Under the box's lock, so no edit slips in between this check and the decision.
+    repo::orgs::lock(&txn, org.id).await?;
+    let Some(current) = repo::orgs::find(&txn, org.id).await? else {
+        return Ok(Attempt::Decided);
+    };
+    if current.status() != OrgStatus::Pending {
+        return Ok(Attempt::Decided);
+    }
+    let decided_on = |o: &OrgBox| {
+        (
+            o.region.clone(),
+            o.structure_type.clone(),
+            o.structure_id.clone(),
+            o.local_wish.clone(),
+        )
+    };
+    if decided_on(&current) != decided_on(org) {
+        return Ok(Attempt::Changed);
+    }
     if repo::accounts::address_taken(&txn, address.as_str()).await? {
         return Ok(Attempt::Taken);
     }
-    match repo::orgs::reserve_address(&txn, address.as_str(), now).await {
+    match repo::accounts::reserve_address(&txn, address.as_str(), now).await {
         Err(e) if is_unique_violation(&e) => return Ok(Attempt::Taken),
         other => other?,
     }
@@ -752,7 +903,7 @@ async fn responsables(db: &impl ConnectionTrait, org_id: i32) -> Result<Vec<Memb
     Ok(repo::orgs::members(db, org_id)
         .await?
         .into_iter()
-        .filter(|m| m.joined && m.role == Role::Responsable)
+        .filter(|m| m.role == Role::Responsable)
         .collect())
 }
 
@@ -772,6 +923,7 @@ pub async fn reject(
     if !repo::orgs::set_rejected(&txn, org.id, reason, now).await? {
         return Ok(false);
     }
+    repo::orgs::drop_invitations(&txn, org.id).await?;
     record(
         &txn,
         org.id,
@@ -803,25 +955,30 @@ pub async fn reject(
     Ok(true)
 }
 
-/// Accepts (`Ok(true)`) the pending change of raison sociale / structure identifier and
-/// re-publishes; `Ok(false)` when none was waiting.
+/// Accepts the waiting change of raison sociale / structure identifier, provided it is still
+/// `seen` (what the administrator's page showed), re-publishes, and tells the responsables.
 ///
 /// # Errors
-/// Database failures.
+/// [`OrgError::Changed`] when no change waits any more or a responsable replaced it meanwhile.
 pub async fn accept_change(
     state: &AppState,
     decider: Decider,
-    org: &OrgBox,
-) -> Result<bool, OrgError> {
+    org_id: i32,
+    seen: &OrgChange,
+) -> Result<(), OrgError> {
     let now = state.clock.now();
     let txn = state.db.begin().await?;
-    let Some(change) = repo::orgs::apply_change(&txn, org.id).await? else {
-        return Ok(false);
-    };
-    let detail = change.to_string();
+    repo::orgs::lock(&txn, org_id).await?;
+    if !repo::orgs::apply_change(&txn, org_id, seen).await? {
+        return Err(OrgError::Changed);
+    }
+    let org = repo::orgs::find(&txn, org_id)
+        .await?
+        .ok_or(OrgError::NotFound)?;
+    let detail = seen.to_string();
     record(
         &txn,
-        org.id,
+        org_id,
         decider.actor(),
         decider_name(decider),
         OrgAction::ChangeAccepted,
@@ -829,31 +986,38 @@ pub async fn accept_change(
         now,
     )
     .await?;
-    republish(&txn, org, now).await?;
+    notify_change_decision(state, &txn, &org, seen, None, now).await?;
+    republish(&txn, &org, now).await?;
     txn.commit().await?;
     state.outbox.wake();
-    Ok(true)
+    Ok(())
 }
 
-/// Refuses the pending change with a reason (kept in the history members see).
+/// Refuses the waiting change, provided it is still `seen`, with a reason kept in the history
+/// members see and mailed to the responsables.
 ///
 /// # Errors
-/// Database failures.
+/// [`OrgError::Changed`] when no change waits any more or a responsable replaced it meanwhile.
 pub async fn refuse_change(
     state: &AppState,
     decider: Decider,
-    org: &OrgBox,
+    org_id: i32,
+    seen: &OrgChange,
     reason: &str,
-) -> Result<bool, OrgError> {
-    if org.pending_change.is_none() {
-        return Ok(false);
-    }
+) -> Result<(), OrgError> {
     let now = state.clock.now();
     let txn = state.db.begin().await?;
-    repo::orgs::set_pending_change(&txn, org.id, None, now).await?;
+    repo::orgs::lock(&txn, org_id).await?;
+    let org = repo::orgs::find(&txn, org_id)
+        .await?
+        .ok_or(OrgError::NotFound)?;
+    if org.pending_change.as_ref() != Some(seen) {
+        return Err(OrgError::Changed);
+    }
+    repo::orgs::set_pending_change(&txn, org_id, None, now).await?;
     record(
         &txn,
-        org.id,
+        org_id,
         decider.actor(),
         decider_name(decider),
         OrgAction::ChangeRefused,
@@ -861,6 +1025,46 @@ pub async fn refuse_change(
         now,
     )
     .await?;
+    notify_change_decision(state, &txn, &org, seen, Some(reason), now).await?;
     txn.commit().await?;
-    Ok(true)
+    state.outbox.wake();
+    Ok(())
+}
+
+/// Mails every responsable the decision on a change of raison sociale or structure identifier
+/// (`refused` holds the reason of a refusal).
+async fn notify_change_decision(
+    state: &AppState,
+    txn: &impl ConnectionTrait,
+    org: &OrgBox,
+    change: &OrgChange,
+    refused: Option<&str>,
+    now: Timestamp,
+) -> Result<(), DbErr> {
+    let service = state.settings.service_name.clone();
+    let verdict = if refused.is_some() {
+        "n'a pas accepté"
+    } else {
+        "a accepté"
+    };
+    for member in responsables(txn, org.id).await? {
+        let mail = templates::views::NoticeMail {
+            service_name: service.clone(),
+            prenom: member.prenom.clone(),
+            subject: format!("Modification de votre BAL organisationnelle {service}"),
+            paragraphs: vec![format!(
+                "Un administrateur {verdict} la modification demandée pour la boîte aux lettres organisationnelle « {} » : {change}.",
+                org.libelle
+            )],
+            reason: refused.map(str::to_owned),
+            link: Some((
+                state.public_url.join(&urls::org(org.id)),
+                "Voir la BAL".to_owned(),
+            )),
+            support: state.support(),
+            ..Default::default()
+        };
+        push_notice(txn, &member.email, &mail, now).await?;
+    }
+    Ok(())
 }

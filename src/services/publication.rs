@@ -273,7 +273,7 @@ async fn responsable_addresses(
     Ok(repo::orgs::members(db, org_id)
         .await?
         .into_iter()
-        .filter(|m| m.joined && m.active && m.role == Role::Responsable)
+        .filter(|m| m.active && m.role == Role::Responsable)
         .filter_map(|m| m.mailbox_address)
         .collect())
 }

@@ -353,6 +353,9 @@ async fn try_validate(
     if repo::accounts::address_taken(&txn, address.as_str()).await? {
         return Err(Attempt::Taken);
     }
+    // Reserved for ever, in the table ORG validations reserve in too: its primary key settles a
+    // PER and an ORG validation racing for one address (the loser gets a unique violation).
+    repo::accounts::reserve_address(&txn, address.as_str(), now).await?;
     if !repo::accounts::set_validated(&txn, account.id, address.as_str(), national_id, now).await? {
         return Ok(false);
     }

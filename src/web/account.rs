@@ -11,8 +11,8 @@ use serde::Deserialize;
 
 use super::{context::Ctx, form::AppForm};
 use crate::auth::session::SignedIn;
-use crate::domain::BalType;
-use crate::domain::org::OrgStatus;
+use crate::domain::org::OrgBox;
+use crate::domain::{Account, BalType};
 use crate::{
     error::Result,
     services::{journey::Step, org, profile},
@@ -56,22 +56,7 @@ async fn account_get(
         psc_linked: page.psc_linked,
         annuaire_medimail: visibility.is_some_and(|p| p.annuaire_medimail),
         annuaire_mssante: visibility.is_some_and(|p| p.annuaire_mssante),
-        orgs: org::of_account(&state.db, account.id)
-            .await?
-            .into_iter()
-            // An invitation to a box closed meanwhile cannot be answered any more.
-            .filter(|(o, _, joined)| {
-                *joined || o.status() == OrgStatus::Pending || o.status() == OrgStatus::Validated
-            })
-            .map(|(o, role, joined)| templates::views::OrgSummary {
-                id: o.id,
-                status: o.status().label().to_owned(),
-                address: o.mailbox_address.clone(),
-                role: role.label().to_owned(),
-                invitation: !joined,
-                libelle: o.libelle,
-            })
-            .collect(),
+        orgs: org_summaries(&state, account).await?,
         may_request_org: org::may_request(account),
         submitted_on: account.profile_submitted_at.map(|t| day(&t)),
         validated_on: account.validated_at.map(|t| day(&t)),
@@ -85,6 +70,34 @@ async fn account_get(
         None => ctx,
     };
     Ok(templates::pages::account_status(&ctx.for_user(Some(Step::Pending)), &view).into_response())
+}
+
+/// The account's boxes (closed ones included, for their history), then the invitations waiting
+/// for its address.
+async fn org_summaries(
+    state: &AppState,
+    account: &Account,
+) -> Result<Vec<templates::views::OrgSummary>> {
+    let summary = |o: &OrgBox, role: &str, invitation: bool| templates::views::OrgSummary {
+        id: o.id,
+        status: o.status().label().to_owned(),
+        address: o.mailbox_address.clone(),
+        role: role.to_owned(),
+        invitation,
+        libelle: o.libelle.clone(),
+    };
+    let mut orgs: Vec<_> = org::of_account(&state.db, account.id)
+        .await?
+        .iter()
+        .map(|(o, role)| summary(o, role.label(), false))
+        .collect();
+    orgs.extend(
+        org::invitations_for(&state.db, account)
+            .await?
+            .iter()
+            .map(|(o, _)| summary(o, "", true)),
+    );
+    Ok(orgs)
 }
 
 /// Unticked checkboxes are absent from the body.

@@ -16,7 +16,7 @@ use super::admin::reason_errors;
 use super::org::{history_rows, member_rows, org_error, org_fields};
 use super::{context::Ctx, form::AppForm};
 use crate::auth::session::AdminUser;
-use crate::domain::org::{OrgStatus, key_check};
+use crate::domain::org::{OrgChange, OrgStatus, key_check};
 use crate::{
     error::Result,
     services::{
@@ -72,6 +72,11 @@ fn view(page: &AdminOrgPage) -> AdminOrgView {
             .pending_change
             .as_ref()
             .map(|c| (org.current_structure().to_string(), c.to_string())),
+        change_seen: org
+            .pending_change
+            .as_ref()
+            .and_then(|c| serde_json::to_string(c).ok())
+            .unwrap_or_default(),
         ..AdminOrgView::default()
     }
 }
@@ -84,6 +89,25 @@ async fn org_get(
 ) -> Result<Response> {
     let page = load(&state, &admin, id).await?;
     Ok(templates::pages::admin_org(&ctx.for_user(None), &view(&page)).into_response())
+}
+
+/// Shown instead of a decision taken on a page that no longer matches the box.
+const CHANGED_MEANWHILE: &str = "Un responsable a modifié la demande depuis l'affichage de cette \
+                                 page : rien n'a été décidé. Relisez-la avant de décider.";
+
+/// The box as it is now, with [`CHANGED_MEANWHILE`] (409: the decision was on a stale page).
+async fn changed_meanwhile(
+    state: &AppState,
+    admin: &AdminUser,
+    id: i32,
+    ctx: Ctx,
+) -> Result<Response> {
+    let page = load(state, admin, id).await?;
+    let body = templates::pages::admin_org(
+        &ctx.with_notice(CHANGED_MEANWHILE).for_user(None),
+        &view(&page),
+    );
+    Ok((StatusCode::CONFLICT, body).into_response())
 }
 
 fn page_with(ctx: Ctx, page: &AdminOrgPage, change: impl FnOnce(&mut AdminOrgView)) -> Response {
@@ -104,6 +128,7 @@ async fn validate_post(
     match org::validate(&state, decider, &page.org).await {
         // Decided meanwhile (another admin, a double submit): the page shows the decision.
         Ok(_) => Ok(Redirect::to(&urls::org_action(urls::ADMIN_ORG, id, None)).into_response()),
+        Err(org::OrgError::Changed) => changed_meanwhile(&state, &admin, id, ctx).await,
         Err(org::OrgError::Forbidden(_)) => Ok(page_with(ctx, &page, |view| {
             view.errors.add(
                 "motif",
@@ -148,22 +173,40 @@ async fn reject_post(
     Ok(Redirect::to(&urls::org_action(urls::ADMIN_ORG, id, None)).into_response())
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AcceptChangeForm {
+    demande: String,
+}
+
+/// The change the administrator's page showed; an unreadable value matches no change.
+fn seen_change(demande: &str) -> Option<OrgChange> {
+    serde_json::from_str(demande).ok()
+}
+
 async fn change_accept_post(
     State(state): State<AppState>,
     admin: AdminUser,
     Path(id): Path<i32>,
+    ctx: Ctx,
+    AppForm(form): AppForm<AcceptChangeForm>,
 ) -> Result<Response> {
-    let page = load(&state, &admin, id).await?;
+    load(&state, &admin, id).await?; // scope
     let decider = Decider::Admin(admin.user.account.id);
-    org::accept_change(&state, decider, &page.org)
-        .await
-        .map_err(org_error)?;
-    Ok(Redirect::to(&urls::org_action(urls::ADMIN_ORG, id, None)).into_response())
+    let Some(seen) = seen_change(&form.demande) else {
+        return changed_meanwhile(&state, &admin, id, ctx).await;
+    };
+    match org::accept_change(&state, decider, id, &seen).await {
+        Ok(()) => Ok(Redirect::to(&urls::org_action(urls::ADMIN_ORG, id, None)).into_response()),
+        Err(org::OrgError::Changed) => changed_meanwhile(&state, &admin, id, ctx).await,
+        Err(e) => Err(org_error(e)),
+    }
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct RefuseChangeForm {
+    demande: String,
     motif_modification: String,
 }
 
@@ -188,8 +231,12 @@ async fn change_refuse_post(
         }));
     }
     let decider = Decider::Admin(admin.user.account.id);
-    org::refuse_change(&state, decider, &page.org, motif)
-        .await
-        .map_err(org_error)?;
-    Ok(Redirect::to(&urls::org_action(urls::ADMIN_ORG, id, None)).into_response())
+    let Some(seen) = seen_change(&form.demande) else {
+        return changed_meanwhile(&state, &admin, id, ctx).await;
+    };
+    match org::refuse_change(&state, decider, id, &seen, motif).await {
+        Ok(()) => Ok(Redirect::to(&urls::org_action(urls::ADMIN_ORG, id, None)).into_response()),
+        Err(org::OrgError::Changed) => changed_meanwhile(&state, &admin, id, ctx).await,
+        Err(e) => Err(org_error(e)),
+    }
 }

@@ -1,6 +1,6 @@
 //! BAL ORG, for the members: `/bal-org/nouvelle` (request), `/bal-org/{id}` (the box, its
-//! members and history) and the actions on it. A box is visible to its joined members only; to
-//! anyone else it does not exist (404), so its id reveals nothing.
+//! members and history) and the actions on it. A box is visible to its members only; to anyone
+//! else it does not exist (404), so its id reveals nothing.
 
 use axum::{
     Router,
@@ -10,12 +10,14 @@ use axum::{
     routing::{get, post},
 };
 use serde::Deserialize;
-use templates::views::{AuditRow, OrgFormValues, OrgFormView, OrgMemberRow, OrgView, SelectOption};
+use templates::views::{
+    AuditRow, OrgFormValues, OrgFormView, OrgInvitationRow, OrgMemberRow, OrgView, SelectOption,
+};
 
 use super::admin::{format_time, region_label};
 use super::{context::Ctx, form::AppForm, view_errors};
 use crate::auth::session::SignedIn;
-use crate::domain::org::{Member, OrgBox, OrgEvent, OrgInput, OrgStatus, Role};
+use crate::domain::org::{Invitation, Member, OrgBox, OrgEvent, OrgInput, OrgStatus, Role};
 use crate::{
     domain,
     error::{AppError, Result},
@@ -33,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route(urls::ORG_MEMBERS, post(invite_post))
         .route(urls::ORG_INVITATION_ACCEPT, post(accept_post))
         .route(urls::ORG_INVITATION_DECLINE, post(decline_post))
+        .route(urls::ORG_INVITATION_WITHDRAW, post(withdraw_post))
         .route(urls::ORG_MEMBER_REMOVE, post(remove_post))
         .route(urls::ORG_MEMBER_PROMOTE, post(promote_post))
         .route(urls::ORG_MEMBER_DEMOTE, post(demote_post))
@@ -181,7 +184,9 @@ pub(super) fn org_error(e: OrgError) -> AppError {
     match e {
         OrgError::NotFound => AppError::NotFound,
         OrgError::Forbidden(why) => AppError::Forbidden(why),
-        OrgError::Invalid(_) | OrgError::LastResponsable => AppError::BadRequest(e.to_string()),
+        OrgError::Invalid(_) | OrgError::LastResponsable | OrgError::Changed => {
+            AppError::BadRequest(e.to_string())
+        }
         OrgError::Unexpected(e) => AppError::Unexpected(e),
     }
 }
@@ -258,7 +263,17 @@ pub(super) fn member_rows(members: &[Member]) -> Vec<OrgMemberRow> {
             email: m.email.clone(),
             role: m.role.label().to_owned(),
             responsable: m.role == Role::Responsable,
-            joined: m.joined,
+        })
+        .collect()
+}
+
+fn invitation_rows(invitations: &[Invitation]) -> Vec<OrgInvitationRow> {
+    invitations
+        .iter()
+        .map(|i| OrgInvitationRow {
+            id: i.id,
+            email: i.email.clone(),
+            invited_at: format_time(i.invited_at),
         })
         .collect()
 }
@@ -292,19 +307,19 @@ fn org_view(page: &OrgPage, viewer: i32) -> OrgView {
         responsable: page.role == Role::Responsable,
         viewer_id: viewer,
         members: member_rows(&page.members),
+        invitations: invitation_rows(&page.invitations),
         history: history_rows(&page.history),
         ..OrgView::default()
     }
 }
 
-/// Re-renders the box's page with an error: 422 for the invitation form, 409 for a refused
-/// action (the last responsable).
+/// Re-renders the box's page with a 422 and an error: the invitation form's, or a refused action
+/// (the last responsable).
 async fn org_page_with(
     state: &AppState,
     ctx: Ctx,
     account_id: i32,
     id: i32,
-    status: StatusCode,
     change: impl FnOnce(&mut OrgView),
 ) -> Result<Response> {
     let page = org::for_member(&state.db, id, account_id)
@@ -313,7 +328,7 @@ async fn org_page_with(
     let mut view = org_view(&page, account_id);
     change(&mut view);
     Ok((
-        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
         templates::pages::org_page(&ctx.for_user(None), &view),
     )
         .into_response())
@@ -345,21 +360,24 @@ async fn invite_post(
             Ok(Redirect::to(&format!("{}?invitation=envoyee", urls::org(id))).into_response())
         }
         Err(OrgError::Invalid(errors)) => {
-            org_page_with(
-                &state,
-                ctx,
-                account.id,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                |view| {
-                    view.invite_email = form.email.clone();
-                    view.invite_errors = view_errors(&errors);
-                },
-            )
+            org_page_with(&state, ctx, account.id, id, |view| {
+                view.invite_email = form.email.clone();
+                view.invite_errors = view_errors(&errors);
+            })
             .await
         }
         Err(e) => Err(org_error(e)),
     }
+}
+
+/// The signed-in user's account has been through the journey (CGU accepted, profile complete):
+/// the same bar as the pages, for every action.
+macro_rules! journey_done {
+    ($user:expr) => {
+        if let Err(redirect) = $user.require(Step::Pending) {
+            return Ok(redirect.into_response());
+        }
+    };
 }
 
 async fn accept_post(
@@ -367,6 +385,7 @@ async fn accept_post(
     user: SignedIn,
     Path(id): Path<i32>,
 ) -> Result<Response> {
+    journey_done!(user);
     org::answer_invitation(&state, user.account(), id, true)
         .await
         .map_err(org_error)?;
@@ -378,10 +397,23 @@ async fn decline_post(
     user: SignedIn,
     Path(id): Path<i32>,
 ) -> Result<Response> {
+    journey_done!(user);
     org::answer_invitation(&state, user.account(), id, false)
         .await
         .map_err(org_error)?;
     Ok(Redirect::to(urls::ACCOUNT).into_response())
+}
+
+async fn withdraw_post(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path((id, invitation)): Path<(i32, i32)>,
+) -> Result<Response> {
+    journey_done!(user);
+    org::withdraw_invitation(&state, user.account(), id, invitation)
+        .await
+        .map_err(org_error)?;
+    Ok(Redirect::to(&urls::org(id)).into_response())
 }
 
 async fn member_action(
@@ -392,11 +424,12 @@ async fn member_action(
     member: i32,
     change: MemberChange,
 ) -> Result<Response> {
+    journey_done!(user);
     let account = user.account();
     match org::change_member(&state, account, id, member, change).await {
         Ok(()) => Ok(Redirect::to(&urls::org(id)).into_response()),
         Err(OrgError::LastResponsable) => {
-            org_page_with(&state, ctx, account.id, id, StatusCode::CONFLICT, |view| {
+            org_page_with(&state, ctx, account.id, id, |view| {
                 view.error = Some(LAST_RESPONSABLE.to_owned());
             })
             .await
@@ -438,11 +471,12 @@ async fn leave_post(
     Path(id): Path<i32>,
     ctx: Ctx,
 ) -> Result<Response> {
+    journey_done!(user);
     let account = user.account();
     match org::leave(&state, account, id).await {
         Ok(()) => Ok(Redirect::to(urls::ACCOUNT).into_response()),
         Err(OrgError::LastResponsable) => {
-            org_page_with(&state, ctx, account.id, id, StatusCode::CONFLICT, |view| {
+            org_page_with(&state, ctx, account.id, id, |view| {
                 view.error = Some(LAST_RESPONSABLE.to_owned());
             })
             .await
@@ -534,6 +568,7 @@ async fn close_post(
     user: SignedIn,
     Path(id): Path<i32>,
 ) -> Result<Response> {
+    journey_done!(user);
     org::close(&state, user.account(), id)
         .await
         .map_err(org_error)?;

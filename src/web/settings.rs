@@ -132,6 +132,7 @@ fn closure_view(state: &AppState, user: &SignedIn) -> ClosureView {
         retention_days: state.settings.retention.closed_days,
         motif: String::new(),
         errors: FieldErrors::new(),
+        last_responsable_of: Vec::new(),
     }
 }
 
@@ -208,6 +209,13 @@ async fn closure_post(
             "mot_de_passe_actuel",
             "Ce compte n'a pas de mot de passe : contactez le support pour le fermer.",
         )),
+        Err(CloseError::LastResponsable(libelles)) => {
+            let mut view = closure_view(&state, &user);
+            view.motif = form.motif.clone();
+            view.last_responsable_of = libelles;
+            let page = templates::pages::closure(&Ctx(ctx.0.clone()).for_user(None), &view);
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
         Err(CloseError::Unexpected(e)) => Err(AppError::Unexpected(e)),
     }
 }

@@ -494,8 +494,15 @@ pub struct OrgMemberRow {
     pub email: String,
     pub role: String,
     pub responsable: bool,
-    /// False: invited, no answer yet.
-    pub joined: bool,
+}
+
+/// An unanswered invitation on a BAL ORG page: the address typed, never a name (the page must
+/// look the same whether or not an account holds it).
+#[derive(Debug, Clone, Default)]
+pub struct OrgInvitationRow {
+    pub id: i32,
+    pub email: String,
+    pub invited_at: String,
 }
 
 /// `/bal-org/{id}`, for its members.
@@ -517,6 +524,8 @@ pub struct OrgView {
     pub responsable: bool,
     pub viewer_id: i32,
     pub members: Vec<OrgMemberRow>,
+    /// Shown to responsables only.
+    pub invitations: Vec<OrgInvitationRow>,
     pub history: Vec<AuditRow>,
     /// The invitation form's value and errors.
     pub invite_email: String,
@@ -547,6 +556,8 @@ pub struct AdminOrgView {
     pub errors: FieldErrors,
     /// A change waiting: (current, requested) descriptions.
     pub pending_change: Option<(String, String)>,
+    /// The waiting change as this page shows it (opaque, posted back with the decision).
+    pub change_seen: String,
     pub change_motif: String,
     pub change_errors: FieldErrors,
 }
@@ -669,6 +680,8 @@ pub struct ClosureView {
     /// Kept on a 422 re-render (never the password).
     pub motif: String,
     pub errors: FieldErrors,
+    /// The BAL ORG (libellés) the account is the last responsable of: the closure was refused.
+    pub last_responsable_of: Vec<String>,
 }
 
 /// `/mot-de-passe/oubli`: the request form, or (`sent`) the answer every request gets.

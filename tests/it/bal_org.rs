@@ -452,13 +452,13 @@ async fn the_last_responsable_can_neither_leave_nor_be_demoted() {
     .await;
 
     // Assert
-    leave.assert_status(409);
+    leave.assert_status(422);
     assert!(
         leave.text().contains("au moins un responsable"),
         "{}",
         leave.text()
     );
-    demote.assert_status(409);
+    demote.assert_status(422);
     let page = browser.get(&format!("/bal-org/{id}")).await;
     page.assert_status(200);
     assert!(page.text().contains("Responsable"));
@@ -534,9 +534,21 @@ async fn an_invitation_answers_the_same_whether_or_not_the_address_has_an_accoun
     .await;
     let to_unknown = org_post(&browser, id, "membres", &Form::new().with("email", unknown)).await;
 
-    // Assert: same status and location, and the page after it says the same.
+    // Assert: same status and location, and the page after it says the same of both: the
+    // address typed, never a name, in the invitations and in the history.
     assert_eq!(to_known.status, to_unknown.status);
     assert_eq!(to_known.location(), to_unknown.location());
+    let page = browser.get(&format!("/bal-org/{id}")).await.text();
+    // The row, the withdraw button's label and the history line, for each.
+    for email in [known.email.as_str(), unknown] {
+        assert_eq!(page.matches(email).count(), 3, "{email}\n{page}");
+    }
+    assert!(
+        !page.contains(&known.nom) && !page.contains(&known.prenom),
+        "{page}"
+    );
+    assert_eq!(page.matches("Annuler l'invitation").count(), 2, "{page}");
+    assert_eq!(page.matches("Invitation envoyée").count(), 2, "{page}");
     app.drain_outbox().await.assert_delivered();
     let invitation = app
         .wait_for_mail_with_subject(&known.email, "Invitation")
@@ -670,23 +682,45 @@ async fn edits_apply_at_once_and_republish_but_a_new_structure_waits_for_an_admi
         queue.text()
     );
 
-    // Act 2: the administrator accepts.
-    admin
-        .get(&format!("/admin/bal-org/{id}"))
-        .await
-        .assert_status(200);
-    admin
+    // Act 2: the administrator opens the page; meanwhile a responsable asks for another
+    // raison sociale; the administrator accepts what the page showed.
+    let seen = admin.get(&format!("/admin/bal-org/{id}")).await;
+    seen.assert_status(200);
+    let demande = seen.field_value("demande").expect("the change as shown");
+    browser
         .post_form(
-            &format!("/admin/bal-org/{id}/modification/accepter"),
-            &Form::new(),
+            &format!("/bal-org/{id}/modifier"),
+            &edited.clone().with("raison_sociale", "GHT Est-Hérault Sud"),
         )
+        .await
+        .assert_redirect_to(&format!("/bal-org/{id}"));
+    let accept = format!("/admin/bal-org/{id}/modification/accepter");
+    let stale = admin
+        .post_form(&accept, &Form::new().with("demande", &demande))
+        .await;
+
+    // Assert 2: nothing was decided on the stale page; the new change still waits.
+    stale.assert_status(409);
+    assert!(stale.text().contains("Relisez-la"), "{}", stale.text());
+    app.drain_outbox().await.assert_delivered();
+    let entry = &org_entries(&ldap, Who::Anonymous, "(mssTypeBal=ORG)").await[0];
+    assert_eq!(values(entry, "o"), ["CHU de Montpellier"]);
+
+    // Act 3: the administrator accepts the change now shown.
+    let demande = stale.field_value("demande").expect("the new change");
+    admin
+        .post_form(&accept, &Form::new().with("demande", &demande))
         .await
         .assert_redirect_to(&format!("/admin/bal-org/{id}"));
     app.drain_outbox().await.assert_delivered();
+    let notice = app
+        .wait_for_mail_with_subject(&owner.email, "Modification de votre BAL")
+        .await;
+    assert!(notice.text().contains("a accepté"), "{}", notice.text());
 
-    // Assert 2
+    // Assert 3
     let entry = &org_entries(&ldap, Who::Anonymous, "(mssTypeBal=ORG)").await[0];
-    assert_eq!(values(entry, "o"), ["GHT Est Hérault"]);
+    assert_eq!(values(entry, "o"), ["GHT Est-Hérault Sud"]);
     assert_eq!(
         values(entry, "mssIdNatStruct"),
         [format!("3{siret}").as_str()]
@@ -734,4 +768,137 @@ async fn a_rejection_needs_a_reason_and_mails_it_to_the_responsables() {
     );
     let page = browser.get(&format!("/bal-org/{id}")).await;
     assert!(page.text().contains("Refusée") && page.text().contains("Structure inconnue"));
+}
+
+#[tokio::test]
+async fn an_address_invited_before_its_account_existed_finds_the_invitation_once_validated() {
+    // Arrange: the invitation goes to an address nobody has an account with.
+    let app = spawn_app().await;
+    let (admin, _) = app.national_admin().await;
+    let owner = TestUser::generate();
+    let (browser, _, _) = validated_user(&app, &admin, &owner).await;
+    let id = request_org(&browser, &request_form("cardio")).await;
+    let mut newcomer = TestUser::generate();
+    newcomer.email = format!("nouvelle.{}", newcomer.email);
+    org_post(
+        &browser,
+        id,
+        "membres",
+        &Form::new().with("email", &newcomer.email),
+    )
+    .await
+    .assert_redirect_to(&format!("/bal-org/{id}?invitation=envoyee"));
+
+    // Act: the newcomer signs up with that address; while pending they may only decline.
+    let (pending, newcomer_id) = app
+        .pending_user(&newcomer, "oui", &newcomer.profile_form())
+        .await;
+    let before = pending.get("/compte").await;
+    let early = pending
+        .post_form(&format!("/bal-org/{id}/invitation/accepter"), &Form::new())
+        .await;
+    admin
+        .validate_account(newcomer_id)
+        .await
+        .assert_redirect_to(&format!("/admin/comptes/{newcomer_id}"));
+    let account = pending.get("/compte").await;
+    let accepted = pending
+        .post_form(&format!("/bal-org/{id}/invitation/accepter"), &Form::new())
+        .await;
+
+    // Assert
+    assert!(
+        before
+            .text()
+            .contains("une fois votre compte individuel validé"),
+        "{}",
+        before.text()
+    );
+    early.assert_status(403);
+    assert!(
+        account.text().contains("Invitation à rejoindre"),
+        "{}",
+        account.text()
+    );
+    accepted.assert_redirect_to(&format!("/bal-org/{id}"));
+    let page = pending.get(&format!("/bal-org/{id}")).await;
+    page.assert_status(200);
+    assert!(page.text().contains(&newcomer.nom), "{}", page.text());
+    let owner_view = browser.get(&format!("/bal-org/{id}")).await.text();
+    assert!(!owner_view.contains("Annuler l'invitation"), "{owner_view}");
+}
+
+#[tokio::test]
+async fn the_last_responsable_of_a_box_cannot_close_their_account_until_another_is_named() {
+    // Arrange
+    let (app, ldap) = app_with_directory().await;
+    let (admin, _) = app.national_admin().await;
+    let owner = TestUser::generate();
+    let (browser, owner_id, owner_address) = validated_user(&app, &admin, &owner).await;
+    let colleague = TestUser::generate();
+    let (colleague_browser, colleague_id, colleague_address) =
+        validated_user(&app, &admin, &colleague).await;
+    let id = request_org(&browser, &request_form("cardio")).await;
+    validate_org(&admin, id).await;
+    org_post(
+        &browser,
+        id,
+        "membres",
+        &Form::new().with("email", &colleague.email),
+    )
+    .await;
+    colleague_browser.get("/compte").await.assert_status(200);
+    colleague_browser
+        .post_form(&format!("/bal-org/{id}/invitation/accepter"), &Form::new())
+        .await
+        .assert_redirect_to(&format!("/bal-org/{id}"));
+    let close = Form::new().with("mot_de_passe_actuel", &owner.password);
+
+    // Act 1: the only responsable tries to close their account.
+    browser.get("/compte/fermeture").await.assert_status(200);
+    let refused = browser.post_form("/compte/fermeture", &close).await;
+
+    // Assert 1: refused, with the box named; the account and the box are untouched.
+    refused.assert_status(409);
+    assert!(
+        refused.text().contains("Secrétariat de cardiologie"),
+        "{}",
+        refused.text()
+    );
+    assert!(
+        db::account_by_id(&app.db, owner_id)
+            .await
+            .closed_at
+            .is_none()
+    );
+
+    // Act 2: the colleague is named responsable, then the owner closes their account.
+    org_post(
+        &browser,
+        id,
+        &format!("membres/{colleague_id}/responsable"),
+        &Form::new(),
+    )
+    .await
+    .assert_redirect_to(&format!("/bal-org/{id}"));
+    browser.get("/compte/fermeture").await.assert_status(200);
+    browser
+        .post_form("/compte/fermeture", &close)
+        .await
+        .assert_redirect_to("/connexion?ferme");
+    app.drain_outbox().await.assert_delivered();
+
+    // Assert 2: the owner left the box and its published contacts; the colleague runs it.
+    let page = colleague_browser
+        .get(&format!("/bal-org/{id}"))
+        .await
+        .text();
+    assert!(!page.contains(&owner.email), "{page}");
+    assert!(page.contains("compte individuel fermé"), "{page}");
+    let entry = &org_entries(&ldap, Who::Anonymous, "(mssTypeBal=ORG)").await[0];
+    assert_eq!(
+        values(entry, "mssResponsable"),
+        [colleague_address.as_str()]
+    );
+    assert_ne!(owner_address, colleague_address);
 }

@@ -151,12 +151,20 @@ fn orgs_section(ctx: &PageContext, view: &AccountStatusView) -> Markup {
                         li {
                             @if org.invitation {
                                 "Invitation à rejoindre " strong { (org.libelle) }
+                                @if !view.may_request_org {
+                                    p.hint {
+                                        "Vous pourrez accepter cette invitation une fois votre "
+                                        "compte individuel validé."
+                                    }
+                                }
                                 div.invitation-actions {
-                                    (post_form(&ctx.csrf_token,
-                                        &urls::org_action(urls::ORG_INVITATION_ACCEPT, org.id, None),
-                                        html! { button.button.button-small type="submit" {
-                                            "Accepter" span.visually-hidden { " l'invitation à " (org.libelle) }
-                                        } }))
+                                    @if view.may_request_org {
+                                        (post_form(&ctx.csrf_token,
+                                            &urls::org_action(urls::ORG_INVITATION_ACCEPT, org.id, None),
+                                            html! { button.button.button-small type="submit" {
+                                                "Accepter" span.visually-hidden { " l'invitation à " (org.libelle) }
+                                            } }))
+                                    }
                                     (post_form(&ctx.csrf_token,
                                         &urls::org_action(urls::ORG_INVITATION_DECLINE, org.id, None),
                                         html! { button.button.button-small.button-secondary type="submit" {

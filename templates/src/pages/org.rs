@@ -246,12 +246,43 @@ fn members_section(ctx: &PageContext, view: &OrgView, manage: bool) -> Markup {
                 }
             }
         }
+        @if manage && !view.invitations.is_empty() {
+            h3 id="invitations-title" { "Invitations en attente de réponse" }
+            div.table-wrapper role="region" aria-labelledby="invitations-title" tabindex="0" {
+                table.data-table.org-invitations {
+                    thead {
+                        tr {
+                            th scope="col" { "Adresse mail" }
+                            th scope="col" { "Envoyée le" }
+                            th scope="col" { "Action" }
+                        }
+                    }
+                    tbody {
+                        @for invitation in &view.invitations {
+                            tr {
+                                th scope="row" { (invitation.email) }
+                                td { (invitation.invited_at) }
+                                td {
+                                    (post_form(&ctx.csrf_token, &urls::org_invitation_withdraw(view.id, invitation.id), html! {
+                                        button.button.button-small.button-danger type="submit" {
+                                            "Annuler l'invitation"
+                                            span.visually-hidden { " : " (invitation.email) }
+                                        }
+                                    }))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         @if manage {
             section.org-invite aria-labelledby="invite-title" {
                 h3 id="invite-title" { "Inviter un membre" }
                 p {
-                    "Indiquez l'adresse mail du compte individuel de la personne. Si elle n'a pas "
-                    "encore de compte, elle reçoit un mail l'invitant à en créer un."
+                    "Indiquez l'adresse mail du compte individuel de la personne. Elle reçoit un "
+                    "mail : si elle n'a pas encore de compte, il l'invite à en créer un avec cette "
+                    "adresse, et l'invitation l'attendra sur sa page « Mon compte »."
                 }
                 (post_form(&ctx.csrf_token, &urls::org_action(urls::ORG_MEMBERS, view.id, None), html! {
                     (TextField::new("email", "Adresse mail").email().value(&view.invite_email)
@@ -280,21 +311,17 @@ fn member_row(ctx: &PageContext, view: &OrgView, member: &OrgMemberRow, manage: 
         tr {
             th scope="row" { (member.name) }
             td.email { (member.email) }
-            td {
-                (member.role)
-                @if !member.joined { " " span.badge.badge-pending { "invitation envoyée" } }
-            }
+            td { (member.role) }
             @if manage {
                 td.member-actions {
                     @if member.account_id != view.viewer_id {
-                        @if member.joined && !member.responsable {
+                        @if !member.responsable {
                             (button(urls::ORG_MEMBER_PROMOTE, "Nommer responsable", "button-secondary"))
                         }
                         @if member.responsable {
                             (button(urls::ORG_MEMBER_DEMOTE, "Retirer le rôle de responsable", "button-secondary"))
                         }
-                        (button(urls::ORG_MEMBER_REMOVE,
-                            if member.joined { "Retirer" } else { "Annuler l'invitation" }, "button-danger"))
+                        (button(urls::ORG_MEMBER_REMOVE, "Retirer", "button-danger"))
                     }
                 }
             }
@@ -338,7 +365,6 @@ pub fn admin_org(ctx: &PageContext, view: &AdminOrgView) -> Markup {
                 @for member in &view.members {
                     li {
                         (member.name) " — " (member.email) " — " (member.role)
-                        @if !member.joined { " (invitation envoyée)" }
                     }
                 }
             }
@@ -385,10 +411,14 @@ fn org_change(ctx: &PageContext, view: &AdminOrgView, current: &str, requested: 
             dt { "Valeurs demandées" } dd.requested { (requested) }
         }
         div.decisions {
+            // `demande`: the change as this page shows it, so that a decision never applies to a
+            // change a responsable made after the page was shown.
             (post_form(&ctx.csrf_token, &urls::org_action(urls::ADMIN_ORG_CHANGE_ACCEPT, view.id, None), html! {
+                input type="hidden" name="demande" value=(view.change_seen);
                 button.button type="submit" { "Accepter la modification" }
             }))
             (post_form(&ctx.csrf_token, &urls::org_action(urls::ADMIN_ORG_CHANGE_REFUSE, view.id, None), html! {
+                input type="hidden" name="demande" value=(view.change_seen);
                 (Textarea::new("motif_modification", "Motif du refus de la modification")
                     .value(&view.change_motif).required().errors(&view.change_errors))
                 button.button.button-danger type="submit" { "Refuser la modification" }

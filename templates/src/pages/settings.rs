@@ -4,7 +4,8 @@
 use maud::{Markup, html};
 
 use crate::components::{
-    TextField, Textarea, button_link, error_summary, form_title, post_form, submit_button,
+    TextField, Textarea, button_link, error_summary, error_summary_message, form_title, post_form,
+    submit_button,
 };
 use crate::layout;
 use crate::views::{ClosureView, EmailChangeView, PageContext, SessionsView, SettingsView};
@@ -168,6 +169,15 @@ pub fn closure(ctx: &PageContext, view: &ClosureView) -> Markup {
     let body = html! {
         p.back-link { a href=(urls::ACCOUNT_SETTINGS) { "Retour aux paramètres" } }
         (error_summary(&view.errors))
+        @if !view.last_responsable_of.is_empty() {
+            (error_summary_message(&format!(
+                "Votre compte n'a pas été fermé : vous êtes le seul responsable de la BAL \
+                 organisationnelle {}. Nommez un autre membre responsable, ou fermez la BAL, \
+                 depuis sa page, puis fermez votre compte.",
+                view.last_responsable_of.iter().map(|l| format!("« {l} »")).collect::<Vec<_>>().join(", ")
+            )))
+            p { a href=(urls::ACCOUNT) { "Voir mes BAL organisationnelles" } }
+        }
         h1 { (title) }
         p { "Fermer votre compte " (service) " :" }
         ul {
@@ -203,7 +213,14 @@ pub fn closure(ctx: &PageContext, view: &ClosureView) -> Markup {
             }))
         }
     };
-    layout::page(ctx, &form_title(title, !view.errors.is_empty()), body)
+    layout::page(
+        ctx,
+        &form_title(
+            title,
+            !view.errors.is_empty() || !view.last_responsable_of.is_empty(),
+        ),
+        body,
+    )
 }
 
 /// `/compte/email`: the new address and the current password; after a request, the same

@@ -90,6 +90,8 @@ pub const ORG: &str = "/bal-org/{id}";
 pub const ORG_MEMBERS: &str = "/bal-org/{id}/membres";
 pub const ORG_INVITATION_ACCEPT: &str = "/bal-org/{id}/invitation/accepter";
 pub const ORG_INVITATION_DECLINE: &str = "/bal-org/{id}/invitation/refuser";
+/// A responsable withdraws an unanswered invitation (`{invitation}`: its id).
+pub const ORG_INVITATION_WITHDRAW: &str = "/bal-org/{id}/invitations/{invitation}/annuler";
 pub const ORG_MEMBER_REMOVE: &str = "/bal-org/{id}/membres/{membre}/retirer";
 pub const ORG_MEMBER_PROMOTE: &str = "/bal-org/{id}/membres/{membre}/responsable";
 /// A responsable becomes a plain member again (never the last one).
@@ -121,6 +123,11 @@ pub fn org_action(pattern: &str, id: i32, member: Option<i32>) -> String {
         Some(member) => path.replace("{membre}", &member.to_string()),
         None => path,
     }
+}
+
+/// Path of the action withdrawing one invitation of a box.
+pub fn org_invitation_withdraw(id: i32, invitation: i32) -> String {
+    org_action(ORG_INVITATION_WITHDRAW, id, None).replace("{invitation}", &invitation.to_string())
 }
 
 /// Path of the confirmation page for one token.

@@ -549,10 +549,13 @@ impl TestApp {
         self.post_form("/inscription", form).await
     }
 
-    /// Step 3: waits for the confirmation mail, takes the link of its text part, opens it
-    /// (`GET`, a page with a button) and presses the button (`POST`). Returns the POST answer.
+    /// Step 3: waits for the confirmation mail (by its subject: the address may have had other
+    /// mail, e.g. a BAL ORG invitation), takes the link of its text part, opens it (`GET`, a
+    /// page with a button) and presses the button (`POST`). Returns the POST answer.
     pub async fn confirm_email_from_mail(&self, email: &str) -> TestResponse {
-        let mail = self.wait_for_mail_to(email).await;
+        let mail = self
+            .wait_for_mail_with_subject(email, "Confirmez votre adresse mail")
+            .await;
         let path = self.confirmation_path(&mail);
         self.get(&path).await.assert_status(200);
         self.post_form(&path, &Form::new()).await
