@@ -8,10 +8,10 @@ use crate::support::ldap::{TestLdap, Who};
 use crate::support::{DrainReportExt, Form, TestApp, TestUser, db, spawn_app, spawn_app_with};
 
 /// A FINESS with a valid key (Luhn), in Hérault (34).
-const FINESS: &str = "340780477";
+pub(crate) const FINESS: &str = "340780477";
 
 /// A slapd from the shipped files, and an app publishing to it.
-async fn app_with_directory() -> (TestApp, TestLdap) {
+pub(crate) async fn app_with_directory() -> (TestApp, TestLdap) {
     let ldap = TestLdap::start().await;
     let settings = ldap.settings();
     let app = spawn_app_with(|s| s.directory = settings).await;
@@ -19,7 +19,11 @@ async fn app_with_directory() -> (TestApp, TestLdap) {
 }
 
 /// A validated BAL PER user, signed in on their own browser: `(browser, account id, address)`.
-async fn validated_user(app: &TestApp, admin: &TestApp, user: &TestUser) -> (TestApp, i32, String) {
+pub(crate) async fn validated_user(
+    app: &TestApp,
+    admin: &TestApp,
+    user: &TestUser,
+) -> (TestApp, i32, String) {
     let (browser, id) = app.pending_user(user, "oui", &user.profile_form()).await;
     admin
         .validate_account(id)
@@ -33,7 +37,7 @@ async fn validated_user(app: &TestApp, admin: &TestApp, user: &TestUser) -> (Tes
     (browser, id, address)
 }
 
-fn request_form(local: &str) -> Form {
+pub(crate) fn request_form(local: &str) -> Form {
     Form::new()
         .with("libelle", "Secrétariat de cardiologie")
         .with("identifiant_local", local)
@@ -51,7 +55,7 @@ fn request_form(local: &str) -> Form {
 }
 
 /// Opens the request form (for its token), posts it, returns the new box's id.
-async fn request_org(browser: &TestApp, form: &Form) -> i32 {
+pub(crate) async fn request_org(browser: &TestApp, form: &Form) -> i32 {
     browser.get("/bal-org/nouvelle").await.assert_status(200);
     let response = browser.post_form("/bal-org/nouvelle", form).await;
     let location = response.location().expect("redirect to the box");
@@ -61,7 +65,7 @@ async fn request_org(browser: &TestApp, form: &Form) -> i32 {
         .unwrap_or_else(|| panic!("unexpected redirect {location}"))
 }
 
-async fn validate_org(admin: &TestApp, id: i32) {
+pub(crate) async fn validate_org(admin: &TestApp, id: i32) {
     admin
         .get(&format!("/admin/bal-org/{id}"))
         .await
@@ -72,7 +76,7 @@ async fn validate_org(admin: &TestApp, id: i32) {
         .assert_redirect_to(&format!("/admin/bal-org/{id}"));
 }
 
-async fn org_address(app: &TestApp, id: i32) -> String {
+pub(crate) async fn org_address(app: &TestApp, id: i32) -> String {
     db::scalar_text(
         &app.db,
         &format!("SELECT mailbox_address FROM org_mailboxes WHERE id = {id}"),
@@ -82,7 +86,7 @@ async fn org_address(app: &TestApp, id: i32) -> String {
 }
 
 /// Opens the box's page (for the forms' tokens), then posts `action` (relative to the box).
-async fn org_post(
+pub(crate) async fn org_post(
     browser: &TestApp,
     id: i32,
     action: &str,
@@ -103,7 +107,7 @@ async fn org_entries(ldap: &TestLdap, who: Who, filter: &str) -> Vec<SearchEntry
         .unwrap_or_else(|e| panic!("search {filter}: {e}"))
 }
 
-fn values<'a>(entry: &'a SearchEntry, attr: &str) -> Vec<&'a str> {
+pub(crate) fn values<'a>(entry: &'a SearchEntry, attr: &str) -> Vec<&'a str> {
     let mut values: Vec<&str> = entry
         .attrs
         .iter()

@@ -7,6 +7,7 @@ mod admin_mfa;
 mod annuaire_sante;
 mod ans_export;
 mod bal_org;
+mod bal_org_rules;
 mod browser;
 mod cgu;
 mod civilite;
