@@ -408,12 +408,9 @@ async fn five_validations_of_one_wish_at_once_get_five_addresses_each_reserved_o
     );
 }
 
-/// Fails today: `services::org::invite` parses the address before it checks that the actor is a
-/// responsable, so a plain member who posts a malformed address gets the invitation form's 422
-/// (on their own page) instead of 403. Nothing changes either way; un-ignore once the order is
-/// fixed.
+/// The access check comes before the form: a plain member who posts a malformed address gets
+/// 403, not the invitation form's 422 on their own page.
 #[tokio::test]
-#[ignore = "bug: a plain member's malformed invitation answers 422 before the 403"]
 async fn a_plain_member_inviting_a_malformed_address_gets_403_too() {
     // Arrange
     let app = spawn_app().await;
