@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use crate::support::app::eventually;
+use crate::support::proxy::TestNginx;
 use crate::support::serve::{SilentSmtp, one_at_a_time};
 use crate::support::{Form, TestApp, TestUser, db, spawn_app_with};
 
@@ -189,4 +190,66 @@ async fn an_instance_killed_during_a_burst_of_sign_ups_loses_no_mail() {
             .wait_for_mail_to(email, Duration::from_secs(40))
             .await;
     }
+}
+
+/// The shipped proxy example (`deploy/two-instances/nginx.conf`) in front of two instances: it
+/// passes `nginx -t`, terminates TLS, sends plain HTTP to HTTPS, keeps the probes private, and a
+/// visitor's journey goes on through it when one instance is killed.
+#[tokio::test]
+async fn behind_the_shipped_tls_proxy_a_visitor_goes_on_when_one_instance_dies() {
+    let Some((_serial, app)) = bench().await else {
+        return;
+    };
+    // As deployed: the instances know their public address, the proxy's.
+    let ports = TestNginx::ports();
+    let public = format!("https://127.0.0.1:{}", ports.1);
+    let env = [("MSS__SERVER__PUBLIC_URL", public.as_str())];
+    let (one, two) = (app.spawn_process(&env).await, app.spawn_process(&env).await);
+    let Some(nginx) = TestNginx::start([one.port, two.port], ports).await else {
+        eprintln!("SKIPPED: nginx or openssl is not installed (.ci/run installs them)");
+        return;
+    };
+    let visitor = app.browser_through(&nginx.https);
+    let user = TestUser::generate();
+
+    // Plain HTTP is sent to HTTPS; the probes are not public.
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}/inscription", nginx.http))
+        .send()
+        .await
+        .expect("nginx answers on HTTP");
+    assert_eq!(plain.status(), 301);
+    let to = plain.headers()["location"].to_str().unwrap();
+    assert!(to.starts_with("https://"), "{to}");
+    visitor.get("/healthz").await.assert_status(403);
+    visitor.get("/readyz").await.assert_status(403);
+
+    // Act: the visitor signs up through the proxy, then one instance is killed.
+    visitor
+        .signup(&user)
+        .await
+        .assert_redirect_to("/inscription/email-envoye");
+    let mail = app.wait_for_mail_to(&user.email).await;
+    one.signal("KILL");
+    assert!(one.wait_exit(Duration::from_secs(5)).await.is_some());
+
+    // Assert: every next request, GET and POST, is served (nginx moves on to the live one).
+    let path = visitor.confirmation_path(&mail);
+    for _ in 0..4 {
+        visitor.get(&path).await.assert_status(200);
+    }
+    visitor
+        .post_form(&path, &Form::new())
+        .await
+        .assert_redirect_to("/connexion?confirme=1");
+    visitor.login_user(&user).await.assert_redirect_to("/cgu");
+    visitor.get("/cgu").await.assert_status(200);
+    assert!(
+        nginx.error_log().contains("connect() failed"),
+        "the killed instance was never tried: {}",
+        nginx.error_log()
+    );
 }

@@ -1081,6 +1081,27 @@ impl TestApp {
         browser
     }
 
+    /// A new browser (own cookies) talking to `base` (e.g. a TLS proxy in front of processes),
+    /// trusting any certificate: the proxy's is self-signed.
+    pub fn browser_through(&self, base: &str) -> TestApp {
+        let cookies = Arc::new(Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(cookies.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .danger_accept_invalid_certs(true)
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("build the HTTP client");
+        let mut browser = self.visitor_with((client, cookies));
+        base.clone_into(&mut browser.address);
+        browser.port = base
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("a base URL with a port");
+        browser
+    }
+
     /// This browser (same cookies, so the same session) talking to `process` instead.
     pub fn same_browser_at(&self, process: &ServeProcess) -> TestApp {
         let mut browser = self.visitor_with((self.client.clone(), self.cookies.clone()));

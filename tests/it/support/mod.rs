@@ -12,6 +12,7 @@ pub mod fhir;
 pub mod fixtures;
 pub mod html;
 pub mod ldap;
+pub mod proxy;
 pub mod psc;
 pub mod serve;
 pub mod smtp;
