@@ -62,6 +62,14 @@ async fn a_validated_user_goes_through_the_account_pages_and_requests_a_bal_org(
         let text = b.page_text().await;
         assert!(text.contains("Secrétariat de cardiologie"), "{text}");
         assert!(text.contains("En attente de validation"), "{text}");
+
+        // An invitation: listed by its address, with a button to withdraw it.
+        super::set_field(&b, "email", "secretariat.invite@exemple.fr").await;
+        b.click_text("Inviter").await;
+        b.check("bal-org-invitation").await;
+        let text = b.page_text().await;
+        assert!(text.contains("Invitations en attente de réponse"), "{text}");
+        assert!(text.contains("secretariat.invite@exemple.fr"), "{text}");
     })
     .await;
 }
