@@ -195,6 +195,29 @@ pub async fn export(state: &AppState, account_id: i32) -> Result<Option<Value>, 
             })
         })
         .collect();
+    // The BAL ORG the holder belongs to, and the invitations waiting for their address: what
+    // concerns them, not the boxes' other members.
+    let mut orgs: Vec<Value> = org::of_account(db, account_id)
+        .await?
+        .into_iter()
+        .map(|(o, role)| {
+            json!({
+                "libelle": o.libelle,
+                "raison_sociale": o.raison_sociale,
+                "statut": o.status().label(),
+                "adresse_messagerie": o.mailbox_address,
+                "role": role.label(),
+            })
+        })
+        .collect();
+    for (o, invitation) in org::invitations_for(db, &row).await? {
+        orgs.push(json!({
+            "libelle": o.libelle,
+            "raison_sociale": o.raison_sociale,
+            "statut": o.status().label(),
+            "invitation_recue_le": invitation.invited_at.to_rfc3339(),
+        }));
+    }
     let a = &row;
     let ts = |t: Option<Timestamp>| t.map(|t| t.to_rfc3339());
     Ok(Some(json!({
@@ -219,6 +242,7 @@ pub async fn export(state: &AppState, account_id: i32) -> Result<Option<Value>, 
         "cgu": cgu,
         "pro_sante_connect": psc,
         "sessions": sessions,
+        "bal_org": orgs,
         "historique": history,
     })))
 }

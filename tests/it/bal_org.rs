@@ -830,6 +830,11 @@ async fn an_address_invited_before_its_account_existed_finds_the_invitation_once
     assert!(page.text().contains(&newcomer.nom), "{}", page.text());
     let owner_view = browser.get(&format!("/bal-org/{id}")).await.text();
     assert!(!owner_view.contains("Annuler l'invitation"), "{owner_view}");
+    // The holder's data export lists the box they joined.
+    let export = pending.get("/compte/export").await;
+    let data: serde_json::Value = serde_json::from_str(&export.body).expect("JSON");
+    assert_eq!(data["bal_org"][0]["libelle"], "Secrétariat de cardiologie");
+    assert_eq!(data["bal_org"][0]["role"], "Membre");
 }
 
 #[tokio::test]
