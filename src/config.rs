@@ -289,9 +289,40 @@ pub struct RetentionSettings {
 pub struct ReminderSettings {
     pub enabled: bool,
     /// Hour of the day (UTC, 0–23) from which the day's digest is sent.
+    #[serde(deserialize_with = "hour_of_day")]
     pub hour: u32,
-    /// Waiting times, in hours, each announced once per account.
+    /// Waiting times, in hours, each announced once per account: positive and strictly
+    /// increasing.
+    #[serde(deserialize_with = "increasing_hours")]
     pub thresholds_hours: Vec<i32>,
+}
+
+/// An hour of the day, 0–23: a larger one would never be reached, and the digest never sent.
+fn hour_of_day<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let hour = u32::deserialize(d)?;
+    if hour > 23 {
+        return Err(serde::de::Error::custom(format!(
+            "{hour} is not an hour of the day, expected 0 to 23"
+        )));
+    }
+    Ok(hour)
+}
+
+/// Thresholds in hours, positive and strictly increasing (`[24, 48]`): a zero or negative one
+/// would announce every account at once, and an unordered list reads as a mistake.
+fn increasing_hours<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<i32>, D::Error> {
+    let hours = Vec::<i32>::deserialize(d)?;
+    if hours.iter().any(|&h| h <= 0) {
+        return Err(serde::de::Error::custom(format!(
+            "{hours:?}: every threshold must be a positive number of hours"
+        )));
+    }
+    if hours.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(serde::de::Error::custom(format!(
+            "{hours:?}: thresholds must be strictly increasing, e.g. [24, 48]"
+        )));
+    }
+    Ok(hours)
 }
 
 /// Prometheus metrics (issue 11).

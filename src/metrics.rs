@@ -22,6 +22,7 @@ use crate::clock::Timestamp;
 use crate::domain::QueueFilter;
 use crate::domain::Scope;
 use crate::outbox::JobKind;
+use crate::psc::PscRefusal;
 use crate::repo;
 
 /// `http_requests_total` / `http_request_duration_seconds` labels: the route template (never
@@ -46,13 +47,89 @@ pub enum Outcome {
     throttled,
     overloaded,
     invalid_form,
-    refused_token,
     error,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct OutcomeLabels {
     pub outcome: Outcome,
+}
+
+/// How an account was created: the sign-up form, or Pro Santé Connect's email step.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
+#[allow(
+    non_camel_case_types,
+    reason = "label values are snake_case in Prometheus"
+)]
+pub enum SignUpMethod {
+    password,
+    psc,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SignUpLabels {
+    pub outcome: Outcome,
+    pub method: SignUpMethod,
+}
+
+/// How a Pro Santé Connect sign-in ended: at its callback, or at its start when PSC cannot be
+/// reached. A fixed set (never the provider's own error text), so the series stay bounded.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
+#[allow(
+    non_camel_case_types,
+    reason = "label values are snake_case in Prometheus"
+)]
+pub enum PscOutcome {
+    /// Signed in to a linked account.
+    success,
+    /// The e-CPS was linked to the signed-in account (`/psc/associer`).
+    linked,
+    /// A new user: the email step follows (its end is counted in `sign_ups_total`).
+    needs_email,
+    /// An unlinked password account matched: its password is asked before linking.
+    needs_password,
+    /// The user cancelled at PSC (`access_denied`).
+    cancelled,
+    /// PSC answered with another error code.
+    provider_error,
+    /// PSC could not be reached or answered nonsense.
+    unavailable,
+    /// The token exchange, the ID token or userinfo failed a check, or lacks a usable name.
+    refused_token,
+    /// No live attempt for the browser, a replay, a forged `state`, a wrong `iss`, no code.
+    refused_callback,
+    /// The e-CPS or the account is linked elsewhere (or disabled), or the identifiers differ.
+    identity_conflict,
+    /// A database or other internal failure.
+    error,
+}
+
+impl PscOutcome {
+    /// The label of a refused PSC step. Exhaustive, so a new refusal must be classified.
+    pub fn of_refusal(refusal: &PscRefusal) -> Self {
+        match refusal {
+            PscRefusal::Cancelled => Self::cancelled,
+            PscRefusal::ProviderError(_) => Self::provider_error,
+            PscRefusal::Unavailable(_) => Self::unavailable,
+            // PSC's answer lacks what an account needs (a name): refused like a bad token.
+            PscRefusal::TokenRefused(_) | PscRefusal::IncompleteIdentity => Self::refused_token,
+            PscRefusal::UnknownAttempt
+            | PscRefusal::Replayed
+            | PscRefusal::ForgedState
+            | PscRefusal::WrongIssuer
+            | PscRefusal::NoCode
+            | PscRefusal::Expired => Self::refused_callback,
+            PscRefusal::AlreadyLinked
+            | PscRefusal::AccountDisabled
+            | PscRefusal::IdentifierMismatch => Self::identity_conflict,
+            PscRefusal::NotEnabled | PscRefusal::Unexpected(_) => Self::error,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PscLabels {
+    pub outcome: PscOutcome,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -78,12 +155,13 @@ pub struct Metrics {
     pub http_requests: Family<HttpLabels, Counter>,
     pub http_duration: Family<HttpLabels, Histogram, fn() -> Histogram>,
     pub sign_ins: Family<OutcomeLabels, Counter>,
-    pub sign_ups: Family<OutcomeLabels, Counter>,
-    pub psc_sign_ins: Family<OutcomeLabels, Counter>,
+    pub sign_ups: Family<SignUpLabels, Counter>,
+    pub psc_sign_ins: Family<PscLabels, Counter>,
     hash_depth: Gauge,
     pub outbox_delivered: Family<KindLabels, Counter>,
     pub outbox_failures: Family<KindLabels, Counter>,
     pub outbox_abandoned: Family<KindLabels, Counter>,
+    outbox_enabled: Family<KindLabels, Gauge>,
     outbox_pending: Family<KindLabels, Gauge>,
     outbox_oldest: Family<KindLabels, Seconds>,
     validation_pending: Family<QueueLabels, Gauge>,
@@ -92,6 +170,9 @@ pub struct Metrics {
     validation_oldest: Seconds,
     directory_lag: Seconds,
     hasher: PasswordHasher,
+    /// Held by [`Metrics::render`] from clearing the database gauges to encoding them (see
+    /// there).
+    render_lock: tokio::sync::Mutex<()>,
 }
 
 impl Metrics {
@@ -108,6 +189,7 @@ impl Metrics {
             outbox_delivered: Family::default(),
             outbox_failures: Family::default(),
             outbox_abandoned: Family::default(),
+            outbox_enabled: Family::default(),
             outbox_pending: Family::default(),
             outbox_oldest: Family::default(),
             validation_pending: Family::default(),
@@ -116,6 +198,7 @@ impl Metrics {
             validation_oldest: Seconds::default(),
             directory_lag: Seconds::default(),
             hasher: hasher.clone(),
+            render_lock: tokio::sync::Mutex::default(),
             registry: Registry::default(),
         };
         // (`_total` is added to counters by the encoder.)
@@ -135,7 +218,11 @@ impl Metrics {
             "Password sign-ins by outcome",
             m.sign_ins.clone(),
         );
-        registry.register("sign_ups", "Sign-ups by outcome", m.sign_ups.clone());
+        registry.register(
+            "sign_ups",
+            "Sign-ups by outcome and method (the form, or Pro Santé Connect)",
+            m.sign_ups.clone(),
+        );
         registry.register(
             "psc_sign_ins",
             "Pro Santé Connect sign-ins by outcome",
@@ -172,6 +259,12 @@ impl Metrics {
             "outbox_abandoned",
             "Outbox items abandoned (permanent failure), by kind",
             m.outbox_abandoned.clone(),
+        );
+        registry.register(
+            "outbox_enabled",
+            "1 when this instance delivers outbox items of this kind; 0 when the kind is switched \
+             off and its items wait, parked (directory.enabled = false)",
+            m.outbox_enabled.clone(),
         );
         registry.register(
             "outbox_pending",
@@ -216,6 +309,12 @@ impl Metrics {
     /// # Errors
     /// Database failures (the scrape then fails with 500: the target is down for Prometheus).
     pub async fn render(&self, db: &DatabaseConnection, now: Timestamp) -> Result<String, DbErr> {
+        // The gauges read from the database are shared by every scrape and rebuilt in place
+        // (cleared, then incremented per row, across awaits). Two concurrent scrapes (two
+        // Prometheus servers, a retry) would interleave: one could encode the other's
+        // half-built families, or both add their rows to the same series and double them.
+        // One render at a time; a tokio lock, because it is held across the queries.
+        let _rendering = self.render_lock.lock().await;
         let age = |t: Option<Timestamp>| {
             t.map_or(0.0, |t| (now - t).num_milliseconds().max(0) as f64 / 1000.0)
         };
@@ -296,15 +395,24 @@ impl Metrics {
             .inc();
     }
 
-    pub fn sign_up(&self, outcome: Outcome) {
+    pub fn sign_up(&self, method: SignUpMethod, outcome: Outcome) {
         self.sign_ups
-            .get_or_create(&OutcomeLabels { outcome })
+            .get_or_create(&SignUpLabels { outcome, method })
             .inc();
     }
 
-    pub fn psc_sign_in(&self, outcome: Outcome) {
+    /// Whether this instance's worker delivers `kind`: set once, when the worker is built.
+    pub fn outbox_enabled(&self, kind: JobKind, enabled: bool) {
+        self.outbox_enabled
+            .get_or_create(&KindLabels {
+                kind: kind.as_str().to_owned(),
+            })
+            .set(i64::from(enabled));
+    }
+
+    pub fn psc_sign_in(&self, outcome: PscOutcome) {
         self.psc_sign_ins
-            .get_or_create(&OutcomeLabels { outcome })
+            .get_or_create(&PscLabels { outcome })
             .inc();
     }
 }

@@ -139,6 +139,7 @@ mod tests {
             text: "texte".into(),
             html: "<p>html</p>".into(),
             dev_link: None,
+            id_left: Some("0123abcd".into()),
         }
     }
 

@@ -118,7 +118,7 @@ impl Worker {
         metrics: Arc<crate::metrics::Metrics>,
         public_url: String,
     ) -> Self {
-        Self {
+        let worker = Self {
             metrics,
             public_url,
             db,
@@ -130,7 +130,12 @@ impl Worker {
             passes: [Mutex::new(()), Mutex::new(()), Mutex::new(())],
             stopping: AtomicBool::new(false),
             leased: std::sync::Mutex::new(HashMap::new()),
+        };
+        // So that an alert on the outbox's age can leave out the rows parked on purpose.
+        for kind in JobKind::ALL {
+            worker.metrics.outbox_enabled(kind, worker.delivers(kind));
         }
+        worker
     }
 
     /// Shutdown, first step: the loops finish the row in hand and claim no other.

@@ -245,6 +245,37 @@ fn a_url_of_the_wrong_kind_is_rejected() {
 }
 
 #[test]
+fn reminder_hours_and_thresholds_out_of_range_are_rejected_and_named() {
+    Jail::expect_with(|jail| {
+        jail.clear_env();
+        jail.set_env("MSS__REMINDERS__HOUR", "24");
+        assert_mentions(&load_error(None), &["REMINDERS.HOUR", "0 to 23"]);
+        jail.set_env("MSS__REMINDERS__HOUR", "23");
+        assert_eq!(Settings::load(None).expect("hour 23").reminders.hour, 23);
+        Ok(())
+    });
+    for (thresholds, reason) in [
+        ("[48, 24]", "strictly increasing"),
+        ("[24, 24]", "strictly increasing"),
+        ("[0, 48]", "positive"),
+        ("[-24]", "positive"),
+    ] {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.create_file(
+                "extra.toml",
+                &format!("[reminders]\nthresholds_hours = {thresholds}\n"),
+            )?;
+            assert_mentions(
+                &load_error(Some("extra.toml")),
+                &["thresholds_hours", reason],
+            );
+            Ok(())
+        });
+    }
+}
+
+#[test]
 fn the_shipped_files_load() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     Jail::expect_with(|jail| {

@@ -28,10 +28,18 @@ impl Header for AutoSubmitted {
     }
 }
 
-/// A fresh `Message-ID` (RFC 5322 §3.6.4): `<{random uuid}@{domain}>`. The left part is unique
-/// on its own (122 random bits), the right part names the operator.
-pub fn message_id(domain: &str) -> String {
-    format!("<{}@{domain}>", uuid::Uuid::new_v4().simple())
+/// A fresh left part for a `Message-ID`: a random UUID, unique on its own (122 random bits).
+pub fn id_left() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// A `Message-ID` (RFC 5322 §3.6.4): `<{left}@{domain}>`, the left part the mail's own (see
+/// `OutgoingMail::id_left`) or a fresh one, the right part naming the operator.
+pub fn message_id(left: Option<&str>, domain: &str) -> String {
+    match left {
+        Some(left) => format!("<{left}@{domain}>"),
+        None => format!("<{}@{domain}>", id_left()),
+    }
 }
 
 #[cfg(test)]
@@ -40,9 +48,17 @@ mod tests {
 
     #[test]
     fn message_ids_are_unique_and_on_the_given_domain() {
-        let (a, b) = (message_id("medimail.fr"), message_id("medimail.fr"));
+        let (a, b) = (
+            message_id(None, "medimail.fr"),
+            message_id(None, "medimail.fr"),
+        );
         assert_ne!(a, b);
         assert!(a.starts_with('<') && a.ends_with("@medimail.fr>"), "{a}");
+        let left = id_left();
+        assert_eq!(
+            message_id(Some(&left), "medimail.fr"),
+            format!("<{left}@medimail.fr>")
+        );
     }
 
     #[test]

@@ -40,6 +40,13 @@ pub struct OutgoingMail {
     /// The link the mail carries; logged when mail goes to files, so a developer can click it.
     #[serde(default)]
     pub dev_link: Option<String>,
+    /// The left part of the `Message-ID` (before `@` and the domain of `mail.from`), drawn
+    /// once when the mail is queued: every delivery attempt of this outbox row then sends the
+    /// same id, so a copy that did reach a relay before a failure is recognised as a
+    /// duplicate (RFC 5322 §3.6.4). `None` in rows queued before it existed, which get a fresh
+    /// id per attempt, as they did then.
+    #[serde(default)]
+    pub id_left: Option<String>,
 }
 
 impl OutgoingMail {
@@ -51,6 +58,7 @@ impl OutgoingMail {
             text: rendered.text,
             html: rendered.html,
             dev_link,
+            id_left: Some(headers::id_left()),
         }
     }
 }
@@ -130,7 +138,10 @@ impl Mailer {
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject.clone())
-            .message_id(Some(headers::message_id(&self.domain)))
+            .message_id(Some(headers::message_id(
+                mail.id_left.as_deref(),
+                &self.domain,
+            )))
             .header(headers::AutoSubmitted)
             .multipart(MultiPart::alternative_plain_html(
                 mail.text.clone(),
@@ -174,5 +185,54 @@ impl Mailer {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mailer() -> Mailer {
+        Mailer {
+            // Never used: `build` does not send.
+            transport: Transport::File(AsyncFileTransport::new(std::env::temp_dir())),
+            from: "Medimail <no-reply@medimail.fr>".parse().expect("mailbox"),
+            domain: "medimail.fr".into(),
+            dkim: None,
+        }
+    }
+
+    fn queued() -> OutgoingMail {
+        let rendered = templates::views::Email {
+            subject: "Objet".into(),
+            text: "texte".into(),
+            html: "<p>html</p>".into(),
+        };
+        OutgoingMail::new("jeanne@example.fr", rendered, None)
+    }
+
+    fn message_id(message: &Message) -> String {
+        message
+            .headers()
+            .get_raw("Message-ID")
+            .expect("a Message-ID")
+            .to_owned()
+    }
+
+    #[test]
+    fn every_attempt_of_one_queued_mail_sends_the_same_message_id_and_two_mails_differ() {
+        let mailer = mailer();
+        let mail = queued();
+        // As the outbox stores it, and reads it back at each attempt.
+        let payload = serde_json::to_string(&mail).expect("encode");
+        let again: OutgoingMail = serde_json::from_str(&payload).expect("decode");
+
+        let first = message_id(&mailer.build(&mail).expect("build"));
+        let retry = message_id(&mailer.build(&again).expect("build"));
+        let other = message_id(&mailer.build(&queued()).expect("build"));
+
+        assert_eq!(first, retry);
+        assert!(first.ends_with("@medimail.fr>"), "{first}");
+        assert_ne!(first, other);
     }
 }

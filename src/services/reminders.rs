@@ -6,7 +6,9 @@
 //!   (the others hit the primary key) and a failed run leaves the day free for the next try.
 //! - Once per account and threshold (`reminder_notices`). An account past several thresholds
 //!   at once is announced under the highest, and the lower ones count as announced.
-//! - Each administrator gets the new accounts of their scopes, or no mail at all.
+//! - Each administrator gets the new accounts of their scopes, or no mail at all. An account
+//!   no administrator covers is not marked announced: it waits for the first digest that can
+//!   carry it.
 
 use std::collections::HashSet;
 
@@ -83,33 +85,30 @@ async fn digest(
         .await?
         .into_iter()
         .collect();
-    let mut announced = Vec::new();
+    // Candidates first: an account is recorded as announced only once an administrator's
+    // digest carries it. One that no active administrator covers (no one appointed for its
+    // région yet) stays unannounced, so the first digest after an appointment lists it.
+    let mut candidates = Vec::new();
     for (account, profile) in pending {
         let Some(since) = account.profile_submitted_at else {
             continue;
         };
         let hours = (now - since).num_hours();
-        let crossed: Vec<i32> = thresholds
-            .iter()
-            .copied()
-            .filter(|&t| i64::from(t) <= hours)
-            .collect();
-        let Some(&top) = crossed.last() else {
+        // The highest threshold crossed (they are sorted).
+        let Some(&top) = thresholds.iter().rev().find(|&&t| i64::from(t) <= hours) else {
             continue;
         };
         if notified.contains(&(account.id, top)) {
             continue;
         }
-        for &threshold in &crossed {
-            repo::reminders::record_notice(txn, account.id, threshold, now).await?;
-        }
-        announced.push(Announced {
+        candidates.push(Announced {
             account,
             profile,
             threshold: top,
             hours,
         });
     }
+    let mut covered = vec![false; candidates.len()];
     let mut digests = 0;
     for (admin_id, scopes) in repo::reminders::administrators(txn).await? {
         let Some(admin) = repo::accounts::find(txn, admin_id).await? else {
@@ -118,16 +117,18 @@ async fn digest(
         if admin.disabled {
             continue;
         }
-        let mine: Vec<&Announced> = announced
-            .iter()
-            .filter(|a| {
-                let structure =
-                    Some(a.profile.identifiant_structure.as_str()).filter(|s| !s.is_empty());
-                scopes
-                    .iter()
-                    .any(|s| s.covers(Some(&a.profile.region), structure))
-            })
-            .collect();
+        let mut mine: Vec<&Announced> = Vec::new();
+        for (i, a) in candidates.iter().enumerate() {
+            let structure =
+                Some(a.profile.identifiant_structure.as_str()).filter(|s| !s.is_empty());
+            if scopes
+                .iter()
+                .any(|s| s.covers(Some(&a.profile.region), structure))
+            {
+                covered[i] = true;
+                mine.push(a);
+            }
+        }
         if mine.is_empty() {
             continue;
         }
@@ -135,10 +136,19 @@ async fn digest(
         outbox::push(txn, &Job::Mail(mail), now).await?;
         digests += 1;
     }
-    Ok(Report {
-        announced: announced.len(),
-        digests,
-    })
+    let mut announced = 0;
+    for (a, _) in candidates
+        .iter()
+        .zip(&covered)
+        .filter(|(_, covered)| **covered)
+    {
+        // The thresholds below the one announced count as announced too.
+        for &threshold in thresholds.iter().filter(|&&t| t <= a.threshold) {
+            repo::reminders::record_notice(txn, a.account.id, threshold, now).await?;
+        }
+        announced += 1;
+    }
+    Ok(Report { announced, digests })
 }
 
 fn digest_mail(
@@ -176,11 +186,14 @@ fn digest_mail(
             paragraphs.push(format!("Plus de {threshold} h :\n{}", lines.join("\n")));
         }
     }
+    // Every account listed waited at least the lowest threshold among them (the configured
+    // ones, never a fixed 24 h).
+    let least = items.iter().map(|a| a.threshold).min().unwrap_or_default();
     let rendered = templates::email::notice_mail(&templates::views::NoticeMail {
         service_name: service.clone(),
         prenom: admin.prenom.clone(),
         subject: format!(
-            "{service} : {count} compte(s) en attente de validation depuis plus de 24 h"
+            "{service} : {count} compte(s) en attente de validation depuis plus de {least} h"
         ),
         paragraphs,
         link: Some((

@@ -1,6 +1,10 @@
 //! Probes for load balancers and orchestrators; each answers within a second, whatever the
 //! pool's acquire timeout.
-//! - `GET /healthz`, liveness: 200 when the database answers, 503 otherwise.
+//! - `GET /livez`, the process's liveness: 200 whenever it answers, without touching the
+//!   database. For an orchestrator's liveness probe, which restarts what fails it: restarting
+//!   every instance during a database outage would help nothing and lose the requests in flight.
+//! - `GET /healthz`, the service's health: 200 when the database answers, 503 otherwise (issue
+//!   8: a load balancer learns of an outage within a second).
 //! - `GET /readyz`, readiness: 200 when the database answers and every migration this binary
 //!   knows is applied, 503 otherwise (a new instance started before `mss-onboarding migrate`
 //!   receives no traffic). Migrations applied by a newer version are no reason to stop
@@ -19,8 +23,13 @@ const PING_TIMEOUT: Duration = Duration::from_millis(800);
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route(urls::LIVEZ, get(livez_get))
         .route(urls::HEALTHZ, get(healthz_get))
         .route(urls::READYZ, get(readyz_get))
+}
+
+async fn livez_get() -> &'static str {
+    "ok"
 }
 
 async fn healthz_get(State(state): State<AppState>) -> (StatusCode, &'static str) {

@@ -20,7 +20,7 @@ use super::{
     view_errors,
 };
 use crate::auth::{client::ClientIp, csrf::CsrfToken, session::MaybeUser};
-use crate::metrics::Outcome;
+use crate::metrics::{Outcome, SignUpMethod};
 use crate::{
     domain::signup::{SignupInput, parse_signup},
     error::{AppError, Result},
@@ -70,22 +70,30 @@ async fn signup_post(
     match parse_signup(&input, state.settings.auth.password_min_score) {
         Ok(new_account) => {
             match registration::sign_up(&state, client, new_account).await {
-                Ok(()) => state.metrics.sign_up(Outcome::success),
+                Ok(()) => state
+                    .metrics
+                    .sign_up(SignUpMethod::password, Outcome::success),
                 Err(SignUpError::Throttled(t)) => {
-                    state.metrics.sign_up(Outcome::throttled);
+                    state
+                        .metrics
+                        .sign_up(SignUpMethod::password, Outcome::throttled);
                     return Err(AppError::TooManyRequests {
                         retry_after_secs: t.retry_after_secs,
                     });
                 }
                 Err(SignUpError::Unexpected(e)) => {
-                    state.metrics.sign_up(Outcome::of_error(&e));
+                    state
+                        .metrics
+                        .sign_up(SignUpMethod::password, Outcome::of_error(&e));
                     return Err(e.into());
                 }
             }
             Ok(Redirect::to(urls::SIGNUP_EMAIL_SENT).into_response())
         }
         Err(errors) => {
-            state.metrics.sign_up(Outcome::invalid_form);
+            state
+                .metrics
+                .sign_up(SignUpMethod::password, Outcome::invalid_form);
             // Values are kept for correction; the passwords never come back.
             let view = SignupView {
                 nom: input.nom,

@@ -46,6 +46,10 @@ async fn the_dashboard_shows_the_seeded_history_in_charts_and_tables() {
     let html = page.body.clone();
     assert!(html.matches("<svg").count() >= 4, "{html}");
     assert!(html.contains(r#"role="img""#));
+    // Every chart but the share bar (whose figure is its text) has its table, and none is
+    // folded away in a <details>, which would not print.
+    assert!(html.matches("<table").count() >= 3, "{html}");
+    assert!(!html.contains("<details"), "{html}");
     // Two decisions out of three within 48 h.
     assert!(
         html.contains("67 %") && html.contains("2 décisions sur 3"),

@@ -75,6 +75,13 @@ async fn a_mail_written_while_smtp_is_down_is_delivered_once_it_is_back() {
         pending[0].last_error.is_some(),
         "no error recorded: {pending:#?}"
     );
+    // The Message-ID was drawn when the mail was queued, not at each attempt.
+    let payload: serde_json::Value =
+        serde_json::from_str(&pending[0].payload).expect("a JSON payload");
+    let id_left = payload["id_left"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id_left in {payload}"))
+        .to_owned();
 
     // Act: the relay comes back, and the backoff (at most `mail.retry_max_secs`) runs out
     app.smtp.start().await;
@@ -83,9 +90,15 @@ async fn a_mail_written_while_smtp_is_down_is_delivered_once_it_is_back() {
     ));
     app.drain_outbox().await.assert_delivered();
 
-    // Assert: the mail arrived, exactly once, and its link works
+    // Assert: the mail arrived, exactly once, with the id of its first attempt, and its link
+    // works
     let mails = app.smtp.messages_to(&user.email);
     assert_eq!(mails.len(), 1);
+    let domain = MAIL_FROM_ADDRESS.split_once('@').expect("an address").1;
+    assert_eq!(
+        mails[0].header("Message-ID"),
+        Some(format!("<{id_left}@{domain}>"))
+    );
     assert!(db::pending_outbox(&app.db).await.is_empty());
     let confirmation = app.confirmation_path(&mails[0]);
     app.get(&confirmation).await.assert_status(200);

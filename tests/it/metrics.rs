@@ -2,6 +2,7 @@
 //! the series the README documents.
 
 use crate::support::fixtures::SeedAccount;
+use crate::support::psc::{self, PscSimulator, pharma_login, spawn_app_with_psc, unique_email};
 use crate::support::{TestApp, TestUser, spawn_app_with};
 
 async fn app_with_metrics() -> TestApp {
@@ -63,7 +64,10 @@ async fn metrics_count_a_sign_up_a_sign_in_and_report_the_outbox() {
 
     // Assert
     assert_eq!(
-        value(&before_delivery, r#"sign_ups_total{outcome="success"}"#),
+        value(
+            &before_delivery,
+            r#"sign_ups_total{outcome="success",method="password"}"#
+        ),
         Some(1.0),
         "{before_delivery}"
     );
@@ -110,8 +114,94 @@ async fn metrics_count_a_sign_up_a_sign_in_and_report_the_outbox() {
         after.contains("password_hash_rejections_total 0"),
         "{after}"
     );
+    // Mail is always delivered; the directory only when it is enabled (otherwise its rows
+    // wait, parked, and the README's OutboxStuck alert leaves them out).
+    assert_eq!(
+        value(&after, r#"outbox_enabled{kind="mail"}"#),
+        Some(1.0),
+        "{after}"
+    );
+    assert_eq!(
+        value(&after, r#"outbox_enabled{kind="directory"}"#),
+        Some(f64::from(u8::from(app.settings.directory.enabled))),
+        "{after}"
+    );
     // Not on the public port.
     app.get("/metrics").await.assert_status(404);
+}
+
+#[tokio::test]
+async fn metrics_count_psc_sign_ins_by_outcome_and_a_psc_sign_up() {
+    // Arrange
+    let sim = PscSimulator::start_default().await;
+    let app = spawn_app_with_psc(&sim, |s| s.metrics.bind = "127.0.0.1:0".into()).await;
+    let psc_browser = sim.browser();
+    let login = pharma_login(&psc::unique_rpps());
+
+    // Act: a new professional signs up through PSC (the callback asks for an email, the email
+    // step creates the account), signs in again; another visitor cancels at PSC, then replays
+    // that callback.
+    app.psc_register_confirmed(&psc_browser, &login, &unique_email())
+        .await;
+    app.psc_sign_in(&psc_browser, &login)
+        .await
+        .assert_redirect_to("/cgu");
+    let visitor = app.another_visitor();
+    let authorization = visitor.psc_authorization_url().await;
+    let cancelled = sim.browser().cancel(&authorization).await;
+    visitor.psc_callback(&cancelled).await;
+    visitor.psc_callback(&cancelled).await;
+    let text = scrape(&app).await;
+
+    // Assert: each outcome under its own label, none as a refused token.
+    for (outcome, count) in [
+        ("needs_email", 1.0),
+        ("success", 1.0),
+        ("cancelled", 1.0),
+        ("refused_callback", 1.0),
+    ] {
+        assert_eq!(
+            value(
+                &text,
+                &format!(r#"psc_sign_ins_total{{outcome="{outcome}"}}"#)
+            ),
+            Some(count),
+            "{outcome}: {text}"
+        );
+    }
+    assert!(!text.contains(r#"outcome="refused_token""#), "{text}");
+    assert_eq!(
+        value(&text, r#"sign_ups_total{outcome="success",method="psc"}"#),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        value(
+            &text,
+            r#"sign_ups_total{outcome="success",method="password"}"#
+        ),
+        None,
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_scrapes_each_report_the_queue_once() {
+    // Arrange: three pending accounts.
+    let app = app_with_metrics().await;
+    for i in 0..3 {
+        let seed = SeedAccount::pharmacist("Jeanne", &format!("Concurrente{i}")).waiting_hours(30);
+        app.seed_pending(&seed).await;
+    }
+
+    // Act: scrapes at once (two Prometheus servers, a retry…), each rebuilding the gauges.
+    let texts = futures_util::future::join_all((0..8).map(|_| scrape(&app))).await;
+
+    // Assert: none saw another's half-built or doubled gauges.
+    let series = r#"validation_queue_pending{region="76",bal_type="PER"}"#;
+    for text in texts {
+        assert_eq!(value(&text, series), Some(3.0), "{text}");
+    }
 }
 
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! Running it like a production service (issue 11): the readiness probe, a graceful shutdown
+//! Running it like a production service (issue 11): the probes, a graceful shutdown
 //! on SIGTERM (the real binary, as a process), and structured logs that name the request and
 //! the account but never a token.
 
@@ -31,11 +31,30 @@ async fn readyz_answers_200_only_when_every_migration_is_applied() {
         .await
         .expect("forget the latest migration");
 
-    // Assert: not ready, and it says which; liveness is unaffected.
+    // Assert: not ready, and it says which; health and liveness are unaffected.
     let response = app.get("/readyz").await;
     response.assert_status(503);
     assert!(response.body.contains(&latest), "{}", response.body);
     app.get("/healthz").await.assert_status(200);
+    app.get("/livez").await.assert_status(200);
+}
+
+#[tokio::test]
+async fn livez_answers_ok_without_the_database() {
+    // Arrange
+    let app = spawn_app().await;
+    let live = app.get("/livez").await;
+    live.assert_status(200);
+    assert_eq!(live.body, "ok");
+
+    // Act: the pool is closed, so any query fails at once.
+    app.db.clone().close().await.expect("close the pool");
+
+    // Assert: the process still answers; the health probe, which asks the database, does not.
+    let live = app.get("/livez").await;
+    live.assert_status(200);
+    assert_eq!(live.body, "ok");
+    app.get("/healthz").await.assert_status(503);
 }
 
 /// The per-client sign-in counter: it is reserved before the password is hashed, so a value of

@@ -8,7 +8,18 @@ use crate::support::{TestApp, TestUser, db, spawn_app_with};
 
 /// An app whose clock reads 09:00 UTC (past `reminders.hour` = 7) with reminders on.
 async fn app_with_reminders() -> TestApp {
-    let app = spawn_app_with(|s| s.reminders.enabled = true).await;
+    app_with_reminders_and(|_| {}).await
+}
+
+/// [`app_with_reminders`], then `customize` applied to the settings.
+async fn app_with_reminders_and(
+    customize: impl FnOnce(&mut mss_onboarding::config::Settings),
+) -> TestApp {
+    let app = spawn_app_with(|s| {
+        s.reminders.enabled = true;
+        customize(s);
+    })
+    .await;
     let now = app.now();
     let to_nine = (33 - i64::from(now.hour())) % 24;
     app.advance_clock(Duration::hours(to_nine) - Duration::minutes(i64::from(now.minute())));
@@ -99,6 +110,75 @@ async fn each_account_is_announced_once_per_threshold_to_the_admins_of_its_scope
     let report = app.run_reminders().await.expect("due");
     assert_eq!((report.announced, report.digests), (0, 0));
     assert_eq!(digests_to(&app, &regional.email).await.len(), 3);
+}
+
+#[tokio::test]
+async fn an_account_no_administrator_covers_is_announced_once_one_is_appointed() {
+    // Arrange: a Paris account past both thresholds; only Occitanie has an administrator.
+    let app = app_with_reminders().await;
+    app.seed_pending(
+        &SeedAccount::pharmacist("Denis", "Parisien")
+            .in_paris()
+            .waiting_hours(50),
+    )
+    .await;
+    let regional = TestUser::generate();
+    app.make_admin(&regional, "region:76").await;
+
+    // Act 1: nobody's digest carries it.
+    let first = app.run_reminders().await.expect("due");
+
+    // Act 2: the next day, after an Île-de-France administrator is appointed.
+    let paris = TestUser::generate();
+    app.make_admin(&paris, "region:11").await;
+    app.advance_clock(Duration::days(1));
+    let second = app.run_reminders().await.expect("due the next day");
+
+    // Assert: not announced to nobody, then announced once there is someone to tell, under
+    // the subject of the threshold it crossed (48 h, not a fixed 24 h).
+    assert_eq!((first.announced, first.digests), (0, 0));
+    assert_eq!((second.announced, second.digests), (1, 1));
+    app.drain_outbox().await;
+    let mails = app.smtp.messages_to(&paris.email);
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0]
+            .subject
+            .ends_with("1 compte(s) en attente de validation depuis plus de 48 h"),
+        "{}",
+        mails[0].subject
+    );
+    assert!(
+        mails[0].text().contains("Plus de 48 h :\n- Denis Parisien"),
+        "{}",
+        mails[0].text()
+    );
+    assert!(digests_to(&app, &regional.email).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_digest_subject_names_the_configured_threshold() {
+    // Arrange: thresholds of 6 h and 72 h; an account waiting 10 h.
+    let app = app_with_reminders_and(|s| s.reminders.thresholds_hours = vec![6, 72]).await;
+    app.seed_pending(&SeedAccount::pharmacist("Anne", "Dix").waiting_hours(10))
+        .await;
+    let admin = TestUser::generate();
+    app.make_admin(&admin, "national").await;
+
+    // Act
+    let report = app.run_reminders().await.expect("due");
+
+    // Assert
+    assert_eq!((report.announced, report.digests), (1, 1));
+    app.drain_outbox().await;
+    let mails = app.smtp.messages_to(&admin.email);
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0].subject.ends_with("depuis plus de 6 h"),
+        "{}",
+        mails[0].subject
+    );
+    assert!(mails[0].text().contains("Plus de 6 h :\n- Anne Dix"));
 }
 
 #[tokio::test]

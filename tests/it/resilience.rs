@@ -332,6 +332,8 @@ async fn with_the_database_down_requests_get_a_503_within_the_timeout_and_servic
     let (status, took) = health(&app).await;
     assert_eq!(status, 503);
     assert!(took < Duration::from_secs(1), "/healthz took {took:?}");
+    // …while the liveness probe, which does not ask the database, keeps the instance alive.
+    app.get("/livez").await.assert_status(200);
     // …and a request that needs the database gets the French 503 page within the acquire
     // timeout (plus the round trip), not sqlx's default 30 s.
     let visitor = app.another_visitor();

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use templates::views::{FieldErrors, PscEmailView};
 
 use super::{Cookies, clear_attempt_cookie, signed_in, to_psc};
-use crate::metrics;
+use crate::metrics::{self, PscOutcome, SignUpMethod};
 use crate::{
     auth::session::Browser,
     domain::EmailAddress,
@@ -22,7 +22,10 @@ use crate::{
 };
 
 pub(super) async fn psc_login_get(State(state): State<AppState>) -> Result<Response, PscRefusal> {
-    let started = psc::start_login(&state).await?;
+    // A sign-in that cannot start (PSC unreachable) ends here: counted too.
+    let started = psc::start_login(&state)
+        .await
+        .inspect_err(|refusal| state.metrics.psc_sign_in(PscOutcome::of_refusal(refusal)))?;
     Ok(to_psc(&state, &started))
 }
 
@@ -35,19 +38,26 @@ pub(super) async fn psc_callback_get(
     let cookies = Cookies::new(&state, jar);
     let outcome = psc::callback(&state, cookies.attempt().as_deref(), params, &browser)
         .await
-        .inspect_err(|_| state.metrics.psc_sign_in(metrics::Outcome::refused_token))?;
+        .inspect_err(|refusal| state.metrics.psc_sign_in(PscOutcome::of_refusal(refusal)))?;
     Ok(match outcome {
         Outcome::SignedIn { landing, session } => {
-            state.metrics.psc_sign_in(metrics::Outcome::success);
+            state.metrics.psc_sign_in(PscOutcome::success);
             signed_in(&state, landing, &session)
         }
         Outcome::Linked => {
+            state.metrics.psc_sign_in(PscOutcome::linked);
             let mut response = Redirect::to(urls::ACCOUNT).into_response();
             clear_attempt_cookie(&state, &mut response);
             response
         }
-        Outcome::NeedsEmail => Redirect::to(urls::PSC_EMAIL).into_response(),
-        Outcome::NeedsPassword => Redirect::to(urls::PSC_LINK).into_response(),
+        Outcome::NeedsEmail => {
+            state.metrics.psc_sign_in(PscOutcome::needs_email);
+            Redirect::to(urls::PSC_EMAIL).into_response()
+        }
+        Outcome::NeedsPassword => {
+            state.metrics.psc_sign_in(PscOutcome::needs_password);
+            Redirect::to(urls::PSC_LINK).into_response()
+        }
     })
 }
 
@@ -83,6 +93,9 @@ pub(super) async fn psc_email_post(
     let cookies = Cookies::new(&state, jar);
     let held = psc::held(&state, cookies.attempt().as_deref()).await?;
     let invalid = |message: String| {
+        state
+            .metrics
+            .sign_up(SignUpMethod::psc, metrics::Outcome::invalid_form);
         let mut errors = FieldErrors::new();
         errors.add("email", message);
         let view = PscEmailView {
@@ -101,15 +114,24 @@ pub(super) async fn psc_email_post(
         Ok(email) => email,
         Err(e) => return Ok(invalid(e.to_string())),
     };
-    Ok(
-        match psc::register(&state, &held, &email, &browser).await? {
-            EmailOutcome::Created { session } => {
-                signed_in(&state, urls::SIGNUP_EMAIL_SENT, &session)
-            }
-            EmailOutcome::NeedsPassword => Redirect::to(urls::PSC_LINK).into_response(),
-            EmailOutcome::Taken => invalid(
-                "Cette adresse est déjà associée à un autre compte Pro Santé Connect.".into(),
-            ),
-        },
-    )
+    // A refusal here (PSC sent no usable name) or a database failure: the sign-up failed.
+    let registered = psc::register(&state, &held, &email, &browser)
+        .await
+        .inspect_err(|_| {
+            state
+                .metrics
+                .sign_up(SignUpMethod::psc, metrics::Outcome::error);
+        })?;
+    Ok(match registered {
+        EmailOutcome::Created { session } => {
+            state
+                .metrics
+                .sign_up(SignUpMethod::psc, metrics::Outcome::success);
+            signed_in(&state, urls::SIGNUP_EMAIL_SENT, &session)
+        }
+        EmailOutcome::NeedsPassword => Redirect::to(urls::PSC_LINK).into_response(),
+        EmailOutcome::Taken => {
+            invalid("Cette adresse est déjà associée à un autre compte Pro Santé Connect.".into())
+        }
+    })
 }

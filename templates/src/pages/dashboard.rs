@@ -75,17 +75,16 @@ pub fn dashboard(ctx: &PageContext, view: &DashboardView) -> Markup {
             section aria-labelledby="days-title" {
                 h2 id="days-title" { "Décisions par jour (30 derniers jours)" }
                 (days_chart(view))
-                details {
-                    summary { "Tableau des décisions par jour" }
-                    table.data-table {
-                        caption { "Décisions par jour, comptes validés et refusés" }
-                        thead { tr {
-                            th scope="col" { "Jour" } th scope="col" { "Validés" } th scope="col" { "Refusés" }
-                        } }
-                        tbody {
-                            @for (day, v, r) in &view.days {
-                                tr { th scope="row" { (day) } td { (v) } td { (r) } }
-                            }
+                // Not folded in a <details>: a closed one does not print (no stylesheet can
+                // open it), and the table is the chart's alternative on paper too.
+                table.data-table {
+                    caption { "Décisions par jour, comptes validés et refusés" }
+                    thead { tr {
+                        th scope="col" { "Jour" } th scope="col" { "Validés" } th scope="col" { "Refusés" }
+                    } }
+                    tbody {
+                        @for (day, v, r) in &view.days {
+                            tr { th scope="row" { (day) } td { (v) } td { (r) } }
                         }
                     }
                 }

@@ -3,6 +3,8 @@
 //! services can build links without depending on the templates, and the templates without the app.
 
 pub const HOME: &str = "/";
+/// Liveness for orchestrators: the process answers, the database is not consulted.
+pub const LIVEZ: &str = "/livez";
 pub const HEALTHZ: &str = "/healthz";
 pub const READYZ: &str = "/readyz";
 pub const STYLESHEET: &str = "/static/style.css";

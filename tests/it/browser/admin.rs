@@ -85,6 +85,18 @@ async fn an_administrator_validates_an_account_in_the_browser_and_the_user_sees_
         b.check("apres-validation").await;
         b.goto(&app.url("/admin/tableau-de-bord")).await;
         b.check("tableau-de-bord").await;
+        // On paper too, each chart comes with its table (the per-day one included).
+        let printed = printed_text(&b, "tableau-de-bord").await;
+        for caption in [
+            "Comptes en attente, par région et par ancienneté",
+            "Décisions par jour, comptes validés et refusés",
+            "Délai entre l'envoi du profil et la décision, par semaine",
+        ] {
+            assert!(
+                printed.contains(caption),
+                "{caption} not printed:\n{printed}"
+            );
+        }
 
         // The user's mail, as a page; its text part carries the same address.
         app.drain_outbox().await;
