@@ -101,6 +101,19 @@ pub(crate) async fn org_post(
         .await
 }
 
+/// The responsable on `owner` invites `email`, whose holder (signed in on `member`) accepts
+/// from `/compte`.
+pub(crate) async fn join_box(owner: &TestApp, member: &TestApp, id: i32, email: &str) {
+    org_post(owner, id, "membres", &Form::new().with("email", email))
+        .await
+        .assert_redirect_to(&format!("/bal-org/{id}?invitation=envoyee"));
+    member.get("/compte").await.assert_status(200);
+    member
+        .post_form(&format!("/bal-org/{id}/invitation/accepter"), &Form::new())
+        .await
+        .assert_redirect_to(&format!("/bal-org/{id}"));
+}
+
 async fn org_entries(ldap: &TestLdap, who: Who, filter: &str) -> Vec<SearchEntry> {
     ldap.search_with(who, &ldap.mssante_dn(), filter, &["*"])
         .await
@@ -849,18 +862,7 @@ async fn the_last_responsable_of_a_box_cannot_close_their_account_until_another_
         validated_user(&app, &admin, &colleague).await;
     let id = request_org(&browser, &request_form("cardio")).await;
     validate_org(&admin, id).await;
-    org_post(
-        &browser,
-        id,
-        "membres",
-        &Form::new().with("email", &colleague.email),
-    )
-    .await;
-    colleague_browser.get("/compte").await.assert_status(200);
-    colleague_browser
-        .post_form(&format!("/bal-org/{id}/invitation/accepter"), &Form::new())
-        .await
-        .assert_redirect_to(&format!("/bal-org/{id}"));
+    join_box(&browser, &colleague_browser, id, &colleague.email).await;
     let close = Form::new().with("mot_de_passe_actuel", &owner.password);
 
     // Act 1: the only responsable tries to close their account.

@@ -8,23 +8,12 @@ use ldap3::{SearchEntry, ldap_escape};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::bal_org::{
-    FINESS, app_with_directory, org_address, org_post, request_form, request_org, validate_org,
-    validated_user, values,
+    FINESS, app_with_directory, join_box, org_address, org_post, request_form, request_org,
+    validate_org, validated_user, values,
 };
+use crate::directory::PERSON_ATTRIBUTES;
 use crate::support::ldap::{TestLdap, Who};
 use crate::support::{DrainReportExt, Form, TestApp, TestUser, db, html, spawn_app};
-
-/// Attributes of a person's entry that an ORG entry never carries (issue 10: "no person
-/// attributes (no RPPS, no givenName)").
-const PERSON_ATTRIBUTES: [&str; 7] = [
-    "sn",
-    "givenName",
-    "mssRpps",
-    "mssIdNatPs",
-    "mssCodeProfession",
-    "mssCodeSavoirFaire",
-    "mssCiviliteExercice",
-];
 
 /// The entries for `address` under `branch`, as `who` sees them.
 async fn entries_for(ldap: &TestLdap, who: Who, branch: &str, address: &str) -> Vec<SearchEntry> {
@@ -289,19 +278,7 @@ async fn a_plain_member_gets_403_on_every_responsable_action_and_nothing_changes
     validated_user(&app, &admin, &colleague).await;
     let id = request_org(&owner_browser, &request_form("cardio")).await;
     validate_org(&admin, id).await;
-    org_post(
-        &owner_browser,
-        id,
-        "membres",
-        &Form::new().with("email", &member.email),
-    )
-    .await
-    .assert_redirect_to(&format!("/bal-org/{id}?invitation=envoyee"));
-    member_browser.get("/compte").await.assert_status(200);
-    member_browser
-        .post_form(&format!("/bal-org/{id}/invitation/accepter"), &Form::new())
-        .await
-        .assert_redirect_to(&format!("/bal-org/{id}"));
+    join_box(&owner_browser, &member_browser, id, &member.email).await;
     let before = Snapshot::take(&app, id).await;
     let box_page = format!("/bal-org/{id}");
     let owner_view = owner_browser.get(&box_page).await.text();
@@ -420,19 +397,7 @@ async fn a_plain_member_inviting_a_malformed_address_gets_403_too() {
     let member = TestUser::generate();
     let (member_browser, _, _) = validated_user(&app, &admin, &member).await;
     let id = request_org(&owner_browser, &request_form("cardio")).await;
-    org_post(
-        &owner_browser,
-        id,
-        "membres",
-        &Form::new().with("email", &member.email),
-    )
-    .await
-    .assert_redirect_to(&format!("/bal-org/{id}?invitation=envoyee"));
-    member_browser.get("/compte").await.assert_status(200);
-    member_browser
-        .post_form(&format!("/bal-org/{id}/invitation/accepter"), &Form::new())
-        .await
-        .assert_redirect_to(&format!("/bal-org/{id}"));
+    join_box(&owner_browser, &member_browser, id, &member.email).await;
 
     // Act
     let response = org_post(

@@ -703,14 +703,16 @@ async fn a_wrong_service_password_is_an_error_not_a_silent_anonymous_write() {
 
 const ORG_MAIL: &str = "secretariat.cardiologie@oc.mssante.fr";
 
-/// The managed person attributes, none of which an ORG entry may carry.
-const PERSON_ATTRIBUTES: [&str; 6] = [
+/// The managed person attributes, none of which an ORG entry may carry (issue 10: "no person
+/// attributes (no RPPS, no givenName)").
+pub(crate) const PERSON_ATTRIBUTES: [&str; 7] = [
     "sn",
     "givenName",
     "mssRpps",
     "mssIdNatPs",
     "mssCodeProfession",
     "mssCodeSavoirFaire",
+    "mssCiviliteExercice",
 ];
 
 /// Object classes of an entry as the server spells them, lowercased and sorted.
