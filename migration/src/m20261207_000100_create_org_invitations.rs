@@ -20,8 +20,11 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(
+                // `if_not_exists`: SQLite runs a migration outside a transaction, so a run
+                // stopped after this statement must be able to start again.
                 Table::create()
                     .table("org_invitations")
+                    .if_not_exists()
                     .col(pk_auto("id"))
                     .col(integer("org_id"))
                     // As `EmailAddress` normalises it (trimmed, lower case), like `accounts.email`.
@@ -41,6 +44,7 @@ impl MigrationTrait for Migration {
             .create_index(
                 Index::create()
                     .name("ux_org_invitations_org_email")
+                    .if_not_exists()
                     .table("org_invitations")
                     .col("org_id")
                     .col("email")
@@ -52,6 +56,7 @@ impl MigrationTrait for Migration {
             .create_index(
                 Index::create()
                     .name("ix_org_invitations_email")
+                    .if_not_exists()
                     .table("org_invitations")
                     .col("email")
                     .to_owned(),
@@ -77,6 +82,17 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Invitations of existing accounts go back to `org_members`; those of other addresses
+        // had no place there and are lost.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "INSERT INTO org_members (org_id, account_id, role, invited_at, joined_at) \
+                 SELECT i.org_id, a.id, 'membre', i.invited_at, NULL FROM org_invitations i \
+                 JOIN accounts a ON a.email = i.email WHERE NOT EXISTS \
+                 (SELECT 1 FROM org_members m WHERE m.org_id = i.org_id AND m.account_id = a.id)",
+            )
+            .await?;
         manager
             .drop_table(Table::drop().table("org_invitations").to_owned())
             .await

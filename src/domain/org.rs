@@ -283,6 +283,32 @@ impl OrgBox {
 }
 
 impl OrgBox {
+    /// Everything a decision on the request is about (what the administrator's page shows), as
+    /// one opaque string. The decision forms post back the one their page showed: a different
+    /// one now means a responsable edited the request meanwhile, and nothing is decided on a
+    /// page the administrator did not see.
+    pub fn request_fingerprint(&self) -> String {
+        serde_json::json!([
+            self.libelle,
+            self.local_wish,
+            self.raison_sociale,
+            self.structure_type,
+            self.structure_id,
+            self.service,
+            self.description,
+            self.adresse,
+            self.code_postal,
+            self.ville,
+            self.departement,
+            self.region,
+            self.telephone,
+            self.dematerialisation,
+            self.annuaire_mssante,
+            self.annuaire_medimail,
+        ])
+        .to_string()
+    }
+
     /// The box's current raison sociale and structure identifier, as a change would set them.
     pub fn current_structure(&self) -> OrgChange {
         OrgChange {

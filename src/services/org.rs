@@ -46,6 +46,10 @@ pub enum OrgError {
     /// they saw is not what they would decide on.
     #[error("changed meanwhile")]
     Changed,
+    /// `[addresses.regions]` has no label for the box's région: a configuration error the
+    /// operator fixes, not a reason to reject the request.
+    #[error("no address label for the région")]
+    NoRegionLabel,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -331,7 +335,11 @@ pub async fn answer_invitation(
         return Err(OrgError::NotFound);
     }
     let action = if accept {
-        repo::orgs::add_member(&txn, org_id, account.id, Role::Membre, now).await?;
+        if !repo::orgs::add_member(&txn, org_id, account.id, Role::Membre, now).await? {
+            // Already a member (invited again at a new address): only the invitation goes.
+            txn.commit().await?;
+            return Ok(());
+        }
         OrgAction::InvitationAccepted
     } else {
         OrgAction::InvitationDeclined
@@ -458,7 +466,13 @@ pub async fn leave(state: &AppState, account: &Account, org_id: i32) -> Result<(
     repo::orgs::lock(&txn, org_id).await?;
     let (org, role) = member_of(&txn, org_id, account.id).await?;
     repo::orgs::remove_member(&txn, org_id, account.id).await?;
-    if org.closed_at.is_none() && repo::orgs::active_responsable_count(&txn, org_id).await? == 0 {
+    // Only a responsable can be the last one; a plain member always may go, even from a box
+    // whose responsables were all disabled.
+    let open = matches!(org.status(), OrgStatus::Pending | OrgStatus::Validated);
+    if role == Role::Responsable
+        && open
+        && repo::orgs::active_responsable_count(&txn, org_id).await? == 0
+    {
         return Err(OrgError::LastResponsable);
     }
     record(
@@ -481,7 +495,9 @@ pub async fn leave(state: &AppState, account: &Account, org_id: i32) -> Result<(
 
 /// Takes a closing account out of its boxes, in the closure's transaction. Returns the libellés
 /// of the open boxes it is the last active responsable of: the closure must then be refused
-/// (the caller drops the transaction), since "a box always keeps at least one responsable".
+/// (the caller drops the transaction, which undoes the rest), since "a box always keeps at
+/// least one responsable". Each box is locked before the account's role in it is read, as
+/// every member change does, so a promotion or a departure cannot slip in between.
 ///
 /// # Errors
 /// Database failures.
@@ -491,28 +507,22 @@ pub async fn release_closing_account(
     now: Timestamp,
 ) -> Result<Vec<String>, DbErr> {
     let mut blocking = Vec::new();
-    let memberships = repo::orgs::of_account(txn, account.id).await?;
-    for (org, role) in &memberships {
-        let open = matches!(org.status(), OrgStatus::Pending | OrgStatus::Validated);
-        if !open || *role != Role::Responsable {
+    for (listed, _) in repo::orgs::of_account(txn, account.id).await? {
+        repo::orgs::lock(txn, listed.id).await?;
+        let (Some(org), Some(role)) = (
+            repo::orgs::find(txn, listed.id).await?,
+            repo::orgs::membership(txn, listed.id, account.id).await?,
+        ) else {
+            continue;
+        };
+        repo::orgs::remove_member(txn, org.id, account.id).await?;
+        if !matches!(org.status(), OrgStatus::Pending | OrgStatus::Validated) {
             continue;
         }
-        repo::orgs::lock(txn, org.id).await?;
-        let others = repo::orgs::members(txn, org.id)
-            .await?
-            .iter()
-            .filter(|m| m.account_id != account.id && m.active && m.role == Role::Responsable)
-            .count();
-        if others == 0 {
+        if role == Role::Responsable
+            && repo::orgs::active_responsable_count(txn, org.id).await? == 0
+        {
             blocking.push(org.libelle.clone());
-        }
-    }
-    if !blocking.is_empty() {
-        return Ok(blocking);
-    }
-    for (org, role) in &memberships {
-        repo::orgs::remove_member(txn, org.id, account.id).await?;
-        if org.closed_at.is_some() {
             continue;
         }
         record(
@@ -525,11 +535,11 @@ pub async fn release_closing_account(
             now,
         )
         .await?;
-        if *role == Role::Responsable {
-            republish(txn, org, now).await?;
+        if role == Role::Responsable {
+            republish(txn, &org, now).await?;
         }
     }
-    Ok(Vec::new())
+    Ok(blocking)
 }
 
 /// Renders a notice mail and puts it in the outbox, in the caller's transaction.
@@ -772,13 +782,13 @@ fn decider_name(decider: Decider) -> &'static str {
 /// assigned ORG address is reserved for ever in the same transaction): the loser's insert fails
 /// and it moves on to the next suffix.
 ///
-/// The administrator decided on the box as their page showed it (`org`): if a responsable
-/// changed the request meanwhile (its région, structure or wish, which the scope and the
-/// address depend on), nothing is decided and [`OrgError::Changed`] says so.
+/// `org` is the box as the administrator's page showed it (the caller checked the posted
+/// [`OrgBox::request_fingerprint`] against it): if a responsable changed the request since,
+/// nothing is decided and [`OrgError::Changed`] says so.
 ///
 /// # Errors
-/// [`OrgError::Forbidden`] when no address can be built (no label for the région);
-/// [`OrgError::Changed`].
+/// [`OrgError::Forbidden`] when no address can be built from the wish;
+/// [`OrgError::NoRegionLabel`]; [`OrgError::Changed`].
 pub async fn validate(
     state: &AppState,
     decider: Decider,
@@ -793,7 +803,7 @@ pub async fn validate(
     let region = addresses
         .regions
         .get(&org.region)
-        .ok_or(OrgError::Forbidden("no address label for the région"))?;
+        .ok_or(OrgError::NoRegionLabel)?;
     let mut suffix = None;
     loop {
         let address = pattern
@@ -844,15 +854,7 @@ async fn try_validate(
     if current.status() != OrgStatus::Pending {
         return Ok(Attempt::Decided);
     }
-    let decided_on = |o: &OrgBox| {
-        (
-            o.region.clone(),
-            o.structure_type.clone(),
-            o.structure_id.clone(),
-            o.local_wish.clone(),
-        )
-    };
-    if decided_on(&current) != decided_on(org) {
+    if current.request_fingerprint() != org.request_fingerprint() {
         return Ok(Attempt::Changed);
     }
     if repo::accounts::address_taken(&txn, address.as_str()).await? {
@@ -908,10 +910,10 @@ async fn responsables(db: &impl ConnectionTrait, org_id: i32) -> Result<Vec<Memb
 }
 
 /// Rejects a pending request with a reason, mailed to every responsable. False when it was
-/// decided meanwhile.
+/// decided meanwhile. `org` is the box as the administrator's page showed it.
 ///
 /// # Errors
-/// Database failures.
+/// [`OrgError::Changed`] when a responsable edited the request since.
 pub async fn reject(
     state: &AppState,
     decider: Decider,
@@ -920,6 +922,15 @@ pub async fn reject(
 ) -> Result<bool, OrgError> {
     let now = state.clock.now();
     let txn = state.db.begin().await?;
+    repo::orgs::lock(&txn, org.id).await?;
+    let current = repo::orgs::find(&txn, org.id)
+        .await?
+        .ok_or(OrgError::NotFound)?;
+    if current.status() == OrgStatus::Pending
+        && current.request_fingerprint() != org.request_fingerprint()
+    {
+        return Err(OrgError::Changed);
+    }
     if !repo::orgs::set_rejected(&txn, org.id, reason, now).await? {
         return Ok(false);
     }
@@ -963,12 +974,13 @@ pub async fn reject(
 pub async fn accept_change(
     state: &AppState,
     decider: Decider,
+    scopes: &[Scope],
     org_id: i32,
     seen: &OrgChange,
 ) -> Result<(), OrgError> {
     let now = state.clock.now();
     let txn = state.db.begin().await?;
-    repo::orgs::lock(&txn, org_id).await?;
+    locked_in_scope(&txn, scopes, org_id).await?;
     if !repo::orgs::apply_change(&txn, org_id, seen).await? {
         return Err(OrgError::Changed);
     }
@@ -1001,16 +1013,14 @@ pub async fn accept_change(
 pub async fn refuse_change(
     state: &AppState,
     decider: Decider,
+    scopes: &[Scope],
     org_id: i32,
     seen: &OrgChange,
     reason: &str,
 ) -> Result<(), OrgError> {
     let now = state.clock.now();
     let txn = state.db.begin().await?;
-    repo::orgs::lock(&txn, org_id).await?;
-    let org = repo::orgs::find(&txn, org_id)
-        .await?
-        .ok_or(OrgError::NotFound)?;
+    let org = locked_in_scope(&txn, scopes, org_id).await?;
     if org.pending_change.as_ref() != Some(seen) {
         return Err(OrgError::Changed);
     }
@@ -1029,6 +1039,23 @@ pub async fn refuse_change(
     txn.commit().await?;
     state.outbox.wake();
     Ok(())
+}
+
+/// Locks the box and checks, under the lock, that the administrator's scopes still cover it
+/// (a responsable's edit of its address may have moved it to another région).
+async fn locked_in_scope(
+    txn: &impl ConnectionTrait,
+    scopes: &[Scope],
+    org_id: i32,
+) -> Result<OrgBox, OrgError> {
+    repo::orgs::lock(txn, org_id).await?;
+    let org = repo::orgs::find(txn, org_id)
+        .await?
+        .ok_or(OrgError::NotFound)?;
+    if !in_scope(scopes, &org) {
+        return Err(OrgError::Forbidden("box outside the administrator's scope"));
+    }
+    Ok(org)
 }
 
 /// Mails every responsable the decision on a change of raison sociale or structure identifier

@@ -72,6 +72,7 @@ fn view(page: &AdminOrgPage) -> AdminOrgView {
             .pending_change
             .as_ref()
             .map(|c| (org.current_structure().to_string(), c.to_string())),
+        request_seen: org.request_fingerprint(),
         change_seen: org
             .pending_change
             .as_ref()
@@ -117,18 +118,38 @@ fn page_with(ctx: Ctx, page: &AdminOrgPage, change: impl FnOnce(&mut AdminOrgVie
     (StatusCode::UNPROCESSABLE_ENTITY, body).into_response()
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ValidateForm {
+    /// [`OrgBox::request_fingerprint`](crate::domain::org::OrgBox::request_fingerprint) of
+    /// the request as the page showed it.
+    vue: String,
+}
+
 async fn validate_post(
     State(state): State<AppState>,
     admin: AdminUser,
     Path(id): Path<i32>,
     ctx: Ctx,
+    AppForm(form): AppForm<ValidateForm>,
 ) -> Result<Response> {
     let page = load(&state, &admin, id).await?;
+    if page.org.status() == OrgStatus::Pending && form.vue != page.org.request_fingerprint() {
+        return changed_meanwhile(&state, &admin, id, ctx).await;
+    }
     let decider = Decider::Admin(admin.user.account.id);
     match org::validate(&state, decider, &page.org).await {
         // Decided meanwhile (another admin, a double submit): the page shows the decision.
         Ok(_) => Ok(Redirect::to(&urls::org_action(urls::ADMIN_ORG, id, None)).into_response()),
         Err(org::OrgError::Changed) => changed_meanwhile(&state, &admin, id, ctx).await,
+        Err(org::OrgError::NoRegionLabel) => Ok(page_with(ctx, &page, |view| {
+            view.errors.add(
+                "motif",
+                "La région de cette demande n'a pas de libellé d'adresse dans la configuration \
+                 du service ([addresses.regions]) : rien n'a été décidé. Signalez-le à \
+                 l'exploitant, puis validez à nouveau.",
+            );
+        })),
         Err(org::OrgError::Forbidden(_)) => Ok(page_with(ctx, &page, |view| {
             view.errors.add(
                 "motif",
@@ -144,6 +165,8 @@ async fn validate_post(
 #[serde(default)]
 struct RejectForm {
     motif: String,
+    /// As in [`ValidateForm`].
+    vue: String,
 }
 
 async fn reject_post(
@@ -166,11 +189,15 @@ async fn reject_post(
             view.motif = form.motif.clone();
         }));
     }
+    if page.org.status() == OrgStatus::Pending && form.vue != page.org.request_fingerprint() {
+        return changed_meanwhile(&state, &admin, id, ctx).await;
+    }
     let decider = Decider::Admin(admin.user.account.id);
-    org::reject(&state, decider, &page.org, motif)
-        .await
-        .map_err(org_error)?;
-    Ok(Redirect::to(&urls::org_action(urls::ADMIN_ORG, id, None)).into_response())
+    match org::reject(&state, decider, &page.org, motif).await {
+        Ok(_) => Ok(Redirect::to(&urls::org_action(urls::ADMIN_ORG, id, None)).into_response()),
+        Err(org::OrgError::Changed) => changed_meanwhile(&state, &admin, id, ctx).await,
+        Err(e) => Err(org_error(e)),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -191,12 +218,12 @@ async fn change_accept_post(
     ctx: Ctx,
     AppForm(form): AppForm<AcceptChangeForm>,
 ) -> Result<Response> {
-    load(&state, &admin, id).await?; // scope
+    load(&state, &admin, id).await?; // scope (checked again under the box's lock)
     let decider = Decider::Admin(admin.user.account.id);
     let Some(seen) = seen_change(&form.demande) else {
         return changed_meanwhile(&state, &admin, id, ctx).await;
     };
-    match org::accept_change(&state, decider, id, &seen).await {
+    match org::accept_change(&state, decider, &admin.scopes, id, &seen).await {
         Ok(()) => Ok(Redirect::to(&urls::org_action(urls::ADMIN_ORG, id, None)).into_response()),
         Err(org::OrgError::Changed) => changed_meanwhile(&state, &admin, id, ctx).await,
         Err(e) => Err(org_error(e)),
@@ -234,7 +261,7 @@ async fn change_refuse_post(
     let Some(seen) = seen_change(&form.demande) else {
         return changed_meanwhile(&state, &admin, id, ctx).await;
     };
-    match org::refuse_change(&state, decider, id, &seen, motif).await {
+    match org::refuse_change(&state, decider, &admin.scopes, id, &seen, motif).await {
         Ok(()) => Ok(Redirect::to(&urls::org_action(urls::ADMIN_ORG, id, None)).into_response()),
         Err(org::OrgError::Changed) => changed_meanwhile(&state, &admin, id, ctx).await,
         Err(e) => Err(org_error(e)),

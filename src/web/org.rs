@@ -187,6 +187,8 @@ pub(super) fn org_error(e: OrgError) -> AppError {
         OrgError::Invalid(_) | OrgError::LastResponsable | OrgError::Changed => {
             AppError::BadRequest(e.to_string())
         }
+        // Handled on the administrators' page; anywhere else it is the operator's to fix.
+        OrgError::NoRegionLabel => AppError::Unexpected(anyhow::anyhow!(e)),
         OrgError::Unexpected(e) => AppError::Unexpected(e),
     }
 }

@@ -556,6 +556,8 @@ pub struct AdminOrgView {
     pub errors: FieldErrors,
     /// A change waiting: (current, requested) descriptions.
     pub pending_change: Option<(String, String)>,
+    /// The request as this page shows it (opaque, posted back with a validation or rejection).
+    pub request_seen: String,
     /// The waiting change as this page shows it (opaque, posted back with the decision).
     pub change_seen: String,
     pub change_motif: String,

@@ -65,13 +65,19 @@ pub(crate) async fn request_org(browser: &TestApp, form: &Form) -> i32 {
         .unwrap_or_else(|| panic!("unexpected redirect {location}"))
 }
 
+/// Opens the administrators' page of the box and returns its decision form: the request as
+/// the page shows it (`vue`), which validation and rejection post back.
+pub(crate) async fn decision_form(admin: &TestApp, id: i32) -> Form {
+    let page = admin.get(&format!("/admin/bal-org/{id}")).await;
+    page.assert_status(200);
+    let vue = page.field_value("vue").expect("the decision forms");
+    Form::new().with("vue", vue)
+}
+
 pub(crate) async fn validate_org(admin: &TestApp, id: i32) {
+    let form = decision_form(admin, id).await;
     admin
-        .get(&format!("/admin/bal-org/{id}"))
-        .await
-        .assert_status(200);
-    admin
-        .post_form(&format!("/admin/bal-org/{id}/valider"), &Form::new())
+        .post_form(&format!("/admin/bal-org/{id}/valider"), &form)
         .await
         .assert_redirect_to(&format!("/admin/bal-org/{id}"));
 }
@@ -367,21 +373,17 @@ async fn two_concurrent_validations_of_one_wish_get_distinct_addresses() {
     let (browser, _, _) = validated_user(&app, &admin, &user).await;
     let first = request_org(&browser, &request_form("accueil")).await;
     let second = request_org(&browser, &request_form("accueil")).await;
-    for (a, id) in [(&admin, first), (&other_admin, second)] {
-        a.get(&format!("/admin/bal-org/{id}"))
-            .await
-            .assert_status(200);
-    }
+    let form_one = decision_form(&admin, first).await;
+    let form_two = decision_form(&other_admin, second).await;
 
     // Act: both validations at once.
     let (path_one, path_two) = (
         format!("/admin/bal-org/{first}/valider"),
         format!("/admin/bal-org/{second}/valider"),
     );
-    let empty = Form::new();
     let (one, two) = tokio::join!(
-        admin.post_form(&path_one, &empty),
-        other_admin.post_form(&path_two, &empty),
+        admin.post_form(&path_one, &form_one),
+        other_admin.post_form(&path_two, &form_two),
     );
 
     // Assert
@@ -752,22 +754,19 @@ async fn a_rejection_needs_a_reason_and_mails_it_to_the_responsables() {
     let owner = TestUser::generate();
     let (browser, _, _) = validated_user(&app, &admin, &owner).await;
     let id = request_org(&browser, &request_form("cardio")).await;
-    admin
-        .get(&format!("/admin/bal-org/{id}"))
-        .await
-        .assert_status(200);
+    let form = decision_form(&admin, id).await;
 
     // Act
     let without = admin
         .post_form(
             &format!("/admin/bal-org/{id}/rejeter"),
-            &Form::new().with("motif", " "),
+            &form.clone().with("motif", " "),
         )
         .await;
     let with = admin
         .post_form(
             &format!("/admin/bal-org/{id}/rejeter"),
-            &Form::new().with("motif", "Structure inconnue : joignez un justificatif."),
+            &form.with("motif", "Structure inconnue : joignez un justificatif."),
         )
         .await;
 
@@ -912,4 +911,89 @@ async fn the_last_responsable_of_a_box_cannot_close_their_account_until_another_
         [colleague_address.as_str()]
     );
     assert_ne!(owner_address, colleague_address);
+}
+
+#[tokio::test]
+async fn no_decision_is_taken_on_a_request_edited_since_the_page_was_shown() {
+    // Arrange: the administrator opens the request; then its responsable changes the wish.
+    let app = spawn_app().await;
+    let (admin, _) = app.national_admin().await;
+    let owner = TestUser::generate();
+    let (browser, _, _) = validated_user(&app, &admin, &owner).await;
+    let id = request_org(&browser, &request_form("cardio")).await;
+    let seen = decision_form(&admin, id).await;
+    browser
+        .get(&format!("/bal-org/{id}/modifier"))
+        .await
+        .assert_status(200);
+    browser
+        .post_form(
+            &format!("/bal-org/{id}/modifier"),
+            &request_form("ignored").with("libelle", "Secrétariat de rythmologie"),
+        )
+        .await
+        .assert_redirect_to(&format!("/bal-org/{id}"));
+
+    // Act
+    let validated = admin
+        .post_form(&format!("/admin/bal-org/{id}/valider"), &seen)
+        .await;
+    let rejected = admin
+        .post_form(
+            &format!("/admin/bal-org/{id}/rejeter"),
+            &seen.clone().with("motif", "Doublon"),
+        )
+        .await;
+
+    // Assert: neither was taken; the page shows the request as it is now, and a decision
+    // taken on it goes through.
+    validated.assert_status(409);
+    rejected.assert_status(409);
+    assert!(
+        validated.text().contains("Secrétariat de rythmologie"),
+        "{}",
+        validated.text()
+    );
+    assert!(
+        db::scalar_text(
+            &app.db,
+            &format!("SELECT mailbox_address FROM org_mailboxes WHERE id = {id}")
+        )
+        .await
+        .is_none()
+    );
+    validate_org(&admin, id).await;
+    assert_eq!(org_address(&app, id).await, "cardio@oc.mssante.fr");
+}
+
+#[tokio::test]
+async fn a_plain_member_may_leave_a_box_whose_only_responsable_was_disabled() {
+    // Arrange
+    let app = spawn_app().await;
+    let (admin, _) = app.national_admin().await;
+    let owner = TestUser::generate();
+    let (owner_browser, owner_id, _) = validated_user(&app, &admin, &owner).await;
+    let member = TestUser::generate();
+    let (member_browser, _, _) = validated_user(&app, &admin, &member).await;
+    let id = request_org(&owner_browser, &request_form("cardio")).await;
+    join_box(&owner_browser, &member_browser, id, &member.email).await;
+    let page = format!("/admin/comptes/{owner_id}");
+    admin.get(&page).await.assert_status(200);
+    admin
+        .post_form(
+            &format!("{page}/desactiver"),
+            &[("motif", "Usurpation signalée")],
+        )
+        .await
+        .assert_redirect_to(&page);
+
+    // Act
+    let left = org_post(&member_browser, id, "quitter", &Form::new()).await;
+
+    // Assert: a plain member is never "the last responsable".
+    left.assert_redirect_to("/compte");
+    member_browser
+        .get(&format!("/bal-org/{id}"))
+        .await
+        .assert_status(404);
 }

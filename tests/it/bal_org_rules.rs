@@ -8,8 +8,8 @@ use ldap3::{SearchEntry, ldap_escape};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::bal_org::{
-    FINESS, app_with_directory, join_box, org_address, org_post, request_form, request_org,
-    validate_org, validated_user, values,
+    FINESS, app_with_directory, decision_form, join_box, org_address, org_post, request_form,
+    request_org, validate_org, validated_user, values,
 };
 use crate::directory::PERSON_ATTRIBUTES;
 use crate::support::ldap::{TestLdap, Who};
@@ -335,33 +335,30 @@ async fn five_validations_of_one_wish_at_once_get_five_addresses_each_reserved_o
     let (other_admin, _) = app.national_admin().await;
     let user = TestUser::generate();
     let (browser, _, _) = validated_user(&app, &admin, &user).await;
-    let mut decisions: Vec<(&TestApp, i32)> = Vec::new();
+    let mut decisions: Vec<(&TestApp, i32, Form)> = Vec::new();
     for n in 0..5 {
         let id = request_org(&browser, &request_form("accueil")).await;
         let decider = if n % 2 == 0 { &admin } else { &other_admin };
-        decider
-            .get(&format!("/admin/bal-org/{id}"))
-            .await
-            .assert_status(200);
-        decisions.push((decider, id));
+        let form = decision_form(decider, id).await;
+        decisions.push((decider, id, form));
     }
     let reserved_before = db::count_rows(&app.db, "reserved_addresses").await;
 
     // Act: every validation is on the wire before any answer is read. The server runs on four
     // worker threads, so on PostgreSQL the transactions really overlap; on SQLite (one
     // connection) they queue, which checks the suffixes only.
-    let answers = futures_util::future::join_all(decisions.iter().map(|(decider, id)| {
+    let answers = futures_util::future::join_all(decisions.iter().map(|(decider, id, form)| {
         let path = format!("/admin/bal-org/{id}/valider");
-        async move { decider.post_form(&path, &Form::new()).await }
+        async move { decider.post_form(&path, form).await }
     }))
     .await;
 
     // Assert: each answered, each got its own address, the first five of the wish.
-    for (answer, (_, id)) in answers.iter().zip(&decisions) {
+    for (answer, (_, id, _)) in answers.iter().zip(&decisions) {
         answer.assert_redirect_to(&format!("/admin/bal-org/{id}"));
     }
     let mut addresses = Vec::new();
-    for (_, id) in &decisions {
+    for (_, id, _) in &decisions {
         addresses.push(org_address(&app, *id).await);
     }
     addresses.sort();

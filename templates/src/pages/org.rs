@@ -387,13 +387,17 @@ fn org_decisions(ctx: &PageContext, view: &AdminOrgView) -> Markup {
             section.decision aria-labelledby="validate-title" {
                 h3 id="validate-title" { "Valider" }
                 p { "L'adresse est attribuée, la boîte est publiée et chaque responsable en est informé par mail." }
+                // `vue`: the request as this page shows it; a decision is never taken on a
+                // request a responsable edited after the page was shown.
                 (post_form(&ctx.csrf_token, &urls::org_action(urls::ADMIN_ORG_VALIDATE, view.id, None), html! {
+                    input type="hidden" name="vue" value=(view.request_seen);
                     button.button type="submit" { "Valider la BAL" }
                 }))
             }
             section.decision aria-labelledby="reject-title" {
                 h3 id="reject-title" { "Refuser" }
                 (post_form(&ctx.csrf_token, &urls::org_action(urls::ADMIN_ORG_REJECT, view.id, None), html! {
+                    input type="hidden" name="vue" value=(view.request_seen);
                     (Textarea::new("motif", "Motif du refus (envoyé aux responsables)").value(&view.motif)
                         .required().errors(&view.errors))
                     button.button.button-danger type="submit" { "Refuser la demande" }
