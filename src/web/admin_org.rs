@@ -96,6 +96,11 @@ async fn org_get(
 const CHANGED_MEANWHILE: &str = "Un responsable a modifié la demande depuis l'affichage de cette \
                                  page : rien n'a été décidé. Relisez-la avant de décider.";
 
+/// Whether a pending request is no longer the one the administrator's page showed (`vue`).
+fn shown_differs(page: &AdminOrgPage, vue: &str) -> bool {
+    page.org.status() == OrgStatus::Pending && vue != page.org.request_fingerprint()
+}
+
 /// The box as it is now, with [`CHANGED_MEANWHILE`] (409: the decision was on a stale page).
 async fn changed_meanwhile(
     state: &AppState,
@@ -134,7 +139,7 @@ async fn validate_post(
     AppForm(form): AppForm<ValidateForm>,
 ) -> Result<Response> {
     let page = load(&state, &admin, id).await?;
-    if page.org.status() == OrgStatus::Pending && form.vue != page.org.request_fingerprint() {
+    if shown_differs(&page, &form.vue) {
         return changed_meanwhile(&state, &admin, id, ctx).await;
     }
     let decider = Decider::Admin(admin.user.account.id);
@@ -189,7 +194,7 @@ async fn reject_post(
             view.motif = form.motif.clone();
         }));
     }
-    if page.org.status() == OrgStatus::Pending && form.vue != page.org.request_fingerprint() {
+    if shown_differs(&page, &form.vue) {
         return changed_meanwhile(&state, &admin, id, ctx).await;
     }
     let decider = Decider::Admin(admin.user.account.id);

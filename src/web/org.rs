@@ -28,6 +28,16 @@ use crate::{
     state::AppState,
 };
 
+/// The signed-in user's account has been through the journey (CGU accepted, profile complete):
+/// the same bar as the pages, for every page and action.
+macro_rules! journey_done {
+    ($user:expr) => {
+        if let Err(redirect) = $user.require(Step::Pending) {
+            return Ok(redirect.into_response());
+        }
+    };
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(urls::ORG_NEW, get(new_get).post(new_post))
@@ -136,9 +146,7 @@ fn form_view(id: Option<i32>, org: Option<&OrgBox>, input: &OrgInput) -> OrgForm
 
 /// The request form, only for an account that may request (else 403).
 async fn new_get(user: SignedIn, ctx: Ctx) -> Result<Response> {
-    if let Err(redirect) = user.require(Step::Pending) {
-        return Ok(redirect.into_response());
-    }
+    journey_done!(user);
     if !org::may_request(user.account()) {
         return Err(not_eligible());
     }
@@ -162,9 +170,7 @@ async fn new_post(
     ctx: Ctx,
     AppForm(body): AppForm<OrgFormBody>,
 ) -> Result<Response> {
-    if let Err(redirect) = user.require(Step::Pending) {
-        return Ok(redirect.into_response());
-    }
+    journey_done!(user);
     let input = body.input();
     match org::request(&state, user.account(), &input).await {
         Ok(id) => Ok(Redirect::to(&urls::org(id)).into_response()),
@@ -206,9 +212,7 @@ async fn org_get(
     Query(query): Query<OrgQuery>,
     ctx: Ctx,
 ) -> Result<Response> {
-    if let Err(redirect) = user.require(Step::Pending) {
-        return Ok(redirect.into_response());
-    }
+    journey_done!(user);
     // Worded so that it says nothing about whether the address has an account.
     let ctx = match query.invitation {
         Some(_) => ctx.with_notice(
@@ -352,9 +356,7 @@ async fn invite_post(
     ctx: Ctx,
     AppForm(form): AppForm<InviteForm>,
 ) -> Result<Response> {
-    if let Err(redirect) = user.require(Step::Pending) {
-        return Ok(redirect.into_response());
-    }
+    journey_done!(user);
     let account = user.account();
     match org::invite(&state, account, id, &form.email).await {
         // The same answer whether or not the address has an account.
@@ -370,16 +372,6 @@ async fn invite_post(
         }
         Err(e) => Err(org_error(e)),
     }
-}
-
-/// The signed-in user's account has been through the journey (CGU accepted, profile complete):
-/// the same bar as the pages, for every action.
-macro_rules! journey_done {
-    ($user:expr) => {
-        if let Err(redirect) = $user.require(Step::Pending) {
-            return Ok(redirect.into_response());
-        }
-    };
 }
 
 async fn accept_post(
@@ -529,9 +521,7 @@ async fn edit_get(
     Path(id): Path<i32>,
     ctx: Ctx,
 ) -> Result<Response> {
-    if let Err(redirect) = user.require(Step::Pending) {
-        return Ok(redirect.into_response());
-    }
+    journey_done!(user);
     let org = editable(&state, user.account().id, id).await?;
     let view = form_view(Some(id), Some(&org), &input_of(&org));
     Ok(templates::pages::org_form(&ctx.for_user(None), &view).into_response())
@@ -544,9 +534,7 @@ async fn edit_post(
     ctx: Ctx,
     AppForm(body): AppForm<OrgFormBody>,
 ) -> Result<Response> {
-    if let Err(redirect) = user.require(Step::Pending) {
-        return Ok(redirect.into_response());
-    }
+    journey_done!(user);
     let org = editable(&state, user.account().id, id).await?;
     let input = body.input();
     match org::edit(&state, user.account(), id, &input).await {
